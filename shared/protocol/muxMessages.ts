@@ -1,0 +1,152 @@
+/**
+ * Tally's multiplexed envelope: one WebSocket per device carries many
+ * documents. Each binary frame is one message; the grammar is in PROTOCOL.md.
+ * Writers and readers sit side by side; readers throw on malformed bytes and
+ * the caller (the relay's socket handler) turns that into a close code.
+ */
+import * as encoding from 'lib0/encoding';
+import * as decoding from 'lib0/decoding';
+
+export const MuxType = {
+  /** A standard y-websocket message (sync, awareness, auth) for one document. */
+  doc: 0,
+  /** Client -> relay: a local change the client wants acknowledged once durable. */
+  change: 1,
+  /** Relay -> client: every change up to `changeNo` of this document is on disk. */
+  ack: 2,
+  /** Client -> relay: stop sending this document. */
+  closeDoc: 3,
+  /** Relay -> client: something went wrong for a document ('' = the whole connection). */
+  error: 4,
+  /** Relay -> client: relay-wide state (storage health), sent on connect and on change. */
+  status: 5,
+} as const;
+export type MuxTypeName = keyof typeof MuxType;
+
+export type DocFrame = { type: 'doc'; doc: string; message: Uint8Array };
+export type ChangeFrame = { type: 'change'; doc: string; changeNo: number; update: Uint8Array };
+export type AckFrame = { type: 'ack'; doc: string; changeNo: number };
+export type CloseDocFrame = { type: 'closeDoc'; doc: string };
+export type ErrorFrame = { type: 'error'; doc: string; code: number; reason: string };
+export type StatusFrame = { type: 'status'; storageOk: boolean; detail: string };
+export type MuxFrame = DocFrame | ChangeFrame | AckFrame | CloseDocFrame | ErrorFrame | StatusFrame;
+
+/** Error codes carried by ErrorFrame (not close codes: the socket stays open). */
+export const MuxErrorCode = {
+  /** The relay could not write to disk; the change stays pending and is retried. */
+  storageFailed: 1,
+  /** The document would exceed the relay's size limit; the change was refused. */
+  docTooLarge: 2,
+  /** The user may not write this document; the change was refused. */
+  permissionDenied: 3,
+  /** The document name is not valid. */
+  badDocName: 4,
+} as const;
+
+export function writeDocFrame(doc: string, message: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MuxType.doc);
+  encoding.writeVarString(e, doc);
+  encoding.writeVarUint8Array(e, message);
+  return encoding.toUint8Array(e);
+}
+
+export function writeChangeFrame(doc: string, changeNo: number, update: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MuxType.change);
+  encoding.writeVarString(e, doc);
+  encoding.writeVarUint(e, changeNo);
+  encoding.writeVarUint8Array(e, update);
+  return encoding.toUint8Array(e);
+}
+
+export function writeAckFrame(doc: string, changeNo: number): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MuxType.ack);
+  encoding.writeVarString(e, doc);
+  encoding.writeVarUint(e, changeNo);
+  return encoding.toUint8Array(e);
+}
+
+export function writeCloseDocFrame(doc: string): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MuxType.closeDoc);
+  encoding.writeVarString(e, doc);
+  return encoding.toUint8Array(e);
+}
+
+export function writeErrorFrame(doc: string, code: number, reason: string): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MuxType.error);
+  encoding.writeVarString(e, doc);
+  encoding.writeVarUint(e, code);
+  encoding.writeVarString(e, reason);
+  return encoding.toUint8Array(e);
+}
+
+export function writeStatusFrame(storageOk: boolean, detail: string): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MuxType.status);
+  encoding.writeVarUint(e, storageOk ? 1 : 0);
+  encoding.writeVarString(e, detail);
+  return encoding.toUint8Array(e);
+}
+
+/** Thrown for bytes that are not a well-formed frame. */
+export class MalformedFrameError extends Error {}
+/** Thrown for a well-formed frame of a type this side does not know. */
+export class UnknownFrameTypeError extends Error {}
+
+/**
+ * Reads one frame. Throws MalformedFrameError for truncated or trailing bytes
+ * and UnknownFrameTypeError for an unknown type.
+ */
+export function readMuxFrame(bytes: Uint8Array): MuxFrame {
+  const d = decoding.createDecoder(bytes);
+  let frame: MuxFrame;
+  let type: number;
+  try {
+    type = decoding.readVarUint(d);
+  } catch (err) {
+    throw new MalformedFrameError(`unreadable frame type: ${(err as Error).message}`);
+  }
+  try {
+    switch (type) {
+      case MuxType.doc:
+        frame = { type: 'doc', doc: decoding.readVarString(d), message: decoding.readVarUint8Array(d) };
+        break;
+      case MuxType.change:
+        frame = {
+          type: 'change',
+          doc: decoding.readVarString(d),
+          changeNo: decoding.readVarUint(d),
+          update: decoding.readVarUint8Array(d),
+        };
+        break;
+      case MuxType.ack:
+        frame = { type: 'ack', doc: decoding.readVarString(d), changeNo: decoding.readVarUint(d) };
+        break;
+      case MuxType.closeDoc:
+        frame = { type: 'closeDoc', doc: decoding.readVarString(d) };
+        break;
+      case MuxType.error:
+        frame = {
+          type: 'error',
+          doc: decoding.readVarString(d),
+          code: decoding.readVarUint(d),
+          reason: decoding.readVarString(d),
+        };
+        break;
+      case MuxType.status:
+        frame = { type: 'status', storageOk: decoding.readVarUint(d) === 1, detail: decoding.readVarString(d) };
+        break;
+      default:
+        throw new UnknownFrameTypeError(`unknown frame type ${type}`);
+    }
+  } catch (err) {
+    if (err instanceof UnknownFrameTypeError) throw err;
+    throw new MalformedFrameError(`truncated or malformed frame of type ${type}: ${(err as Error).message}`);
+  }
+  if (decoding.hasContent(d)) throw new MalformedFrameError(`trailing bytes after frame of type ${type}`);
+  return frame;
+}
