@@ -11,6 +11,7 @@ export const CloseCode = {
   tooLarge: { code: 4413, reason: 'message or document too large' },
   unknownType: { code: 4415, reason: 'unknown message type' },
   tooManyDocs: { code: 4429, reason: 'too many open documents on one connection' },
+  loadFailed: { code: 4500, reason: 'document could not be loaded; try again' },
   shuttingDown: { code: 1001, reason: 'relay shutting down' },
 } as const;
 

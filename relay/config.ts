@@ -1,0 +1,48 @@
+/**
+ * Relay configuration from the environment, validated once at start so a
+ * typo fails loudly instead of running with a surprise default.
+ */
+import path from 'node:path';
+import type { RelayLimits } from './limits';
+
+export interface RelayConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  logLevel: string;
+  limits: Partial<RelayLimits>;
+}
+
+const LIMIT_ENV: Record<string, keyof RelayLimits> = {
+  TALLY_MAX_MESSAGE_BYTES: 'maxMessageBytes',
+  TALLY_MAX_DOC_BYTES: 'maxDocBytes',
+  TALLY_MAX_DOCS_PER_CONNECTION: 'maxDocsPerConnection',
+  TALLY_MAX_BUFFERED_BYTES: 'maxBufferedBytes',
+  TALLY_COMPACT_AFTER_UPDATES: 'compactAfterUpdates',
+  TALLY_IDLE_EVICT_MS: 'idleEvictMs',
+  TALLY_PING_INTERVAL_MS: 'pingIntervalMs',
+};
+
+function positiveInt(name: string, raw: string): number {
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+/** Reads PORT, HOST, TALLY_DATA, LOG_LEVEL and the TALLY_* limits. Throws on bad values. */
+export function readConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
+  const limits: Partial<RelayLimits> = {};
+  for (const [name, key] of Object.entries(LIMIT_ENV)) {
+    const raw = env[name];
+    if (raw !== undefined && raw !== '') limits[key] = positiveInt(name, raw);
+  }
+  const port = positiveInt('PORT', env.PORT ?? '8787');
+  if (port > 65535) throw new Error(`PORT must be at most 65535, got ${port}`);
+  return {
+    port,
+    host: env.HOST ?? '0.0.0.0',
+    dataDir: path.resolve(env.TALLY_DATA ?? './data'),
+    logLevel: env.LOG_LEVEL ?? 'info',
+    limits,
+  };
+}

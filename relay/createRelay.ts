@@ -1,0 +1,173 @@
+/**
+ * The relay's composition root: an HTTP server with `/healthz`, the two
+ * WebSocket endpoints (`/sync/<doc>` stock y-websocket, `/mux` multiplexed),
+ * the document registry and the heartbeat. Everything is injected, so tests
+ * run many relays in one process on port 0.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { DocStore, StoreHealth } from '../shared/DocStore';
+import { CloseCode } from '../shared/protocol/closeCodes';
+import { isDocName } from '../shared/protocol/docNames';
+import { resolveLimits, type RelayLimits } from './limits';
+import { silentLog, type RelayLog } from './log';
+import { DocRegistry } from './sync/DocRegistry';
+import { MuxConnection } from './net/MuxConnection';
+import { PerDocConnection } from './net/PerDocConnection';
+import type { GuardedSocket } from './net/GuardedSocket';
+import type { Principal } from './net/Principal';
+
+export interface RelayOptions {
+  /** Where documents are stored (LevelDocStore in production). The caller closes it. */
+  store: DocStore;
+  /** Interface to listen on; default 127.0.0.1. */
+  host?: string;
+  /** Port; 0 picks a free one. */
+  port?: number;
+  /** Overrides of the default limits. */
+  limits?: Partial<RelayLimits>;
+  log?: RelayLog;
+  /**
+   * Establishes who is connecting, from the upgrade request; null refuses the
+   * connection with 4401. Default: everyone is an anonymous writer.
+   */
+  authenticate?: (req: http.IncomingMessage, url: URL) => Principal | null;
+  /** Extra HTTP routes (the app, admin pages); return true when handled. */
+  handleHttp?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
+}
+
+export interface Relay {
+  readonly port: number;
+  /** http://host:port */
+  readonly url: string;
+  /** Counters for /healthz and tests. */
+  stats(): RelayStats;
+  /** Closes every connection (1001), waits for pending writes, stops listening. The store stays open. */
+  close(): Promise<void>;
+}
+
+export interface RelayStats {
+  connections: number;
+  docsInMemory: number;
+  storage: StoreHealth;
+}
+
+const anonymous = (): Principal => ({ user: 'anonymous', device: 'unknown', role: 'crew', mayWrite: true });
+
+export async function createRelay(options: RelayOptions): Promise<Relay> {
+  const { store } = options;
+  const limits = resolveLimits(options.limits);
+  const log = options.log ?? silentLog;
+  const authenticate = options.authenticate ?? anonymous;
+  const registry = new DocRegistry(store, limits, log);
+  const sockets = new Set<GuardedSocket>();
+  const muxConnections = new Set<MuxConnection>();
+  let nextConnId = 1;
+
+  const stats = (): RelayStats => ({ connections: sockets.size, docsInMemory: registry.size, storage: store.health() });
+
+  const server = http.createServer((req, res) => {
+    if (req.method === 'GET' && req.url?.split('?')[0] === '/healthz') {
+      const s = stats();
+      res.writeHead(s.storage.ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify({ ok: s.storage.ok, ...s }));
+      return;
+    }
+    if (options.handleHttp?.(req, res)) return;
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('not found\n');
+  });
+
+  // ws refuses far-oversized frames itself (1009) before buffering them;
+  // anything between the limit and that ceiling gets our 4413.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes * 2 + 1024, perMessageDeflate: false });
+
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://relay.invalid');
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req, url));
+  });
+
+  function accept(ws: WebSocket, req: http.IncomingMessage, url: URL): void {
+    const connId = nextConnId++;
+    const principal = authenticate(req, url);
+    if (!principal) {
+      log.warn({ connId, path: url.pathname }, 'refused connection without a valid token');
+      ws.close(CloseCode.unauthorized.code, CloseCode.unauthorized.reason);
+      return;
+    }
+    if (url.pathname === '/mux') {
+      const conn = new MuxConnection(ws, principal, registry, limits, log, connId);
+      track(conn.socket);
+      muxConnections.add(conn);
+      ws.on('close', () => muxConnections.delete(conn));
+      const health = store.health();
+      conn.sendStatus(health.ok, health.lastError ?? 'storage ok');
+      return;
+    }
+    if (url.pathname.startsWith('/sync/')) {
+      let docName: string;
+      try {
+        docName = decodeURIComponent(url.pathname.slice('/sync/'.length));
+      } catch {
+        docName = '';
+      }
+      if (!isDocName(docName)) {
+        log.warn({ connId, path: url.pathname }, 'refused invalid document name');
+        ws.close(CloseCode.badDocName.code, CloseCode.badDocName.reason);
+        return;
+      }
+      track(new PerDocConnection(ws, docName, principal, registry, limits, log, connId).socket);
+      return;
+    }
+    ws.close(CloseCode.badDocName.code, 'unknown endpoint: use /mux or /sync/<document>');
+  }
+
+  function track(socket: GuardedSocket): void {
+    sockets.add(socket);
+    socket.ws.on('close', () => sockets.delete(socket));
+  }
+
+  const unsubscribeHealth = store.onHealthChange((health) => {
+    if (!health.ok) log.error({ err: health.lastError }, 'storage failing: changes are held and retried, nothing is acknowledged');
+    else log.info({}, 'storage recovered');
+    for (const conn of muxConnections) conn.sendStatus(health.ok, health.lastError ?? 'storage ok');
+  });
+
+  const heartbeat = setInterval(() => {
+    for (const socket of sockets) socket.heartbeat();
+  }, limits.pingIntervalMs);
+  heartbeat.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  let closed: Promise<void> | undefined;
+  return {
+    port: address.port,
+    url: `http://${host}:${address.port}`,
+    stats,
+    close() {
+      closed ??= (async () => {
+        clearInterval(heartbeat);
+        unsubscribeHealth();
+        server.close();
+        for (const socket of sockets) socket.close(CloseCode.shuttingDown);
+        await registry.whenAllDurable();
+        await store.flush();
+        registry.destroyAll();
+        for (const ws of wss.clients) ws.terminate();
+        wss.close();
+        server.closeAllConnections();
+      })();
+      return closed;
+    },
+  };
+}

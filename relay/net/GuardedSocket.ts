@@ -1,0 +1,76 @@
+/**
+ * A relay-side WebSocket with the relay's rules for sending and closing:
+ * messages are never dropped to a connected client (a dropped Yjs update
+ * stalls every later one), so a client that stops reading is disconnected
+ * instead; every close carries a named code and leaves one log line.
+ */
+import type { WebSocket } from 'ws';
+import type { CloseInfo } from '../../shared/protocol/closeCodes';
+import { CloseCode } from '../../shared/protocol/closeCodes';
+import type { RelayLog } from '../log';
+
+/** How long a closing socket may take to say goodbye before it is cut. */
+const CLOSE_GRACE_MS = 2_000;
+
+export class GuardedSocket {
+  private closing = false;
+  /** Set by the relay's heartbeat; false until the next pong. */
+  alive = true;
+
+  constructor(
+    readonly ws: WebSocket,
+    private readonly maxBufferedBytes: number,
+    private readonly log: RelayLog,
+    readonly label: string,
+  ) {
+    ws.on('pong', () => {
+      this.alive = true;
+    });
+  }
+
+  get isOpen(): boolean {
+    return !this.closing && this.ws.readyState === this.ws.OPEN;
+  }
+
+  /** Sends one binary message; disconnects a client whose backlog passed the limit. */
+  send(bytes: Uint8Array): void {
+    if (!this.isOpen) return;
+    if (this.ws.bufferedAmount + bytes.byteLength > this.maxBufferedBytes) {
+      this.close(CloseCode.slowConsumer, `${this.ws.bufferedAmount} bytes unread`);
+      return;
+    }
+    this.ws.send(bytes, { binary: true });
+  }
+
+  /** Closes with a named code, logs why, and cuts the socket if the peer does not answer. */
+  close(info: CloseInfo, detail = ''): void {
+    if (this.closing) return;
+    this.closing = true;
+    const level = info.code === CloseCode.shuttingDown.code ? 'info' : 'warn';
+    this.log[level]({ conn: this.label, code: info.code, reason: info.reason, detail }, 'closing connection');
+    try {
+      this.ws.close(info.code, info.reason);
+    } catch {
+      this.ws.terminate();
+      return;
+    }
+    const timer = setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS);
+    timer.unref();
+    this.ws.once('close', () => clearTimeout(timer));
+  }
+
+  /** One heartbeat tick: terminate if the last ping went unanswered, else ping again. */
+  heartbeat(): void {
+    if (!this.alive) {
+      this.log.warn({ conn: this.label }, 'no pong since last ping: terminating half-open connection');
+      this.ws.terminate();
+      return;
+    }
+    this.alive = false;
+    try {
+      this.ws.ping();
+    } catch {
+      this.ws.terminate();
+    }
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * `/mux`: one socket per device carrying many documents (PROTOCOL.md §2).
+ * Each open document gets its own RoomPeer, so rooms see a multiplexed device
+ * exactly like a stock per-document client. `change` frames are acknowledged
+ * with `ack` once the document's writes up to them are fsynced.
+ */
+import type { WebSocket } from 'ws';
+import { CloseCode } from '../../shared/protocol/closeCodes';
+import { isDocName } from '../../shared/protocol/docNames';
+import {
+  MalformedFrameError,
+  MuxErrorCode,
+  readMuxFrame,
+  writeAckFrame,
+  writeDocFrame,
+  writeErrorFrame,
+  writeStatusFrame,
+  type MuxFrame,
+} from '../../shared/protocol/muxMessages';
+import type { DocRegistry } from '../sync/DocRegistry';
+import { UnknownMessageTypeError, type DocRoom, type ReceiveResult } from '../sync/DocRoom';
+import type { RoomPeer } from '../sync/RoomPeer';
+import type { RelayLimits } from '../limits';
+import type { RelayLog } from '../log';
+import { GuardedSocket } from './GuardedSocket';
+import { checkInbound } from './inbound';
+import { DurableAckBatcher } from './DurableAckBatcher';
+import type { Principal } from './Principal';
+
+/** One document as seen through one mux connection. */
+class MuxDocPeer implements RoomPeer {
+  readonly queued: MuxFrame[] = [];
+  constructor(
+    readonly room: DocRoom,
+    readonly label: string,
+    private readonly conn: MuxConnection,
+  ) {}
+  send(message: Uint8Array): void {
+    this.conn.socket.send(writeDocFrame(this.room.name, message));
+  }
+  checkWrite(update: Uint8Array): string | null {
+    return this.conn.checkWrite(update);
+  }
+}
+
+export class MuxConnection {
+  readonly socket: GuardedSocket;
+  readonly label: string;
+  private readonly peers = new Map<string, MuxDocPeer>();
+  private readonly acks: DurableAckBatcher<number>;
+
+  constructor(
+    ws: WebSocket,
+    private readonly principal: Principal,
+    private readonly registry: DocRegistry,
+    private readonly limits: RelayLimits,
+    private readonly log: RelayLog,
+    connId: number,
+  ) {
+    this.label = `${principal.user}@${principal.device}#${connId}/mux`;
+    this.socket = new GuardedSocket(ws, limits.maxBufferedBytes, log, this.label);
+    this.acks = new DurableAckBatcher(
+      (doc, changeNo) => this.socket.send(writeAckFrame(doc, changeNo)),
+      (a, b) => a > b,
+    );
+    ws.on('message', (data, isBinary) => {
+      const check = checkInbound(data, isBinary, limits.maxMessageBytes);
+      if (!check.ok) return this.socket.close(check.close, check.detail);
+      this.receive(check.bytes);
+    });
+    ws.on('close', () => {
+      this.acks.stop();
+      for (const peer of this.peers.values()) peer.room.unsubscribe(peer);
+      this.peers.clear();
+    });
+    ws.on('error', (err) => this.log.warn({ conn: this.label, err: err.message }, 'socket error'));
+  }
+
+  /** Number of documents open on this connection. */
+  get openDocs(): number {
+    return this.peers.size;
+  }
+
+  /** Tells the device about the relay's storage health. */
+  sendStatus(storageOk: boolean, detail: string): void {
+    this.socket.send(writeStatusFrame(storageOk, detail));
+  }
+
+  checkWrite(_update: Uint8Array): string | null {
+    return this.principal.mayWrite ? null : `${this.principal.role} may not write`;
+  }
+
+  private receive(bytes: Uint8Array): void {
+    let frame: MuxFrame;
+    try {
+      frame = readMuxFrame(bytes);
+    } catch (err) {
+      const info = err instanceof MalformedFrameError ? CloseCode.malformed : CloseCode.unknownType;
+      return this.socket.close(info, (err as Error).message);
+    }
+    switch (frame.type) {
+      case 'doc':
+      case 'change': {
+        const peer = this.open(frame.doc);
+        if (!peer) return;
+        if (peer.room.loaded) this.handle(peer, frame);
+        else peer.queued.push(frame);
+        return;
+      }
+      case 'closeDoc': {
+        const peer = this.peers.get(frame.doc);
+        if (peer) {
+          this.peers.delete(frame.doc);
+          peer.room.unsubscribe(peer);
+        }
+        return;
+      }
+      default:
+        return this.socket.close(CloseCode.unknownType, `a device may not send ${frame.type} frames`);
+    }
+  }
+
+  /** Opens (subscribes) a document on first use; null if refused. */
+  private open(doc: string): MuxDocPeer | null {
+    const existing = this.peers.get(doc);
+    if (existing) return existing;
+    if (!isDocName(doc)) {
+      this.socket.send(writeErrorFrame(doc.slice(0, 200), MuxErrorCode.badDocName, 'invalid document name'));
+      return null;
+    }
+    if (this.peers.size >= this.limits.maxDocsPerConnection) {
+      this.socket.close(CloseCode.tooManyDocs, `more than ${this.limits.maxDocsPerConnection} documents`);
+      return null;
+    }
+    const room = this.registry.get(doc);
+    const peer = new MuxDocPeer(room, `${this.label}:${doc}`, this);
+    this.peers.set(doc, peer);
+    room.whenLoaded.then(
+      () => {
+        if (this.peers.get(doc) !== peer || !this.socket.isOpen) return;
+        room.subscribe(peer, { sendSyncStep1: true });
+        for (const frame of peer.queued.splice(0)) this.handle(peer, frame);
+      },
+      (err: unknown) => {
+        this.peers.delete(doc);
+        this.socket.send(writeErrorFrame(doc, MuxErrorCode.storageFailed, `document could not be loaded: ${String(err)}`));
+      },
+    );
+    return peer;
+  }
+
+  private handle(peer: MuxDocPeer, frame: MuxFrame): void {
+    if (!this.socket.isOpen) return;
+    let result: ReceiveResult;
+    try {
+      if (frame.type === 'doc') result = peer.room.receive(frame.message, peer);
+      else if (frame.type === 'change') result = peer.room.applyUpdate(frame.update, peer);
+      else return;
+    } catch (err) {
+      const info = err instanceof UnknownMessageTypeError ? CloseCode.unknownType : CloseCode.malformed;
+      return this.socket.close(info, `${peer.room.name}: ${(err as Error).message}`);
+    }
+    if (result.kind === 'refused') {
+      this.log.warn({ conn: this.label, doc: peer.room.name, reason: result.reason }, 'write refused');
+      const code = result.tooLarge ? MuxErrorCode.docTooLarge : MuxErrorCode.permissionDenied;
+      return this.socket.send(writeErrorFrame(peer.room.name, code, result.reason));
+    }
+    if (result.reply) peer.send(result.reply);
+    if (frame.type === 'change') this.acks.after(peer.room.whenDurable(), peer.room.name, frame.changeNo);
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * `/sync/<doc>`: the stock y-websocket protocol for one document, so any
+ * standard Yjs client can connect. Tally's one addition: once a client's
+ * update is fsynced, the relay sends that client a sync step 1 with the
+ * durable state vector, which a stock client answers by re-sending anything
+ * the relay lacks.
+ */
+import * as encoding from 'lib0/encoding';
+import * as syncProtocol from 'y-protocols/sync';
+import * as authProtocol from 'y-protocols/auth';
+import type { WebSocket } from 'ws';
+import { CloseCode } from '../../shared/protocol/closeCodes';
+import type { DocRegistry } from '../sync/DocRegistry';
+import { UnknownMessageTypeError, YMessage, type DocRoom } from '../sync/DocRoom';
+import type { RoomPeer } from '../sync/RoomPeer';
+import type { RelayLimits } from '../limits';
+import type { RelayLog } from '../log';
+import { GuardedSocket } from './GuardedSocket';
+import { checkInbound } from './inbound';
+import { DurableAckBatcher } from './DurableAckBatcher';
+import type { Principal } from './Principal';
+
+export class PerDocConnection implements RoomPeer {
+  readonly socket: GuardedSocket;
+  private readonly room: DocRoom;
+  private readonly queued: Uint8Array[] = [];
+  private readonly durableAcks: DurableAckBatcher<Uint8Array>;
+
+  constructor(
+    ws: WebSocket,
+    docName: string,
+    private readonly principal: Principal,
+    registry: DocRegistry,
+    private readonly limits: RelayLimits,
+    private readonly log: RelayLog,
+    connId: number,
+  ) {
+    this.label = `${principal.user}@${principal.device}#${connId}/${docName}`;
+    this.socket = new GuardedSocket(ws, limits.maxBufferedBytes, log, this.label);
+    this.room = registry.get(docName);
+    this.durableAcks = new DurableAckBatcher(
+      (_doc, sv) => this.sendDurableStep1(sv),
+      () => true, // writes resolve in order, so the later one is always newer
+    );
+    ws.on('message', (data, isBinary) => {
+      const check = checkInbound(data, isBinary, limits.maxMessageBytes);
+      if (!check.ok) return this.socket.close(check.close, check.detail);
+      if (!this.room.loaded) this.queued.push(check.bytes);
+      else this.handle(check.bytes);
+    });
+    ws.on('close', () => {
+      this.durableAcks.stop();
+      this.room.unsubscribe(this);
+    });
+    ws.on('error', (err) => this.log.warn({ conn: this.label, err: err.message }, 'socket error'));
+    this.room.whenLoaded.then(
+      () => {
+        if (!this.socket.isOpen) return;
+        this.room.subscribe(this, { sendSyncStep1: true });
+        for (const bytes of this.queued.splice(0)) this.handle(bytes);
+      },
+      (err: unknown) => this.socket.close(CloseCode.loadFailed, String(err)),
+    );
+  }
+
+  readonly label: string;
+
+  send(message: Uint8Array): void {
+    this.socket.send(message);
+  }
+
+  checkWrite(_update: Uint8Array): string | null {
+    return this.principal.mayWrite ? null : `${this.principal.role} may not write`;
+  }
+
+  private handle(bytes: Uint8Array): void {
+    if (!this.socket.isOpen) return;
+    let result;
+    try {
+      result = this.room.receive(bytes, this);
+    } catch (err) {
+      const info = err instanceof UnknownMessageTypeError ? CloseCode.unknownType : CloseCode.malformed;
+      return this.socket.close(info, (err as Error).message);
+    }
+    if (result.kind === 'refused') {
+      if (result.tooLarge) return this.socket.close(CloseCode.tooLarge, result.reason);
+      this.log.warn({ conn: this.label, doc: this.room.name, reason: result.reason }, 'write refused');
+      const e = encoding.createEncoder();
+      encoding.writeVarUint(e, YMessage.auth);
+      authProtocol.writePermissionDenied(e, result.reason);
+      return this.socket.send(encoding.toUint8Array(e));
+    }
+    if (result.reply) this.socket.send(result.reply);
+    if (result.wrote) this.durableAcks.after(this.room.whenDurable(), '', this.room.stateVector());
+  }
+
+  private sendDurableStep1(stateVector: Uint8Array): void {
+    const e = encoding.createEncoder();
+    encoding.writeVarUint(e, YMessage.sync);
+    encoding.writeVarUint(e, syncProtocol.messageYjsSyncStep1);
+    encoding.writeVarUint8Array(e, stateVector);
+    this.socket.send(encoding.toUint8Array(e));
+  }
+}

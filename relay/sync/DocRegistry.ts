@@ -1,0 +1,81 @@
+/**
+ * The documents the relay holds in memory. `get` is synchronous
+ * get-or-create, so two connections opening the same document at once share
+ * one room and one load; a room leaves memory only when it has had no peers
+ * and nothing pending for `idleEvictMs`.
+ */
+import type { DocStore } from '../../shared/DocStore';
+import type { RelayLimits } from '../limits';
+import type { RelayLog } from '../log';
+import { DocRoom } from './DocRoom';
+
+export class DocRegistry {
+  private readonly rooms = new Map<string, DocRoom>();
+  private readonly evictTimers = new Map<DocRoom, NodeJS.Timeout>();
+
+  constructor(
+    private readonly store: DocStore,
+    private readonly limits: RelayLimits,
+    private readonly log: RelayLog,
+  ) {}
+
+  /** Documents currently in memory. */
+  get size(): number {
+    return this.rooms.size;
+  }
+
+  /** Returns the room for `name`, creating it (and starting its load) if needed. */
+  get(name: string): DocRoom {
+    let room = this.rooms.get(name);
+    if (room) {
+      this.cancelEviction(room);
+      return room;
+    }
+    room = new DocRoom(name, this.store, this.limits, this.log);
+    room.onIdle = (idle) => this.scheduleEviction(idle);
+    const created = room;
+    this.rooms.set(name, created);
+    created.whenLoaded.catch((err: unknown) => {
+      // A failed load must not leave a half-empty room behind: the next
+      // request retries from the store.
+      this.log.error({ doc: name, err: String(err) }, 'document load failed');
+      if (this.rooms.get(name) === created) this.rooms.delete(name);
+      created.destroy();
+    });
+    return created;
+  }
+
+  /** Resolves when every room's writes are durable. */
+  async whenAllDurable(): Promise<void> {
+    await Promise.allSettled(Array.from(this.rooms.values(), (room) => room.whenDurable()));
+  }
+
+  /** Drops every room from memory (after the caller flushed the store). */
+  destroyAll(): void {
+    for (const timer of this.evictTimers.values()) clearTimeout(timer);
+    this.evictTimers.clear();
+    for (const room of this.rooms.values()) room.destroy();
+    this.rooms.clear();
+  }
+
+  private scheduleEviction(room: DocRoom): void {
+    if (this.evictTimers.has(room)) return;
+    const timer = setTimeout(() => {
+      this.evictTimers.delete(room);
+      if (!room.isIdle || this.rooms.get(room.name) !== room) return;
+      this.rooms.delete(room.name);
+      room.destroy();
+      this.log.debug({ doc: room.name }, 'evicted idle document');
+    }, this.limits.idleEvictMs);
+    timer.unref();
+    this.evictTimers.set(room, timer);
+  }
+
+  private cancelEviction(room: DocRoom): void {
+    const timer = this.evictTimers.get(room);
+    if (timer) {
+      clearTimeout(timer);
+      this.evictTimers.delete(room);
+    }
+  }
+}
