@@ -134,8 +134,12 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     for (const conn of muxConnections) conn.sendStatus(health.ok, health.lastError ?? 'storage ok');
   });
 
+  // Pings find half-open sockets on the relay's side; the status frame does
+  // the same for devices, whose browsers cannot see WebSocket pings.
   const heartbeat = setInterval(() => {
     for (const socket of sockets) socket.heartbeat();
+    const health = store.health();
+    for (const conn of muxConnections) conn.sendStatus(health.ok, health.lastError ?? 'storage ok');
   }, limits.pingIntervalMs);
   heartbeat.unref();
 

@@ -1,0 +1,75 @@
+/**
+ * A raw WebSocket client for relay tests: sends hand-built bytes and waits
+ * for specific replies or the close code, failing fast (never sleeping).
+ */
+import { WebSocket } from 'ws';
+
+export interface RawClient {
+  ws: WebSocket;
+  /** Every binary message received so far, in order. */
+  received: Uint8Array[];
+  send(bytes: Uint8Array | string): void;
+  /** Resolves with the first (already received or future) message matching `pred`. */
+  waitFor<T>(pick: (msg: Uint8Array) => T | undefined, timeoutMs?: number): Promise<T>;
+  /** Resolves with the close code and reason. */
+  closed: Promise<{ code: number; reason: string }>;
+  close(): void;
+}
+
+export async function connectRaw(url: string): Promise<RawClient> {
+  const ws = new WebSocket(url);
+  ws.binaryType = 'nodebuffer';
+  const received: Uint8Array[] = [];
+  const waiters = new Set<(msg: Uint8Array) => void>();
+  ws.on('message', (data: Buffer) => {
+    const msg = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    received.push(msg);
+    for (const w of Array.from(waiters)) w(msg);
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+  });
+  ws.on('error', () => {});
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('close', (code) => reject(new Error(`closed before open: ${code}`)));
+    ws.once('error', reject);
+  });
+  return {
+    ws,
+    received,
+    closed,
+    send: (bytes) => ws.send(bytes),
+    close: () => ws.close(),
+    waitFor<T>(pick: (msg: Uint8Array) => T | undefined, timeoutMs = 10_000): Promise<T> {
+      for (const msg of received) {
+        const hit = pick(msg);
+        if (hit !== undefined) return Promise.resolve(hit);
+      }
+      return new Promise<T>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(new Error(`no matching message within ${timeoutMs} ms (${received.length} received)`));
+        }, timeoutMs);
+        const waiter = (msg: Uint8Array): void => {
+          const hit = pick(msg);
+          if (hit === undefined) return;
+          clearTimeout(timer);
+          waiters.delete(waiter);
+          resolve(hit);
+        };
+        waiters.add(waiter);
+      });
+    },
+  };
+}
+
+/** Polls `check` until it returns true, or fails after `timeoutMs`. */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

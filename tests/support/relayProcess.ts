@@ -1,0 +1,47 @@
+/**
+ * Runs the relay as a real child process (`node --import tsx relay/main.ts`,
+ * what `npm start` runs), so SIGKILL and SIGTERM hit the real thing.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+export interface RelayProcess {
+  child: ChildProcess;
+  port: number;
+  url: string;
+  output: () => string;
+  /** Resolves with the exit code (null when killed by a signal) and signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+export async function spawnRelay(dataDir: string, env: Record<string, string> = {}): Promise<RelayProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'relay/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', TALLY_DATA: dataDir, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`relay did not start in time:\n${out}`)), 20_000);
+    const onData = (): void => {
+      const m = /listening on http:\/\/[^:]+:(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    };
+    child.stdout!.on('data', onData);
+    void exited.then(({ code }) => {
+      clearTimeout(timer);
+      reject(new Error(`relay exited with ${code} before listening:\n${out}`));
+    });
+  });
+  return { child, port, url: `http://127.0.0.1:${port}`, output: () => out, exited };
+}

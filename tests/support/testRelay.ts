@@ -1,0 +1,62 @@
+/**
+ * Starts a real relay on 127.0.0.1 port 0 over a real LevelDB in a temp
+ * folder, and tears both down. Logs are captured so tests can assert them.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createRelay, type Relay, type RelayOptions } from '../../relay/createRelay';
+import { LevelDocStore } from '../../relay/storage/LevelDocStore';
+import type { RelayLog } from '../../relay/log';
+
+export interface LogLine {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  obj: object;
+  msg?: string;
+}
+
+export interface TestRelay {
+  relay: Relay;
+  store: LevelDocStore;
+  dir: string;
+  logs: LogLine[];
+  wsUrl(path: string): string;
+  /** Stops relay and store (keeps the folder) and starts them again on the same folder. */
+  restart(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+export async function startTestRelay(options: Omit<RelayOptions, 'store'> = {}): Promise<TestRelay> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'tally-relay-'));
+  const logs: LogLine[] = [];
+  const log: RelayLog = {
+    debug: (obj, msg) => logs.push({ level: 'debug', obj, msg }),
+    info: (obj, msg) => logs.push({ level: 'info', obj, msg }),
+    warn: (obj, msg) => logs.push({ level: 'warn', obj, msg }),
+    error: (obj, msg) => logs.push({ level: 'error', obj, msg }),
+  };
+  const open = async (): Promise<{ relay: Relay; store: LevelDocStore }> => {
+    const store = await LevelDocStore.open(path.join(dir, 'docs'));
+    const relay = await createRelay({ log, ...options, store, port: options.port ?? 0 });
+    return { relay, store };
+  };
+  const t: TestRelay = {
+    ...(await open()),
+    dir,
+    logs,
+    wsUrl(p: string) {
+      return `${t.relay.url.replace('http', 'ws')}${p}`;
+    },
+    async restart() {
+      await t.relay.close();
+      await t.store.close();
+      Object.assign(t, await open());
+    },
+    async cleanup() {
+      await t.relay.close();
+      await t.store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return t;
+}
