@@ -1,0 +1,123 @@
+/**
+ * A document's storage in the browser's IndexedDB, built on y-indexeddb.
+ *
+ * y-indexeddb opens the database (one per document, stores `updates` and
+ * `custom`), loads and compacts it. Storing each update is done here instead of
+ * by y-indexeddb's own listener, for two reasons the crew sees: a local change
+ * and its `changeNo` are written in one transaction (so a killed tab can never
+ * hold a change it has not counted as pending), and each write is awaited (so
+ * "saved on this device" is only claimed once IndexedDB has committed, and a
+ * failed write, e.g. quota exceeded, is reported instead of lost in a
+ * fire-and-forget promise).
+ */
+import type * as Y from 'yjs';
+import { IndexeddbPersistence, PREFERRED_TRIM_SIZE, storeState } from 'y-indexeddb';
+import type { DocPersistence, DocPersistenceFactory, SyncCounters } from './DocPersistence';
+
+const UPDATES = 'updates';
+const CUSTOM = 'custom';
+const CHANGE_NO = 'tally:changeNo';
+const ACKED_CHANGE_NO = 'tally:ackedChangeNo';
+/** Merge stored updates into one this long after the store grows past y-indexeddb's trim size. */
+const TRIM_DELAY_MS = 1000;
+
+/** IndexedDB storage of one document; see the module comment. */
+export class IndexeddbDocPersistence implements DocPersistence {
+  /** The underlying y-indexeddb provider (its `name` is the IndexedDB database name). */
+  readonly idb: IndexeddbPersistence;
+  private readonly ready: Promise<IDBDatabase>;
+  private readonly inFlight = new Set<Promise<void>>();
+  private writesSinceTrim = 0;
+  private trimTimer: ReturnType<typeof setTimeout> | null = null;
+  private destroyed = false;
+
+  /** Opens (or creates) the database `dbName` for `doc`. */
+  constructor(dbName: string, doc: Y.Doc) {
+    this.idb = new IndexeddbPersistence(dbName, doc);
+    doc.off('update', this.idb._storeUpdate);
+    // Writes wait for y-indexeddb's initial load, which itself stores the document's state first.
+    this.ready = this.idb.whenSynced.then(() => {
+      if (!this.idb.db) throw new Error('IndexedDB closed before it opened');
+      return this.idb.db;
+    });
+  }
+
+  /** y-indexeddb applies the stored state with itself as the transaction origin. */
+  get origin(): unknown {
+    return this.idb;
+  }
+
+  async load(): Promise<SyncCounters> {
+    await this.ready;
+    const [changeNo, ackedChangeNo] = await Promise.all([this.idb.get(CHANGE_NO), this.idb.get(ACKED_CHANGE_NO)]);
+    return { changeNo: asCount(changeNo), ackedChangeNo: asCount(ackedChangeNo) };
+  }
+
+  storeUpdate(update: Uint8Array, changeNo?: number): Promise<void> {
+    return this.write((tx) => {
+      tx.objectStore(UPDATES).add(update);
+      if (changeNo !== undefined) tx.objectStore(CUSTOM).put(changeNo, CHANGE_NO);
+      this.writesSinceTrim += 1;
+    }).then(() => this.maybeTrim());
+  }
+
+  storeCounters(counters: Partial<SyncCounters>): Promise<void> {
+    return this.write((tx) => {
+      const custom = tx.objectStore(CUSTOM);
+      if (counters.changeNo !== undefined) custom.put(counters.changeNo, CHANGE_NO);
+      if (counters.ackedChangeNo !== undefined) custom.put(counters.ackedChangeNo, ACKED_CHANGE_NO);
+    });
+  }
+
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    if (this.trimTimer) clearTimeout(this.trimTimer);
+    this.trimTimer = null;
+    await Promise.allSettled([...this.inFlight]);
+    await this.idb.destroy();
+  }
+
+  /**
+   * Runs `fill` in one readwrite transaction over both stores and resolves when
+   * it commits. Transactions are created in call order over overlapping scopes,
+   * so IndexedDB commits them in that order too.
+   */
+  private write(fill: (tx: IDBTransaction) => void): Promise<void> {
+    if (this.destroyed) return Promise.reject(new Error('persistence destroyed'));
+    const run = (db: IDBDatabase) =>
+      new Promise<void>((resolve, reject) => {
+        // 'strict' asks the browser to flush to disk before reporting completion: survives a reboot.
+        const tx = db.transaction([UPDATES, CUSTOM], 'readwrite', { durability: 'strict' });
+        tx.oncomplete = () => resolve();
+        tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
+        fill(tx);
+      });
+    // Once open, the transaction is created synchronously, keeping call order without relying on promise ticks.
+    const db = this.idb.synced ? this.idb.db : null;
+    const done = db ? run(db) : this.ready.then(run);
+    this.inFlight.add(done);
+    const forget = () => this.inFlight.delete(done);
+    done.then(forget, forget);
+    return done;
+  }
+
+  private maybeTrim(): void {
+    if (this.writesSinceTrim < PREFERRED_TRIM_SIZE || this.trimTimer || this.destroyed) return;
+    this.trimTimer = setTimeout(() => {
+      this.trimTimer = null;
+      if (this.destroyed) return;
+      this.writesSinceTrim = 0;
+      storeState(this.idb, true).catch(() => {
+        // A failed merge leaves the individual updates in place; the next trim tries again.
+      });
+    }, TRIM_DELAY_MS);
+  }
+}
+
+/** Persistence factory for `createSyncClient`: one IndexedDB database per document, named after it. */
+export const indexeddbPersistence: DocPersistenceFactory = (docName, doc) => new IndexeddbDocPersistence(docName, doc);
+
+function asCount(value: unknown): number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : 0;
+}

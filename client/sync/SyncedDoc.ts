@@ -1,0 +1,351 @@
+/**
+ * One open document on a device: a Y.Doc kept in device storage and synced
+ * with the relay over the shared mux socket, plus the sync state a crew sees
+ * for it (saved on this device, on the relay, pending, stuck and why).
+ *
+ * Counting: every local transaction is one change, numbered by `changeNo`;
+ * the relay's `ack(n)` says changes up to n are on its disk. Both counters are
+ * stored with the document, so after a reload the device still knows what the
+ * relay lacks. Storage writes a change and its number together; the ack is
+ * stored after, so a killed tab can over-report pending work, never under-report
+ * it, and over-reported work clears at the next ack.
+ */
+import * as Y from 'yjs';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import * as syncProtocol from 'y-protocols/sync';
+import { writeChangeFrame, writeCloseDocFrame, writeDocFrame } from '../../shared/protocol/muxMessages';
+import type { AckFrame, DocFrame, ErrorFrame } from '../../shared/protocol/muxMessages';
+import { AckWatchdog } from './AckWatchdog';
+import type { DocPersistence, DocPersistenceFactory } from './DocPersistence';
+import { Listeners } from './Listeners';
+import type { MuxConnection } from './MuxConnection';
+import { relayLacks } from './relayLacks';
+import { consoleLog, describeRelayError, isRefusal, SyncErrorSource, type SyncError, type SyncLog } from './SyncError';
+import { plural, stuckReason } from './stuckReason';
+
+/** A document's sync state as a crew sees it. A new object on every change. */
+export interface DocSyncState {
+  doc: string;
+  /** The stored state has been read from device storage. */
+  loaded: boolean;
+  /** Device storage holds everything the document contains (always false without device storage). */
+  savedOnDevice: boolean;
+  /** The relay has acknowledged every local change as durable. */
+  onRelay: boolean;
+  /** Local changes the relay has not yet acknowledged. */
+  pending: number;
+  changeNo: number;
+  ackedChangeNo: number;
+  /** The relay has sent what this device lacked, on the current connection. */
+  relaySynced: boolean;
+  lastError: SyncError | null;
+  /** Pending changes are not being acknowledged although the device is connected. */
+  stuck: boolean;
+  /** Why, in words, e.g. "relay has not acknowledged 3 changes for 30 s; last relay error: storage failed: ENOSPC". */
+  stuckReason: string | null;
+  /** When the relay last acknowledged something (ms since epoch). */
+  lastAckAt: number | null;
+}
+
+/** Options of a SyncedDoc. */
+export interface SyncedDocOptions {
+  name: string;
+  connection: MuxConnection;
+  /** Device storage; null keeps the document in memory only. */
+  persistence: DocPersistenceFactory | null;
+  /** Pending changes unacknowledged this long while connected make the document stuck. */
+  watchdogMs: number;
+  now?: () => number;
+  log?: SyncLog;
+}
+
+const messageSync = 0;
+const messageAuth = 2;
+const SAVE_RETRY_MS = 5000;
+
+/** One open document; see the module comment. */
+export class SyncedDoc {
+  /** The document name (also its IndexedDB database name). */
+  readonly name: string;
+  /** The Yjs document; write to it in `doc.transact` and the change is stored and sent. */
+  readonly doc = new Y.Doc();
+  /** Resolves once device storage has been read; write after this so the change counter is exact. */
+  readonly whenLoaded: Promise<void>;
+  private readonly connection: MuxConnection;
+  private readonly now: () => number;
+  private readonly log: SyncLog;
+  private readonly listeners = new Listeners();
+  private readonly watchdog: AckWatchdog;
+  private readonly detach: () => void;
+  private readonly writes = new Set<Promise<void>>();
+  private persistence: DocPersistence | null;
+  private loaded = false;
+  private changeNo = 0;
+  private ackedChangeNo = 0;
+  private subscribed = false;
+  private relaySynced = false;
+  private saveFailed = false;
+  private saveRetry: ReturnType<typeof setTimeout> | null = null;
+  private lastError: SyncError | null = null;
+  private stuck: string | null = null;
+  private lastAckAt: number | null = null;
+  private destroyed = false;
+  private state: DocSyncState;
+
+  constructor(options: SyncedDocOptions) {
+    this.name = options.name;
+    this.connection = options.connection;
+    this.now = options.now ?? Date.now;
+    this.log = options.log ?? consoleLog;
+    this.watchdog = new AckWatchdog(options.watchdogMs, () => this.onWatchdog(), this.now);
+    this.state = this.computeState();
+    // Registered before the persistence exists, so this listener sees every update first.
+    this.doc.on('update', this.onUpdate);
+    this.persistence = options.persistence ? options.persistence(this.name, this.doc) : null;
+    this.detach = this.connection.attach(this.name, {
+      onOnline: () => this.sendSubscription(),
+      onOffline: () => this.onOffline(),
+      onFrame: (frame) => this.onFrame(frame),
+    });
+    this.whenLoaded = this.load();
+  }
+
+  /** The current sync state. */
+  get(): DocSyncState {
+    return this.state;
+  }
+
+  /** Calls `listener` after every change of the state; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void {
+    return this.listeners.add(listener);
+  }
+
+  /**
+   * Unsubscribes from the relay, waits for device writes already issued,
+   * releases storage and destroys the Y.Doc. Removes every listener and timer.
+   */
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    if (this.subscribed) this.connection.send(writeCloseDocFrame(this.name));
+    this.detach();
+    this.watchdog.disarm();
+    if (this.saveRetry) clearTimeout(this.saveRetry);
+    this.saveRetry = null;
+    this.doc.off('update', this.onUpdate);
+    this.listeners.clear();
+    await this.whenLoaded;
+    await Promise.allSettled([...this.writes]);
+    await this.persistence?.destroy();
+    this.doc.destroy();
+  }
+
+  /** Listener and timer counts, for tests that prove destroy() releases everything. */
+  debugCounts(): { listeners: number; timers: number } {
+    const timers = (this.watchdog.hasTimer ? 1 : 0) + (this.saveRetry ? 1 : 0);
+    return { listeners: this.listeners.size, timers };
+  }
+
+  private async load(): Promise<void> {
+    let preloadChanges = 0;
+    try {
+      const stored = this.persistence ? await this.persistence.load() : { changeNo: 0, ackedChangeNo: 0 };
+      // Local changes made before the stored counter was known were counted from 0.
+      preloadChanges = this.changeNo;
+      this.changeNo = stored.changeNo + preloadChanges;
+      this.ackedChangeNo = Math.min(stored.ackedChangeNo, this.changeNo);
+    } catch (err) {
+      this.recordError(SyncErrorSource.device, `cannot read device storage: ${String(err)}`);
+      const broken = this.persistence;
+      this.persistence = null;
+      await broken?.destroy().catch(() => {});
+    }
+    if (this.destroyed) return;
+    this.loaded = true;
+    if (preloadChanges > 0) this.persistCounters({ changeNo: this.changeNo });
+    if (this.connection.online) this.sendSubscription();
+    this.publish();
+  }
+
+  private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
+    if (this.persistence && origin === this.persistence.origin) return;
+    const local = origin !== this;
+    if (local) this.changeNo += 1;
+    // Before load the stored counter is unknown; load() adds these changes to it and stores the sum.
+    this.save(update, local && this.loaded ? this.changeNo : undefined);
+    if (local && this.loaded && this.subscribed) {
+      if (this.connection.send(writeChangeFrame(this.name, this.changeNo, update))) this.watchdog.arm();
+    }
+    this.publish();
+  };
+
+  private sendSubscription(): void {
+    if (!this.loaded || this.destroyed) return;
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, messageSync);
+    syncProtocol.writeSyncStep1(encoder, this.doc);
+    if (!this.connection.send(writeDocFrame(this.name, encoding.toUint8Array(encoder)))) return;
+    this.subscribed = true;
+    this.relaySynced = false;
+    if (this.pending > 0) this.watchdog.arm();
+    this.publish();
+  }
+
+  private onOffline(): void {
+    this.subscribed = false;
+    this.relaySynced = false;
+    // Offline, pending work is waiting for the relay, not stuck.
+    this.watchdog.disarm();
+    this.stuck = null;
+    this.publish();
+  }
+
+  private onFrame(frame: DocFrame | AckFrame | ErrorFrame): void {
+    if (this.destroyed) return;
+    if (frame.type === 'doc') this.onRelayMessage(frame.message);
+    else if (frame.type === 'ack') this.onAck(frame.changeNo);
+    else this.onRelayError(frame.code, frame.reason);
+  }
+
+  private onRelayMessage(message: Uint8Array): void {
+    try {
+      const decoder = decoding.createDecoder(message);
+      const type = decoding.readVarUint(decoder);
+      if (type === messageAuth) {
+        this.recordError(SyncErrorSource.relay, `relay denied access: ${decoding.readVarString(decoder)}`);
+        return;
+      }
+      // Awareness (1) and anything newer carries nothing this core keeps.
+      if (type !== messageSync) return;
+      const step = decoding.readVarUint(decoder);
+      const payload = decoding.readVarUint8Array(decoder);
+      if (step === syncProtocol.messageYjsSyncStep1) {
+        this.answerRelay(payload);
+      } else {
+        Y.applyUpdate(this.doc, payload, this);
+        if (step === syncProtocol.messageYjsSyncStep2) this.relaySynced = true;
+        this.publish();
+      }
+    } catch (err) {
+      this.recordError(SyncErrorSource.relay, `relay sent an unreadable message: ${String(err)}`);
+    }
+  }
+
+  /** The relay told us its state vector: send what it lacks, as one change covering all pending ones. */
+  private answerRelay(relayStateVector: Uint8Array): void {
+    const lacksStructs = relayLacks(Y.encodeStateVector(this.doc), relayStateVector);
+    if (this.pending === 0 && !lacksStructs) return;
+    if (this.pending === 0) {
+      // The relay lacks content this device never counted (stored by an earlier session
+      // that was killed before counting, or the relay lost it): count it so it shows as pending.
+      this.changeNo += 1;
+      this.persistCounters({ changeNo: this.changeNo });
+    }
+    const update = Y.encodeStateAsUpdate(this.doc, relayStateVector);
+    if (this.connection.send(writeChangeFrame(this.name, this.changeNo, update))) this.watchdog.arm();
+    this.publish();
+  }
+
+  private onAck(changeNo: number): void {
+    if (changeNo > this.changeNo) {
+      this.log.warn(`relay acknowledged change ${changeNo} of ${this.name}, only ${this.changeNo} were made`);
+      changeNo = this.changeNo;
+    }
+    if (changeNo <= this.ackedChangeNo) return;
+    this.ackedChangeNo = changeNo;
+    this.lastAckAt = this.now();
+    this.stuck = null;
+    this.persistCounters({ ackedChangeNo: changeNo });
+    if (this.pending > 0) this.watchdog.progress();
+    else this.watchdog.disarm();
+    this.publish();
+  }
+
+  private onRelayError(code: number, reason: string): void {
+    const message = describeRelayError(code, reason);
+    this.recordError(SyncErrorSource.relay, message, code);
+    if (isRefusal(code) && this.pending > 0) {
+      this.stuck = `relay refused ${plural(this.pending, 'change')}: ${message}`;
+      this.publish();
+    }
+  }
+
+  private onWatchdog(): void {
+    if (this.pending === 0 || !this.connection.online) return;
+    const silentMs = this.now() - (this.watchdog.waitingSince ?? this.now());
+    this.stuck = stuckReason(this.pending, silentMs, this.lastError, this.connection.get());
+    this.publish();
+  }
+
+  private save(update: Uint8Array, changeNo: number | undefined): void {
+    if (!this.persistence) return;
+    // After a failed write the device copy has a hole; storing the whole state closes it.
+    const healing = this.saveFailed;
+    const bytes = healing ? Y.encodeStateAsUpdate(this.doc) : update;
+    const counted = healing && this.loaded ? this.changeNo : changeNo;
+    this.track(this.persistence.storeUpdate(bytes, counted), healing);
+  }
+
+  private persistCounters(counters: { changeNo?: number; ackedChangeNo?: number }): void {
+    if (this.persistence) this.track(this.persistence.storeCounters(counters), false);
+  }
+
+  private track(write: Promise<void>, healing: boolean): void {
+    this.writes.add(write);
+    write.then(
+      () => {
+        this.writes.delete(write);
+        if (healing) this.saveFailed = false;
+        this.publish();
+      },
+      (err: unknown) => {
+        this.writes.delete(write);
+        if (this.destroyed) return;
+        this.saveFailed = true;
+        this.recordError(SyncErrorSource.device, `could not save on this device: ${String(err)}`);
+        this.scheduleSaveRetry();
+      },
+    );
+  }
+
+  private scheduleSaveRetry(): void {
+    if (this.saveRetry || this.destroyed) return;
+    this.saveRetry = setTimeout(() => {
+      this.saveRetry = null;
+      if (this.saveFailed && !this.destroyed) this.save(new Uint8Array(), undefined);
+    }, SAVE_RETRY_MS);
+  }
+
+  private get pending(): number {
+    return this.changeNo - this.ackedChangeNo;
+  }
+
+  private recordError(source: SyncError['source'], message: string, code?: number): void {
+    this.lastError = code === undefined ? { source, message, at: this.now() } : { source, message, code, at: this.now() };
+    this.publish();
+  }
+
+  private computeState(): DocSyncState {
+    return {
+      doc: this.name,
+      loaded: this.loaded,
+      savedOnDevice: this.persistence !== null && this.loaded && this.writes.size === 0 && !this.saveFailed,
+      onRelay: this.loaded && this.pending === 0,
+      pending: this.pending,
+      changeNo: this.changeNo,
+      ackedChangeNo: this.ackedChangeNo,
+      relaySynced: this.relaySynced,
+      lastError: this.lastError,
+      stuck: this.stuck !== null,
+      stuckReason: this.stuck,
+      lastAckAt: this.lastAckAt,
+    };
+  }
+
+  private publish(): void {
+    if (this.destroyed) return;
+    this.state = this.computeState();
+    this.listeners.notify((err) => this.log.warn(`a listener of ${this.name} threw`, err));
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The Tally sync client: the composition root of the device side. One mux
+ * connection, one SyncedDoc per open document, one SyncStatus over them all.
+ * The Svelte app creates one per device session; tests create many.
+ */
+import { isDocName } from '../../shared/protocol/docNames';
+import type { BackoffOptions } from './backoff';
+import type { DocPersistenceFactory } from './DocPersistence';
+import { indexeddbPersistence } from './IndexeddbDocPersistence';
+import { MuxConnection, type WebSocketConstructor } from './MuxConnection';
+import type { SyncError, SyncLog } from './SyncError';
+import { SyncedDoc } from './SyncedDoc';
+import { SyncStatus } from './SyncStatus';
+import { waitFor } from './waitFor';
+
+/** Options of `createSyncClient`. */
+export interface SyncClientOptions {
+  /** The relay's address, e.g. `http://10.0.0.5:8787` (the `/mux` path is added). */
+  url: string;
+  /** The device's token, sent as the `token` query parameter. */
+  token?: string;
+  /** Defaults to `globalThis.WebSocket`; Node passes `ws`'s class. */
+  WebSocketImpl?: WebSocketConstructor;
+  /** Device storage: IndexedDB (default in browsers), none (memory only), or a factory (tests). */
+  persistence?: 'indexeddb' | 'none' | DocPersistenceFactory;
+  /** Unacknowledged changes this long while connected mark a document stuck (default 30 s). */
+  watchdogMs?: number;
+  /** Reconnect delays (default 0.5 s growing to 30 s, with jitter). */
+  backoff?: BackoffOptions;
+  /** A socket not open after this long is retried (default 10 s). */
+  connectTimeoutMs?: number;
+  /** Connect at once (default true). */
+  autoConnect?: boolean;
+  log?: SyncLog;
+  now?: () => number;
+}
+
+/** What a shift-handover check learns: everything acknowledged, or exactly what is not. */
+export interface FlushReport {
+  /** Every open document is on the relay. */
+  ok: boolean;
+  online: boolean;
+  elapsedMs: number;
+  /** Documents with work the relay has not acknowledged, and why (empty when ok). */
+  remaining: Array<{ doc: string; pending: number; savedOnDevice: boolean; stuckReason: string | null; lastError: SyncError | null }>;
+}
+
+/** The device's sync client; see `createSyncClient`. */
+export interface SyncClient {
+  readonly connection: MuxConnection;
+  /** Aggregate state for the UI (`subscribe`/`get`). */
+  readonly status: SyncStatus;
+  /** Opens `docName` (or returns it if already open): loads it from device storage and syncs it. */
+  open(docName: string): SyncedDoc;
+  /** The open document `docName`, if any. */
+  get(docName: string): SyncedDoc | undefined;
+  /** Stops syncing `docName` and releases it; its device copy stays. */
+  close(docName: string): Promise<void>;
+  /**
+   * Shift handover: pushes everything (reconnecting at once if offline) and
+   * resolves when every open document is acknowledged, or after `timeoutMs`
+   * with the documents still pending.
+   */
+  flushAndWait(timeoutMs: number): Promise<FlushReport>;
+  /** Closes every document and the socket; removes every listener and timer. */
+  destroy(): Promise<void>;
+}
+
+/** Creates the sync client of one device; see the module comment. */
+export function createSyncClient(options: SyncClientOptions): SyncClient {
+  const now = options.now ?? Date.now;
+  const persistence = resolvePersistence(options.persistence ?? 'indexeddb');
+  const watchdogMs = options.watchdogMs ?? 30_000;
+  const connection = new MuxConnection({
+    url: options.url,
+    ...(options.token !== undefined && { token: options.token }),
+    ...(options.WebSocketImpl && { WebSocketImpl: options.WebSocketImpl }),
+    ...(options.backoff && { backoff: options.backoff }),
+    ...(options.connectTimeoutMs !== undefined && { connectTimeoutMs: options.connectTimeoutMs }),
+    ...(options.autoConnect !== undefined && { autoConnect: options.autoConnect }),
+    ...(options.log && { log: options.log }),
+    now,
+  });
+  const status = new SyncStatus(connection, options.log);
+  const docs = new Map<string, SyncedDoc>();
+  // The OS noticing the network is back is a hint to skip the backoff wait, never proof of the relay.
+  const onNetworkBack = () => connection.reconnectNow();
+  const events = typeof window !== 'undefined' ? window : null;
+  events?.addEventListener('online', onNetworkBack);
+
+  const client: SyncClient = {
+    connection,
+    status,
+    open(docName) {
+      const existing = docs.get(docName);
+      if (existing) return existing;
+      if (!isDocName(docName)) throw new Error(`invalid document name: ${JSON.stringify(docName.slice(0, 60))}`);
+      const doc = new SyncedDoc({
+        name: docName,
+        connection,
+        persistence,
+        watchdogMs,
+        now,
+        ...(options.log && { log: options.log }),
+      });
+      docs.set(docName, doc);
+      status.track(doc);
+      return doc;
+    },
+    get: (docName) => docs.get(docName),
+    async close(docName) {
+      const doc = docs.get(docName);
+      if (!doc) return;
+      docs.delete(docName);
+      status.untrack(doc);
+      await doc.destroy();
+    },
+    async flushAndWait(timeoutMs) {
+      const started = now();
+      if (!connection.online) connection.reconnectNow();
+      await waitFor(status, (s) => s.allOnRelay, timeoutMs);
+      return flushReport(docs, connection.online, now() - started);
+    },
+    async destroy() {
+      events?.removeEventListener('online', onNetworkBack);
+      await Promise.all([...docs.keys()].map((name) => client.close(name)));
+      status.destroy();
+      connection.destroy();
+    },
+  };
+  return client;
+}
+
+function resolvePersistence(option: 'indexeddb' | 'none' | DocPersistenceFactory): DocPersistenceFactory | null {
+  if (option === 'none') return null;
+  if (option === 'indexeddb') return indexeddbPersistence;
+  return option;
+}
+
+function flushReport(docs: Map<string, SyncedDoc>, online: boolean, elapsedMs: number): FlushReport {
+  const remaining = [...docs.values()]
+    .map((doc) => doc.get())
+    .filter((s) => !s.onRelay)
+    .map((s) => ({
+      doc: s.doc,
+      pending: s.pending,
+      savedOnDevice: s.savedOnDevice,
+      stuckReason: s.stuckReason,
+      lastError: s.lastError,
+    }));
+  return { ok: remaining.length === 0, online, elapsedMs, remaining };
+}

@@ -1,0 +1,21 @@
+/**
+ * The device-side sync core of Tally, framework-free. The app creates one
+ * client with `createSyncClient` and reads state through `subscribe`/`get`.
+ */
+export { createSyncClient, type FlushReport, type SyncClient, type SyncClientOptions } from './createSyncClient';
+export { SyncedDoc, type DocSyncState, type SyncedDocOptions } from './SyncedDoc';
+export { SyncStatus, type SyncStatusSnapshot } from './SyncStatus';
+export {
+  MuxConnection,
+  type ConnectionSnapshot,
+  type ConnectionState,
+  type MuxConnectionOptions,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './MuxConnection';
+export type { DocPersistence, DocPersistenceFactory, SyncCounters } from './DocPersistence';
+export { IndexeddbDocPersistence, indexeddbPersistence } from './IndexeddbDocPersistence';
+export { MemoryDevice, MemoryDocPersistence } from './MemoryDocPersistence';
+export { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff';
+export { waitFor, type Subscribable } from './waitFor';
+export type { SyncError, SyncLog } from './SyncError';
