@@ -1,0 +1,24 @@
+/**
+ * The logger the storage layer writes through: pino-like, so the relay's
+ * logger fits as it is. Every method takes a context object first.
+ */
+export interface StorageLog {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** Drops every line (the default when no logger is given). */
+export const silentStorageLog: StorageLog = {
+  info() {},
+  warn() {},
+  error() {},
+};
+
+/** One line of text for an error, with its code when it has one (e.g. `LEVEL_IO_ERROR: IO error: ... No space left on device`). */
+export function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as { code?: unknown }).code;
+  const cause = err.cause instanceof Error && !err.message.includes(err.cause.message) ? ` (${err.cause.message})` : '';
+  return `${typeof code === 'string' ? `${code}: ` : ''}${err.message}${cause}`;
+}
