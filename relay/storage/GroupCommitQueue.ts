@@ -1,0 +1,240 @@
+import type { StoreHealth } from '../../shared/DocStore';
+import { describeError, silentStorageLog, type StorageLog } from './StorageLog';
+
+/** One write waiting in a `GroupCommitQueue`. */
+export interface QueuedWrite<Op> {
+  /**
+   * Returns this write's batch operations. Called once, in queue order, when
+   * the batch holding the write is formed, so it may allocate sequence
+   * numbers; it may be async (a read). A throw counts as a failed attempt of
+   * the batch and is retried like a failed write.
+   */
+  prepare(): Op[] | Promise<Op[]>;
+}
+
+/** Options of a `GroupCommitQueue`. */
+export interface GroupCommitQueueOptions<Op> {
+  /** Writes one batch durably (for LevelDB: `sync: true`), or throws. */
+  writeBatch(ops: Op[]): Promise<void>;
+  /** Delay before the first retry of a failed batch, in ms (default 50); doubles per attempt. */
+  retryDelayMs?: number;
+  /** Longest delay between retries, in ms (default 2000). */
+  maxRetryDelayMs?: number;
+  /** Most writes in one batch (default 4096), so one batch's latency stays bounded. */
+  maxBatchWrites?: number;
+  log?: StorageLog;
+}
+
+/** The rejection of writes that `close()` gave up on: they may not be durable. */
+export class WritesAbandonedError extends Error {
+  override name = 'WritesAbandonedError';
+}
+
+interface Entry<Op, W> {
+  write: W;
+  ops: Op[] | null;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+/**
+ * A FIFO of writes committed in batches: while one batch is being written,
+ * new writes accumulate and go together in the next one, and each write's
+ * promise resolves only once its batch is durable. Writes complete in push
+ * order. A failing batch is retried with backoff forever (later writes wait
+ * behind it), reported through `health()` and its listeners, and logged; no
+ * write is ever rejected for an I/O error.
+ */
+export class GroupCommitQueue<Op, W extends QueuedWrite<Op> = QueuedWrite<Op>> {
+  private waiting: Entry<Op, W>[] = [];
+  private inFlight: Entry<Op, W>[] = [];
+  private last: Promise<void> = Promise.resolve();
+  private draining = false;
+  private closing = false;
+  private abandoned = false;
+  private failure: { lastError: string; failingSince: number } | null = null;
+  private readonly listeners = new Set<(health: StoreHealth) => void>();
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private wakeRetry: (() => void) | null = null;
+  private batches = 0;
+  private readonly writeBatch: (ops: Op[]) => Promise<void>;
+  private readonly retryDelayMs: number;
+  private readonly maxRetryDelayMs: number;
+  private readonly maxBatchWrites: number;
+  private readonly log: StorageLog;
+
+  constructor(options: GroupCommitQueueOptions<Op>) {
+    this.writeBatch = options.writeBatch;
+    this.retryDelayMs = options.retryDelayMs ?? 50;
+    this.maxRetryDelayMs = options.maxRetryDelayMs ?? 2000;
+    this.maxBatchWrites = options.maxBatchWrites ?? 4096;
+    this.log = options.log ?? silentStorageLog;
+  }
+
+  /** Batches written successfully so far. */
+  get batchesWritten(): number {
+    return this.batches;
+  }
+
+  /** Queues `write`; resolves once the batch holding it is durable. Rejects only after `close()`. */
+  push(write: W): Promise<void> {
+    if (this.closing) return Promise.reject(new Error('the document store is closed'));
+    const done = new Promise<void>((resolve, reject) => this.waiting.push({ write, ops: null, resolve, reject }));
+    this.last = done;
+    if (!this.draining) {
+      this.draining = true;
+      // Deferred so that writes pushed in the same tick share the first batch.
+      queueMicrotask(() => void this.drain());
+    }
+    return done;
+  }
+
+  /** The writes not yet durable, oldest first. */
+  pending(): W[] {
+    return [...this.inFlight, ...this.waiting].map((entry) => entry.write);
+  }
+
+  /** Resolves when every write pushed so far is durable. */
+  flush(): Promise<void> {
+    return this.pendingCount() === 0 ? Promise.resolve() : this.last;
+  }
+
+  /** Current health: failing while a batch keeps failing. */
+  health(): StoreHealth {
+    const pendingWrites = this.pendingCount();
+    return this.failure ? { ok: false, pendingWrites, ...this.failure } : { ok: true, pendingWrites };
+  }
+
+  /** Calls `listener` when writes start failing, fail differently, or recover. Returns the unsubscribe function. */
+  onHealthChange(listener: (health: StoreHealth) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Refuses new writes and waits up to `timeoutMs` for the queued ones. If
+   * they are still not durable then (a failing disk), rejects them with a
+   * `WritesAbandonedError`, stops retrying and throws that error.
+   */
+  async close(timeoutMs: number): Promise<void> {
+    this.closing = true;
+    if (this.pendingCount() === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    const outcome = await Promise.race([this.last.then(() => 'drained' as const), timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'drained') return;
+    const reason = this.failure ? `: ${this.failure.lastError}` : '';
+    const err = new WritesAbandonedError(
+      `closed after waiting ${timeoutMs} ms with ${this.pendingCount()} writes not yet durable${reason}`,
+    );
+    this.log.error({ err: err.message }, 'document store closed with writes that never reached the disk');
+    this.abandon(err);
+    throw err;
+  }
+
+  private pendingCount(): number {
+    return this.inFlight.length + this.waiting.length;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.waiting.length > 0 && !this.abandoned) {
+      this.inFlight = this.waiting.splice(0, this.maxBatchWrites);
+      await this.commit(this.inFlight);
+    }
+    this.draining = false;
+  }
+
+  /** Writes `batch` until it succeeds or the queue is abandoned. */
+  private async commit(batch: Entry<Op, W>[]): Promise<void> {
+    let delay = this.retryDelayMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.writeBatch(await prepareAll(batch));
+        if (this.abandoned) return;
+        this.batches++;
+        // Cleared before resolving, so a caller resuming after its write sees it as no longer pending.
+        this.inFlight = [];
+        this.markHealthy(attempt);
+        for (const entry of batch) entry.resolve();
+        return;
+      } catch (err) {
+        if (this.abandoned) return;
+        this.markFailing(err, attempt, delay);
+        await this.sleep(delay);
+        if (this.abandoned) return;
+        delay = Math.min(delay * 2, this.maxRetryDelayMs);
+      }
+    }
+  }
+
+  private markFailing(err: unknown, attempt: number, retryInMs: number): void {
+    const lastError = describeError(err);
+    const context = { err: lastError, attempt, retryInMs, pendingWrites: this.pendingCount() };
+    if (this.failure?.lastError === lastError) {
+      this.log.warn(context, 'storage write still failing; writes are held and retried');
+      return;
+    }
+    this.failure = { lastError, failingSince: this.failure?.failingSince ?? Date.now() };
+    this.log.error(context, 'storage write failed; writes are held and retried');
+    this.emitHealth();
+  }
+
+  private markHealthy(attempts: number): void {
+    if (!this.failure) return;
+    const failedForMs = Date.now() - this.failure.failingSince;
+    this.failure = null;
+    this.log.info({ attempts, failedForMs }, 'storage writes recovered');
+    this.emitHealth();
+  }
+
+  private emitHealth(): void {
+    const health = this.health();
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(health);
+      } catch (err) {
+        this.log.error({ err: describeError(err) }, 'storage health listener threw');
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.wakeRetry = resolve;
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = null;
+        this.wakeRetry = null;
+        resolve();
+      }, ms);
+    });
+  }
+
+  private abandon(err: Error): void {
+    this.abandoned = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.wakeRetry?.();
+    this.wakeRetry = null;
+    const entries = [...this.inFlight, ...this.waiting];
+    this.inFlight = [];
+    this.waiting = [];
+    for (const entry of entries) entry.reject(err);
+  }
+}
+
+/** The operations of `batch` in order, preparing each write once. */
+async function prepareAll<Op, W extends QueuedWrite<Op>>(batch: Entry<Op, W>[]): Promise<Op[]> {
+  const ops: Op[] = [];
+  for (const entry of batch) {
+    if (entry.ops === null) {
+      const prepared = entry.write.prepare();
+      entry.ops = prepared instanceof Promise ? await prepared : prepared;
+    }
+    // A loop, not push(...spread): a compaction can carry hundreds of thousands of deletes.
+    for (const op of entry.ops) ops.push(op);
+  }
+  return ops;
+}
