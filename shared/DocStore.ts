@@ -6,8 +6,10 @@
  */
 export interface DocStore {
   /**
-   * Reads every stored update of `doc` in write order (after compaction the
-   * first one is the merged state). An unknown document yields `[]`.
+   * Reads every update of `doc` accepted so far, in write order, including
+   * writes not yet durable (after compaction the first one is the merged
+   * state). An update whose batch completes during the read may appear twice,
+   * which Yjs ignores. An unknown document yields `[]`.
    */
   load(doc: string): Promise<Uint8Array[]>;
 
@@ -16,20 +18,29 @@ export interface DocStore {
    * (LevelDB `sync: true`); appends that arrive together share one fsync.
    * Writes complete in call order. A failing disk does not reject: the store
    * keeps retrying, reports it through `health()`/`onHealthChange`, and resolves
-   * once the write has succeeded.
+   * once the write has succeeded. The store keeps `update` by reference until
+   * it is durable: do not mutate it. Rejects only for an invalid document name
+   * or when `close()` gave up on the write.
    */
   append(doc: string, update: Uint8Array): Promise<void>;
 
   /**
-   * Durably replaces every update of `doc` appended before this call with
-   * `state` (which must contain them all). Ordered with appends like a write.
+   * Durably replaces every update of `doc` appended before this call (durable
+   * or not) with `state`, which must contain them all. Ordered with appends
+   * like a write, atomic on disk.
    */
   compact(doc: string, state: Uint8Array): Promise<void>;
 
-  /** How many updates and bytes `doc` currently has on disk (for compaction decisions). */
+  /**
+   * How many updates and bytes `doc` has in the store, counting accepted
+   * writes (for compaction decisions). Only documents loaded or written since
+   * the store opened are known; others read as zeros. For a document first
+   * touched by a write rather than a load, `bytes` counts only what was
+   * written since (until its next compaction).
+   */
   stats(doc: string): DocStats;
 
-  /** Names of all stored documents, in key order. */
+  /** Names of all documents with a durable update, in name order. */
   listDocs(): AsyncIterable<string>;
 
   /** Current storage health. */
@@ -38,10 +49,14 @@ export interface DocStore {
   /** Subscribes to health changes; returns the unsubscribe function. */
   onHealthChange(listener: (health: StoreHealth) => void): () => void;
 
-  /** Resolves when every write accepted so far is durable. */
+  /** Resolves when every write accepted so far is durable (for as long as the disk fails). */
   flush(): Promise<void>;
 
-  /** Flushes, then releases the store. */
+  /**
+   * Refuses new writes, flushes, then releases the store. If pending writes
+   * are still not durable after a timeout (a failing disk), rejects them and
+   * rejects with an error saying how many were given up and why.
+   */
   close(): Promise<void>;
 }
 
@@ -58,6 +73,6 @@ export interface StoreHealth {
   lastError?: string;
   /** Writes waiting to reach the disk. */
   pendingWrites: number;
-  /** Time of the last failed write attempt (ms since epoch). */
+  /** When writes started failing (ms since epoch). */
   failingSince?: number;
 }
