@@ -1,0 +1,258 @@
+/**
+ * SyncedDoc against a relay double that answers only what each test tells it
+ * to (see silentRelay.ts): change counting, what is sent on the relay's sync
+ * step 1, the watchdog, refusals, device storage and release.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { WebSocket } from 'ws';
+import { createSyncClient, type SyncClient, type SyncClientOptions } from '../../client/sync/createSyncClient';
+import { MemoryDevice } from '../../client/sync/MemoryDocPersistence';
+import { waitFor } from '../../client/sync/waitFor';
+import { writeAckFrame, writeDocFrame, writeErrorFrame, writeStatusFrame, type ChangeFrame } from '../../shared/protocol/muxMessages';
+import { startSilentRelay, type SilentRelay } from './silentRelay';
+import { addLines, collectingLog, lineIds, syncStep1, syncStep2, untilState } from './syncFixtures';
+
+const DOC = 'record:r1';
+
+describe('SyncedDoc', () => {
+  let relay: SilentRelay;
+  let device: MemoryDevice;
+  const clients: SyncClient[] = [];
+
+  const start = (options: Partial<SyncClientOptions> = {}): SyncClient => {
+    const client = createSyncClient({
+      url: relay.url,
+      WebSocketImpl: WebSocket as never,
+      persistence: device.persistence,
+      watchdogMs: 10_000,
+      backoff: { minMs: 20, maxMs: 100 },
+      log: collectingLog(),
+      ...options,
+    });
+    clients.push(client);
+    return client;
+  };
+  /** Opens DOC and waits until the relay double has its subscription. */
+  const openSubscribed = async (client: SyncClient, socket = 0) => {
+    const doc = client.open(DOC);
+    await doc.whenLoaded;
+    await relay.waitForFrame((f, s) => (s === socket && f.type === 'doc' && f.doc === DOC ? f : undefined));
+    return doc;
+  };
+  const changeFrame = (changeNo: number, socket = 0) =>
+    relay.waitForFrame((f, s) => (s === socket && f.type === 'change' && f.changeNo === changeNo ? f : undefined));
+
+  beforeEach(async () => {
+    relay = await startSilentRelay();
+    device = new MemoryDevice();
+  });
+  afterEach(async () => {
+    for (const c of clients.splice(0)) await c.destroy();
+    await relay.close();
+  });
+
+  describe('local changes', () => {
+    it('counts each local transaction as one change and sends it with its number', async () => {
+      const doc = await openSubscribed(start());
+      addLines(doc.doc, 'a', 3);
+      const frames = await Promise.all([1, 2, 3].map((n) => changeFrame(n)));
+      expect(doc.get()).toMatchObject({ changeNo: 3, ackedChangeNo: 0, pending: 3, onRelay: false });
+      const replay = new Y.Doc();
+      for (const f of frames) Y.applyUpdate(replay, f.update);
+      expect(lineIds(replay)).toEqual(['a:0', 'a:1', 'a:2']);
+    });
+
+    it('does not count what the relay sends as a local change', async () => {
+      const doc = await openSubscribed(start());
+      const other = new Y.Doc();
+      addLines(other, 'b', 2);
+      relay.send(writeDocFrame(DOC, syncStep2(Y.encodeStateAsUpdate(other))));
+      await untilState(doc, (s) => s.relaySynced, 'relay synced');
+      expect(lineIds(doc.doc)).toEqual(['b:0', 'b:1']);
+      expect(doc.get()).toMatchObject({ changeNo: 0, pending: 0, onRelay: true });
+    });
+
+    it('moves to "on the relay" only when the relay acknowledges', async () => {
+      const doc = await openSubscribed(start());
+      addLines(doc.doc, 'a', 2);
+      await changeFrame(2);
+      relay.send(writeAckFrame(DOC, 1));
+      await untilState(doc, (s) => s.ackedChangeNo === 1, 'ack 1');
+      expect(doc.get()).toMatchObject({ pending: 1, onRelay: false });
+      relay.send(writeAckFrame(DOC, 2));
+      const s = await untilState(doc, (s) => s.onRelay, 'on the relay');
+      expect(s.pending).toBe(0);
+      expect(s.lastAckAt).toBeGreaterThan(0);
+    });
+  });
+
+  describe("answering the relay's sync step 1", () => {
+    it('sends exactly what the relay lacks, numbered with the latest change', async () => {
+      const client = start({ autoConnect: false });
+      const doc = client.open(DOC);
+      await doc.whenLoaded;
+      addLines(doc.doc, 'a', 5);
+      const relayCopy = new Y.Doc();
+      Y.applyUpdate(relayCopy, Y.encodeStateAsUpdate(doc.doc));
+      addLines(doc.doc, 'late', 1);
+      client.connection.reconnectNow();
+      await relay.waitForFrame((f) => (f.type === 'doc' ? f : undefined));
+      relay.send(writeDocFrame(DOC, syncStep1(Y.encodeStateVector(relayCopy))));
+      const frame: ChangeFrame = await changeFrame(6);
+      Y.applyUpdate(relayCopy, frame.update);
+      expect(lineIds(relayCopy)).toEqual(lineIds(doc.doc));
+      expect(frame.update.byteLength).toBeLessThan(Y.encodeStateAsUpdate(doc.doc).byteLength / 2);
+    });
+
+    it('sends nothing when nothing is pending and the relay has everything', async () => {
+      const doc = await openSubscribed(start());
+      const remote = new Y.Doc();
+      addLines(remote, 'b', 1);
+      relay.send(writeDocFrame(DOC, syncStep1(Y.encodeStateVector(doc.doc))));
+      relay.send(writeDocFrame(DOC, syncStep2(Y.encodeStateAsUpdate(remote))));
+      await untilState(doc, (s) => s.relaySynced, 'relay synced');
+      // The next local change travels after anything the sync step 1 could have caused.
+      addLines(doc.doc, 'a', 1);
+      await changeFrame(1);
+      const changes = relay.frames.filter((f) => f.frame.type === 'change');
+      expect(changes).toHaveLength(1);
+      expect(doc.get()).toMatchObject({ changeNo: 1, pending: 1 });
+    });
+
+    it('counts content the relay lacks but this device never counted (e.g. a killed tab)', async () => {
+      const record = device.record(DOC);
+      const earlier = new Y.Doc();
+      addLines(earlier, 'uncounted', 2);
+      record.updates.push(Y.encodeStateAsUpdate(earlier));
+      const doc = await openSubscribed(start());
+      expect(doc.get()).toMatchObject({ changeNo: 0, pending: 0 });
+      relay.send(writeDocFrame(DOC, syncStep1(Y.encodeStateVector(new Y.Doc()))));
+      const frame = await changeFrame(1);
+      expect(doc.get()).toMatchObject({ changeNo: 1, pending: 1, onRelay: false });
+      const relayCopy = new Y.Doc();
+      Y.applyUpdate(relayCopy, frame.update);
+      expect(lineIds(relayCopy)).toEqual(['uncounted:0', 'uncounted:1']);
+    });
+  });
+
+  describe('device storage', () => {
+    it('keeps the lines and both counters across a reload', async () => {
+      const first = start();
+      const doc = await openSubscribed(first);
+      addLines(doc.doc, 'a', 3);
+      await changeFrame(3);
+      relay.send(writeAckFrame(DOC, 1));
+      await untilState(doc, (s) => s.ackedChangeNo === 1 && s.savedOnDevice, 'ack 1 saved');
+      await first.destroy();
+      expect(device.record(DOC)).toMatchObject({ changeNo: 3, ackedChangeNo: 1 });
+
+      const second = start();
+      const reopened = second.open(DOC);
+      await reopened.whenLoaded;
+      expect(lineIds(reopened.doc)).toEqual(['a:0', 'a:1', 'a:2']);
+      expect(reopened.get()).toMatchObject({ changeNo: 3, ackedChangeNo: 1, pending: 2, savedOnDevice: true, onRelay: false });
+      await relay.waitForFrame((f, s) => (s === 1 && f.type === 'doc' ? f : undefined));
+      relay.send(writeDocFrame(DOC, syncStep1(Y.encodeStateVector(new Y.Doc()))));
+      await changeFrame(3, 1);
+      relay.send(writeAckFrame(DOC, 3));
+      await untilState(reopened, (s) => s.onRelay, 'on the relay after reload');
+    });
+
+    it('reports a failed device write, and saves the whole state once the device recovers', async () => {
+      const doc = await openSubscribed(start());
+      device.failWrites = new Error('QuotaExceededError');
+      addLines(doc.doc, 'a', 1);
+      const failed = await untilState(doc, (s) => s.lastError?.source === 'device', 'device error');
+      expect(failed.savedOnDevice).toBe(false);
+      expect(failed.lastError?.message).toMatch(/could not save on this device: Error: QuotaExceededError/);
+      device.failWrites = null;
+      addLines(doc.doc, 'b', 1);
+      await untilState(doc, (s) => s.savedOnDevice, 'saved again');
+      const stored = new Y.Doc();
+      Y.applyUpdate(stored, Y.mergeUpdates(device.record(DOC).updates));
+      expect(lineIds(stored)).toEqual(['a:0', 'b:0']);
+      expect(device.record(DOC).changeNo).toBe(2);
+    });
+
+    it('without device storage, never claims "saved on this device"', async () => {
+      const doc = await openSubscribed(start({ persistence: 'none' }));
+      addLines(doc.doc, 'a', 1);
+      await changeFrame(1);
+      expect(doc.get()).toMatchObject({ savedOnDevice: false, pending: 1 });
+    });
+  });
+
+  describe('watchdog', () => {
+    it('turns stuck when the connected relay never acknowledges, and a later ack clears it', async () => {
+      const doc = await openSubscribed(start({ watchdogMs: 150 }));
+      const sentAt = Date.now();
+      addLines(doc.doc, 'a', 3);
+      await changeFrame(3);
+      const stuck = await untilState(doc, (s) => s.stuck, 'stuck');
+      expect(Date.now() - sentAt).toBeGreaterThanOrEqual(145);
+      expect(stuck.stuckReason).toMatch(/^relay has not acknowledged 3 changes for 1\d\d ms$/);
+      expect(clients[0]!.status.get().stuckDocs).toEqual([{ doc: DOC, reason: stuck.stuckReason }]);
+      relay.send(writeAckFrame(DOC, 3));
+      const cleared = await untilState(doc, (s) => !s.stuck, 'cleared');
+      expect(cleared).toMatchObject({ pending: 0, onRelay: true, stuckReason: null });
+      expect(clients[0]!.status.get().stuckDocs).toEqual([]);
+    });
+
+    it("names the relay's storage trouble, and restarts its clock on partial progress", async () => {
+      const doc = await openSubscribed(start({ watchdogMs: 150 }));
+      relay.send(writeStatusFrame(false, 'ENOSPC: no space left on device'));
+      addLines(doc.doc, 'a', 2);
+      await changeFrame(2);
+      const stuck = await untilState(doc, (s) => s.stuck, 'stuck');
+      expect(stuck.stuckReason).toMatch(/^relay has not acknowledged 2 changes for \d+ ms; last relay error: storage failing: ENOSPC/);
+      const progressAt = Date.now();
+      relay.send(writeAckFrame(DOC, 1));
+      await untilState(doc, (s) => !s.stuck && s.pending === 1, 'progress clears stuck');
+      const again = await untilState(doc, (s) => s.stuck, 'stuck again');
+      expect(Date.now() - progressAt).toBeGreaterThanOrEqual(145);
+      expect(again.stuckReason).toMatch(/^relay has not acknowledged 1 change for/);
+    });
+
+    it('does not call pending work stuck while disconnected (it is waiting for the relay)', async () => {
+      const client = start({ watchdogMs: 100, backoff: { minMs: 100, maxMs: 200 } });
+      const doc = await openSubscribed(client);
+      addLines(doc.doc, 'a', 1);
+      await changeFrame(1);
+      await relay.close();
+      await untilState(doc, () => !client.connection.online, 'offline');
+      expect(doc.debugCounts().timers).toBe(0);
+      const offlineAt = Date.now();
+      await waitFor(client.connection, (s) => s.failedAttempts >= 3, 5000);
+      expect(Date.now() - offlineAt).toBeGreaterThan(100);
+      expect(doc.get()).toMatchObject({ stuck: false, pending: 1 });
+      expect(client.status.get()).toMatchObject({ online: false, pendingTotal: 1, docsWithPending: [DOC], stuckDocs: [] });
+    });
+
+    it('turns stuck at once when the relay refuses the change', async () => {
+      const doc = await openSubscribed(start());
+      addLines(doc.doc, 'a', 1);
+      await changeFrame(1);
+      relay.send(writeErrorFrame(DOC, 3, 'auditor may not write'));
+      const s = await untilState(doc, (s) => s.stuck, 'stuck');
+      expect(s.stuckReason).toBe('relay refused 1 change: permission denied: auditor may not write');
+      expect(s.lastError).toMatchObject({ source: 'relay', code: 3 });
+    });
+  });
+
+  describe('destroy', () => {
+    it('unsubscribes from the relay and releases listeners and timers', async () => {
+      const client = start({ watchdogMs: 60_000 });
+      const doc = await openSubscribed(client);
+      doc.subscribe(() => {});
+      addLines(doc.doc, 'a', 1);
+      await changeFrame(1);
+      expect(doc.debugCounts().timers).toBe(1);
+      await client.close(DOC);
+      expect(doc.debugCounts()).toEqual({ listeners: 0, timers: 0 });
+      await relay.waitForFrame((f) => (f.type === 'closeDoc' && f.doc === DOC ? f : undefined));
+      expect(client.get(DOC)).toBeUndefined();
+      expect(client.status.get().openDocs).toBe(0);
+    });
+  });
+});
