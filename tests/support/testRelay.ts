@@ -26,8 +26,8 @@ export interface TestRelay {
   cleanup(): Promise<void>;
 }
 
-export async function startTestRelay(options: Omit<RelayOptions, 'store'> = {}): Promise<TestRelay> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'tally-relay-'));
+export async function startTestRelay(options: Omit<RelayOptions, 'store'> & { dir?: string } = {}): Promise<TestRelay> {
+  const dir = options.dir ?? (await mkdtemp(path.join(os.tmpdir(), 'tally-relay-')));
   const logs: LogLine[] = [];
   const log: RelayLog = {
     debug: (obj, msg) => logs.push({ level: 'debug', obj, msg }),
@@ -36,7 +36,7 @@ export async function startTestRelay(options: Omit<RelayOptions, 'store'> = {}):
     error: (obj, msg) => logs.push({ level: 'error', obj, msg }),
   };
   const open = async (): Promise<{ relay: Relay; store: LevelDocStore }> => {
-    const store = await LevelDocStore.open(path.join(dir, 'docs'));
+    const store = await LevelDocStore.open(path.join(dir, 'docs'), { retryDelayMs: 20, maxRetryDelayMs: 200 });
     const relay = await createRelay({ log, ...options, store, port: options.port ?? 0 });
     return { relay, store };
   };
@@ -55,7 +55,8 @@ export async function startTestRelay(options: Omit<RelayOptions, 'store'> = {}):
     async cleanup() {
       await t.relay.close();
       await t.store.close();
-      await rm(dir, { recursive: true, force: true });
+      // A folder the caller gave (a mount point) is only emptied.
+      await rm(options.dir ? path.join(dir, 'docs') : dir, { recursive: true, force: true });
     },
   };
   return t;

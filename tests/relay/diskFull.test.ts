@@ -1,0 +1,61 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { connectRaw, type RawClient } from '../support/rawClient';
+import { startTestRelay, type TestRelay } from '../support/testRelay';
+import { docFromUpdates, openDoc, sendChangeAndWaitAck, tryReadFrame, waitAck } from '../support/muxClient';
+import { writeChangeFrame } from '../../shared/protocol/muxMessages';
+import { mountTinyDisk, type TinyDisk } from '../support/tinyDisk';
+
+function line(doc: Y.Doc, id: string): Uint8Array {
+  const before = Y.encodeStateVector(doc);
+  doc.getArray('entries').push([{ id, note: 'x'.repeat(2_000) }]);
+  return Y.encodeStateAsUpdate(doc, before);
+}
+
+describe('a full disk under the relay', () => {
+  let disk: TinyDisk | undefined;
+  let t: TestRelay | undefined;
+  let c: RawClient | undefined;
+  afterEach(async () => {
+    c?.close();
+    await disk?.free();
+    await t?.cleanup();
+    await disk?.unmount();
+  });
+
+  it('acknowledges nothing, tells the client and /healthz, and acknowledges once space is back', async () => {
+    disk = await mountTinyDisk(2048);
+    t = await startTestRelay({ dir: disk.dir });
+    c = await connectRaw(t.wsUrl('/mux'));
+    const doc = new Y.Doc();
+    openDoc(c, 'record:full');
+    await sendChangeAndWaitAck(c, 'record:full', 1, line(doc, 'd:1'));
+
+    await disk.fill();
+    c.send(writeChangeFrame('record:full', 2, line(doc, 'd:2')));
+    const failing = await c.waitFor((m) => {
+      const f = tryReadFrame(m);
+      return f?.type === 'status' && !f.storageOk ? f : undefined;
+    });
+    expect(failing.detail).toMatch(/ENOSPC|space/i);
+    const health = await fetch(`${t.relay.url}/healthz`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ ok: false });
+    expect(c.received.some((m) => {
+      const f = tryReadFrame(m);
+      return f?.type === 'ack' && f.changeNo >= 2;
+    })).toBe(false);
+
+    await disk.free();
+    await waitAck(c, 'record:full', 2, 15_000);
+    expect((await fetch(`${t.relay.url}/healthz`)).status).toBe(200);
+    await c.waitFor((m) => {
+      const f = tryReadFrame(m);
+      return f?.type === 'status' && f.storageOk ? f : undefined;
+    });
+
+    await t.restart();
+    const ids = (docFromUpdates(await t.store.load('record:full')).getArray('entries').toJSON() as { id: string }[]).map((e) => e.id);
+    expect(ids).toEqual(['d:1', 'd:2']);
+  });
+});
