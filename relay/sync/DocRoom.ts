@@ -196,14 +196,21 @@ export class DocRoom {
 
   private readonly handleDocUpdate = (update: Uint8Array, origin: unknown): void => {
     if (origin === FROM_STORE) return;
-    this.persist(update);
+    const durable = this.persist(update);
     const e = encoding.createEncoder();
     encoding.writeVarUint(e, YMessage.sync);
     syncProtocol.writeUpdate(e, update);
     const message = encoding.toUint8Array(e);
-    for (const peer of this.peers.keys()) {
-      if (peer !== origin) peer.send(message);
-    }
+    // Broadcast only what is on disk: a device never holds a change of
+    // someone else's that the relay could still lose in a crash.
+    durable.then(
+      () => {
+        for (const peer of this.peers.keys()) {
+          if (peer !== origin) peer.send(message);
+        }
+      },
+      () => {},
+    );
   };
 
   private readonly handleAwarenessUpdate = (
@@ -227,11 +234,12 @@ export class DocRoom {
     return encoding.toUint8Array(e);
   }
 
-  private persist(update: Uint8Array): void {
+  private persist(update: Uint8Array): Promise<void> {
     this.storedUpdates++;
     this.approxBytes += update.byteLength;
-    this.track(this.store.append(this.name, update));
+    const durable = this.track(this.store.append(this.name, update));
     this.maybeCompact();
+    return durable;
   }
 
   /** Compacts while the document stays open, so a busy shift does not grow the log without bound. */
@@ -251,7 +259,7 @@ export class DocRoom {
     });
   }
 
-  private track(write: Promise<void>): void {
+  private track(write: Promise<void>): Promise<void> {
     this.pendingWrites++;
     const done = write.then(
       () => {
@@ -266,6 +274,7 @@ export class DocRoom {
     );
     this.lastWrite = done;
     done.catch(() => {});
+    return done;
   }
 
   private checkIdle(): void {
