@@ -253,7 +253,7 @@ export class MuxConnection {
     } catch (err) {
       if (err instanceof MalformedFrameError) {
         this.recordError(SyncErrorSource.connection, `relay sent a malformed frame: ${err.message}`);
-        this.socket?.close(CloseCode.malformed.code, CloseCode.malformed.reason);
+        this.abandonSocket(CloseCode.malformed.code, CloseCode.malformed.reason);
       } else {
         // A newer relay may know frame types this client does not; skipping keeps it compatible.
         this.log.warn('relay sent an unknown frame type; ignored', err);
@@ -311,11 +311,15 @@ export class MuxConnection {
       const silentMs = this.now() - this.lastFrameAt;
       if (silentMs < this.staleAfterMs) return this.watchStaleness(this.staleAfterMs - silentMs);
       this.recordError(SyncErrorSource.connection, `relay silent for ${silentMs} ms; reconnecting`);
-      // The close handshake may never complete on a half-open socket, so stop waiting for it.
-      this.dropSocket(4000, 'relay silent');
-      this.update({ failedAttempts: this.snapshot.failedAttempts + 1 });
-      if (this.wanted) this.scheduleRetry();
+      this.abandonSocket(4000, 'relay silent');
     }, delayMs);
+  }
+
+  /** Closes a socket this side gave up on and retries; the close handshake may never finish, so it is not awaited. */
+  private abandonSocket(code: number, reason: string): void {
+    this.dropSocket(code, reason);
+    this.update({ failedAttempts: this.snapshot.failedAttempts + 1 });
+    if (this.wanted) this.scheduleRetry();
   }
 
   private scheduleRetry(): void {

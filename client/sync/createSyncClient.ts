@@ -41,6 +41,8 @@ export interface FlushReport {
   ok: boolean;
   online: boolean;
   elapsedMs: number;
+  /** The most recent error of the connection or any document (why the relay may be out of reach). */
+  lastError: SyncError | null;
   /** Documents with work the relay has not acknowledged, and why (empty when ok). */
   remaining: Array<{ doc: string; pending: number; savedOnDevice: boolean; stuckReason: string | null; lastError: SyncError | null }>;
 }
@@ -119,7 +121,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       const started = now();
       if (!connection.online) connection.reconnectNow();
       await waitFor(status, (s) => s.allOnRelay, timeoutMs);
-      return flushReport(docs, connection.online, now() - started);
+      return flushReport(docs, status, now() - started);
     },
     async destroy() {
       events?.removeEventListener('online', onNetworkBack);
@@ -137,7 +139,7 @@ function resolvePersistence(option: 'indexeddb' | 'none' | DocPersistenceFactory
   return option;
 }
 
-function flushReport(docs: Map<string, SyncedDoc>, online: boolean, elapsedMs: number): FlushReport {
+function flushReport(docs: Map<string, SyncedDoc>, status: SyncStatus, elapsedMs: number): FlushReport {
   const remaining = [...docs.values()]
     .map((doc) => doc.get())
     .filter((s) => !s.onRelay)
@@ -148,5 +150,6 @@ function flushReport(docs: Map<string, SyncedDoc>, online: boolean, elapsedMs: n
       stuckReason: s.stuckReason,
       lastError: s.lastError,
     }));
-  return { ok: remaining.length === 0, online, elapsedMs, remaining };
+  const { online, lastError } = status.get();
+  return { ok: remaining.length === 0, online, elapsedMs, lastError, remaining };
 }
