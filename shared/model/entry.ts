@@ -104,6 +104,12 @@ export interface CountEntry extends EntryHeader {
   readonly item: string;
   /** Non-negative integer. */
   readonly qty: number;
+  /**
+   * The latest recount request of this (bin, item) the counter's device had
+   * seen. It proves the count came after that request even when the device
+   * clock lags behind the requester's.
+   */
+  readonly answers?: EntryId;
 }
 
 /** Asks for a recount of (bin, item). */

@@ -104,7 +104,12 @@ const BODY: { readonly [K in Kind]: Readonly<Record<string, KeySpec>> } = {
     note: { check: longText, optional: true },
   },
   reversal: { reverses: { check: entryIdCheck }, reason: { check: reason } },
-  count: { bin: { check: key }, item: { check: key }, qty: { check: integer(0, EntryLimits.maxQty) } },
+  count: {
+    bin: { check: key },
+    item: { check: key },
+    qty: { check: integer(0, EntryLimits.maxQty) },
+    answers: { check: entryIdCheck, optional: true },
+  },
   recountRequest: { bin: { check: key }, item: { check: key }, reason: { check: reason } },
   comment: { text: { check: text(1, EntryLimits.longText) } },
   photo: { photoId: { check: key }, caption: { check: longText, optional: true } },
