@@ -21,6 +21,11 @@ export {
 } from './recordLayout';
 export * from './entry';
 export { parseEntry, tryParseEntry, InvalidEntryError } from './parseEntry';
+export { createAuthor, type Author, type CreateAuthorOptions } from './author';
+export { createReceipt, createCountSheet, type NewReceipt, type NewCountSheet } from './createRecord';
+export * from './recordWriters';
+export { setField } from './setField';
+export * from './readRecord';
 export { compareEntries, byId, duplicateIds, uniqueEntries } from './entryOrder';
 export * from './reversals';
 export * from './receivedByItem';

@@ -1,0 +1,72 @@
+/**
+ * The one place entries are made: header from the author, validation, push.
+ * Used by the named writers; not part of the public API.
+ */
+import type * as Y from 'yjs';
+import type { Author } from './author';
+import { entryId } from './ids';
+import { parseEntry } from './parseEntry';
+import { recordTypes, type RecordKind } from './recordLayout';
+import { entriesOf, readMeta, type RecordMeta } from './readRecord';
+import type { EntryBody, EntryKind, EntryOf } from './entry';
+
+// Far more than any record holds; only a corrupt author could spin this long.
+const MAX_SKIPPED_SEQS = 10_000_000;
+
+/**
+ * The next sequence number of `author` whose entry id is not yet in `doc`.
+ * A device whose stored counter was lost or rolled back would otherwise
+ * repeat ids, and a repeated id is one entry to every derivation: a lost line.
+ */
+function freshSeq(doc: Y.Doc, author: Author): number {
+  const taken = new Set<string>(entriesOf(doc).map((e) => e.id));
+  for (let i = 0; i < MAX_SKIPPED_SEQS; i++) {
+    const seq = author.nextSeq();
+    if (!taken.has(`${author.device}:${seq}`)) return seq;
+  }
+  throw new Error(`device ${author.device}: no unused sequence number found`);
+}
+
+/**
+ * Makes a new entry of `kind` with `body`, stamped by `author`, for `doc`,
+ * without writing it. Throws `InvalidEntryError` when the result is invalid;
+ * the sequence number is spent either way (gaps are harmless, repeats are not).
+ */
+export function makeEntry<K extends EntryKind>(doc: Y.Doc, author: Author, kind: K, body: EntryBody<K>): EntryOf<K> {
+  const seq = freshSeq(doc, author);
+  return parseEntry({
+    id: entryId(author.device, seq),
+    kind,
+    user: author.user,
+    device: author.device,
+    at: author.now(),
+    seq,
+    ...body,
+  }) as EntryOf<K>;
+}
+
+/**
+ * Makes an entry (see `makeEntry`) and appends it to the record's log in one
+ * transaction (or the caller's, when already in one). Nothing is written when
+ * the entry is invalid.
+ */
+export function appendEntry<K extends EntryKind>(doc: Y.Doc, author: Author, kind: K, body: EntryBody<K>): EntryOf<K> {
+  const entry = makeEntry(doc, author, kind, body);
+  doc.transact(() => recordTypes(doc).entries.push([entry]));
+  return entry;
+}
+
+/** The record's meta; throws when the record does not exist yet or is of another kind. */
+export function requireRecord(doc: Y.Doc, kind?: RecordKind): RecordMeta {
+  const meta = readMeta(doc);
+  if (!meta) throw new Error('record not created yet (no meta in this document)');
+  if (kind && meta.kind !== kind) throw new Error(`not a ${kind} record: ${meta.id} is a ${meta.kind}`);
+  return meta;
+}
+
+/** Trims a scanned or typed code; scanners often add whitespace. */
+export function trimmed(value: string): string;
+export function trimmed(value: string | undefined): string | undefined;
+export function trimmed(value: string | undefined): string | undefined {
+  return typeof value === 'string' ? value.trim() : value;
+}
