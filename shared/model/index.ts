@@ -31,3 +31,4 @@ export * from './reversals';
 export * from './receivedByItem';
 export * from './currentCounts';
 export * from './fieldConflicts';
+export * from './siteDocs';
