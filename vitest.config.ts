@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
+import { relayCommands } from './tests/browser/relayCommands';
 
 /** Debian's Chromium; Playwright's own browser download is never used. */
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -38,6 +39,8 @@ export default defineConfig({
             screenshotFailures: false,
             provider: playwright({ launchOptions: { executablePath: chromiumPath, args: chromiumArgs } }),
             instances: [{ browser: 'chromium' }],
+            /** Stop, start and inspect the real relay of relayGlobalSetup.ts from browser tests. */
+            commands: relayCommands,
           },
         },
       },

@@ -1,0 +1,98 @@
+/**
+ * Device storage in real Chromium IndexedDB, with the relay out of reach: what
+ * a crew writes survives a reload (a new Y.Doc and a new IndexeddbPersistence
+ * on the same database), and so do the pending/acknowledged counters.
+ */
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import * as Y from 'yjs';
+import { IndexeddbPersistence } from 'y-indexeddb';
+import { createSyncClient, type SyncClient } from '../../client/sync/createSyncClient';
+import { addLines, collectingLog, lineIds, untilState } from '../client/syncFixtures';
+
+const uniqueName = () => `receipt:browser-${crypto.randomUUID()}`;
+
+describe('IndexeddbDocPersistence', () => {
+  const clients: SyncClient[] = [];
+  const offlineDevice = (): SyncClient => {
+    const client = createSyncClient({
+      url: inject('unreachableRelayUrl'),
+      persistence: 'indexeddb',
+      backoff: { minMs: 50, maxMs: 500 },
+      log: collectingLog(),
+    });
+    clients.push(client);
+    return client;
+  };
+  afterEach(async () => {
+    for (const c of clients.splice(0)) await c.destroy();
+  });
+
+  /** Reads the database the way a reloaded tab would, without the sync core. */
+  async function readRaw(name: string): Promise<{ lines: string[]; changeNo: unknown; acked: unknown }> {
+    const doc = new Y.Doc();
+    const idb = new IndexeddbPersistence(name, doc);
+    await idb.whenSynced;
+    const result = { lines: lineIds(doc), changeNo: await idb.get('tally:changeNo'), acked: await idb.get('tally:ackedChangeNo') };
+    await idb.destroy();
+    doc.destroy();
+    return result;
+  }
+
+  it('keeps the lines and the pending count across a reload', async () => {
+    const name = uniqueName();
+    const first = offlineDevice();
+    const doc = first.open(name);
+    await doc.whenLoaded;
+    addLines(doc.doc, 'scan', 5);
+    const saved = await untilState(doc, (s) => s.savedOnDevice && s.changeNo === 5, 'saved on this device');
+    expect(saved).toMatchObject({ pending: 5, onRelay: false, stuck: false });
+    expect(first.status.get()).toMatchObject({ online: false, pendingTotal: 5, docsWithPending: [name] });
+    await first.destroy();
+
+    expect(await readRaw(name)).toEqual({ lines: ['scan:0', 'scan:1', 'scan:2', 'scan:3', 'scan:4'], changeNo: 5, acked: undefined });
+
+    const reloaded = offlineDevice().open(name);
+    await reloaded.whenLoaded;
+    expect(lineIds(reloaded.doc)).toHaveLength(5);
+    expect(reloaded.get()).toMatchObject({ changeNo: 5, ackedChangeNo: 0, pending: 5, savedOnDevice: true, onRelay: false });
+
+    addLines(reloaded.doc, 'more', 1);
+    await untilState(reloaded, (s) => s.savedOnDevice && s.changeNo === 6, 'the next change counted on top');
+  });
+
+  it("cooperates with y-indexeddb's compaction: 600 changes reload as 600 lines and 600 pending", async () => {
+    const name = uniqueName();
+    const first = offlineDevice();
+    const doc = first.open(name);
+    await doc.whenLoaded;
+    addLines(doc.doc, 'scan', 600);
+    await untilState(doc, (s) => s.savedOnDevice && s.changeNo === 600, 'all saved');
+    const persistence = new IndexeddbPersistence(name, new Y.Doc());
+    await persistence.whenSynced;
+    await untilStored(persistence, (n) => n < 600);
+    await persistence.destroy();
+    await first.destroy();
+
+    const raw = await readRaw(name);
+    expect(raw.lines).toHaveLength(600);
+    expect(raw.changeNo).toBe(600);
+    const reloaded = offlineDevice().open(name);
+    await reloaded.whenLoaded;
+    expect(reloaded.get()).toMatchObject({ changeNo: 600, pending: 600 });
+  });
+});
+
+/** Bounded poll of the number of stored update rows (compaction runs on y-indexeddb's own timer). */
+async function untilStored(idb: IndexeddbPersistence, check: (rows: number) => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rows = await new Promise<number>((resolve, reject) => {
+      const request = idb.db!.transaction('updates', 'readonly').objectStore('updates').count();
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    if (check(rows)) return;
+    if (Date.now() > deadline) throw new Error(`stored rows still ${rows}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
