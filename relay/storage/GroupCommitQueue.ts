@@ -225,16 +225,35 @@ export class GroupCommitQueue<Op, W extends QueuedWrite<Op> = QueuedWrite<Op>> {
   }
 }
 
-/** The operations of `batch` in order, preparing each write once. */
+/**
+ * The operations of `batch` in order, preparing each write once. Every
+ * prepare is started synchronously in queue order (so per-document seqs follow
+ * call order) and async ones run concurrently; a failed attempt waits for all
+ * of them, so a retry never prepares a write twice.
+ */
 async function prepareAll<Op, W extends QueuedWrite<Op>>(batch: Entry<Op, W>[]): Promise<Op[]> {
-  const ops: Op[] = [];
+  const waits: Promise<void>[] = [];
   for (const entry of batch) {
-    if (entry.ops === null) {
-      const prepared = entry.write.prepare();
-      entry.ops = prepared instanceof Promise ? await prepared : prepared;
+    if (entry.ops !== null) continue;
+    let prepared: Op[] | Promise<Op[]>;
+    try {
+      prepared = entry.write.prepare();
+    } catch (err) {
+      waits.push(Promise.reject(err));
+      break;
     }
-    // A loop, not push(...spread): a compaction can carry hundreds of thousands of deletes.
-    for (const op of entry.ops) ops.push(op);
+    if (prepared instanceof Promise) {
+      waits.push(prepared.then((ops) => void (entry.ops = ops)));
+    } else {
+      entry.ops = prepared;
+    }
   }
+  if (waits.length > 0) {
+    const failure = (await Promise.allSettled(waits)).find((result) => result.status === 'rejected');
+    if (failure) throw failure.reason;
+  }
+  const ops: Op[] = [];
+  // A loop, not push(...spread): a compaction can carry hundreds of thousands of deletes.
+  for (const entry of batch) for (const op of entry.ops!) ops.push(op);
   return ops;
 }

