@@ -51,8 +51,13 @@ interface Pair {
   request: RecountRequestEntry | null;
 }
 
+/** The key of a (bin, item) pair; JSON, so no separator can collide. shared/review keys accepted counts the same way. */
+export function binItemKey(bin: string, item: string): string {
+  return JSON.stringify([bin, item]);
+}
+
 function pairOf(pairs: Map<string, Pair>, bin: string, item: string): Pair {
-  const key = JSON.stringify([bin, item]);
+  const key = binItemKey(bin, item);
   let pair = pairs.get(key);
   if (!pair) {
     pair = { bin, item, counts: [], request: null };

@@ -154,8 +154,8 @@ export interface FieldEditEntry extends EntryHeader {
  */
 export interface ProposalEntry extends EntryHeader {
   readonly kind: 'proposal';
-  /** The record's document name (`record:<id>`). */
-  readonly record: string;
+  /** The record's document name (`record:<id>`); the writers always set it. */
+  readonly record?: string;
   readonly field: ProposalField;
   /** status: a status name; hold: boolean; acceptedCount: a non-negative integer. */
   readonly value: string | number | boolean;
@@ -165,6 +165,8 @@ export interface ProposalEntry extends EntryHeader {
   readonly bin?: string;
   /** For acceptedCount only. */
   readonly item?: string;
+  /** The proposer's reason, shown beside the outcome. */
+  readonly note?: string;
 }
 
 /** A value a supervisor enters instead of choosing a candidate. */

@@ -13,7 +13,7 @@ import { compareEntries, compareStrings, later, uniqueEntries } from './entryOrd
 
 /** Concurrent edits of one field from the same starting point. */
 export interface FieldConflict {
-  /** Stable identity of the conflict: `<field>@<base id or "initial">`. */
+  /** Stable identity of the conflict: `field:<field>@<base id or "initial">` (as shared/review keys it). */
   readonly key: string;
   readonly field: FieldName;
   /** The edit both sides started from; null when the field had never been set. */
@@ -34,7 +34,7 @@ function fieldEdits(entries: readonly Entry[], field?: FieldName): FieldEditEntr
 export function fieldConflicts(entries: readonly Entry[]): FieldConflict[] {
   const groups = new Map<string, FieldEditEntry[]>();
   for (const edit of fieldEdits(entries)) {
-    const key = `${edit.field}@${edit.base ?? 'initial'}`;
+    const key = `field:${edit.field}@${edit.base ?? 'initial'}`;
     const group = groups.get(key);
     if (group) group.push(edit);
     else groups.set(key, [edit]);

@@ -120,12 +120,13 @@ const BODY: { readonly [K in Kind]: Readonly<Record<string, KeySpec>> } = {
     base: { check: nullable(entryIdCheck) },
   },
   proposal: {
-    record: { check: key },
+    record: { check: key, optional: true },
     field: { check: oneOf(Object.values(ProposalField)) },
     value: { check: scalar },
     baseRevision: { check: integer(0, Number.MAX_SAFE_INTEGER) },
     bin: { check: key, optional: true },
     item: { check: key, optional: true },
+    note: { check: longText, optional: true },
   },
   resolution: {
     record: { check: key, optional: true },

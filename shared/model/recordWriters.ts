@@ -114,6 +114,7 @@ export function proposeChange(doc: Y.Doc, author: Author, input: ProposalInput):
     record: recordDocName(meta.id),
     bin: trimmed(input.bin),
     item: trimmed(input.item),
+    note: input.note || undefined,
   });
 }
 

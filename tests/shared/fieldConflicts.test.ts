@@ -7,14 +7,14 @@ describe('fieldConflicts', () => {
     ['no edits', [], []],
     ['one edit', [edit(a(1), 'supplier', null, 'ACME', null)], []],
     ['a chain of edits', [edit(a(1), 'notes', null, 'x', null), edit(b(1), 'notes', 'x', 'y', 'a:1'), edit(a(2), 'notes', 'y', 'z', 'b:1')], []],
-    ['two devices, same base, different values', [edit(a(1), 'notes', null, 'x', null), edit(b(1), 'notes', 'x', 'y', 'a:1'), edit(c(1), 'notes', 'x', 'z', 'a:1')], ['notes@a:1: b:1, c:1']],
-    ['first edits of a never-set field', [edit(a(1), 'dock', null, '3', null), edit(b(1), 'dock', null, '4', null)], ['dock@initial: a:1, b:1']],
+    ['two devices, same base, different values', [edit(a(1), 'notes', null, 'x', null), edit(b(1), 'notes', 'x', 'y', 'a:1'), edit(c(1), 'notes', 'x', 'z', 'a:1')], ['field:notes@a:1: b:1, c:1']],
+    ['first edits of a never-set field', [edit(a(1), 'dock', null, '3', null), edit(b(1), 'dock', null, '4', null)], ['field:dock@initial: a:1, b:1']],
     ['two devices setting the same value agree', [edit(a(1), 'dock', null, '3', null), edit(b(1), 'dock', null, '3', null)], []],
     ['one device, two values on one base is not a conflict between devices', [edit(a(1), 'dock', null, '3', null), edit(a(2), 'dock', null, '4', null)], []],
     ['different fields never conflict', [edit(a(1), 'dock', null, '3', null), edit(b(1), 'notes', null, '4', null)], []],
     ['A -> B -> A is history, not a conflict', [edit(a(1), 'po', null, 'A', null), edit(b(1), 'po', 'A', 'B', 'a:1'), edit(c(1), 'po', 'B', 'A', 'b:1'), edit(a(2), 'po', 'A', 'C', 'c:1')], []],
-    ['three candidates, oldest first', [edit(a(1, 30), 'dock', null, '1', null), edit(b(1, 10), 'dock', null, '2', null), edit(c(1, 20), 'dock', null, '3', null)], ['dock@initial: b:1, c:1, a:1']],
-    ['two conflicts, sorted by field', [edit(a(1), 'supplier', null, 'S1', null), edit(b(1), 'supplier', null, 'S2', null), edit(a(2), 'dock', null, '1', null), edit(b(2), 'dock', null, '2', null)], ['dock@initial: a:2, b:2', 'supplier@initial: a:1, b:1']],
+    ['three candidates, oldest first', [edit(a(1, 30), 'dock', null, '1', null), edit(b(1, 10), 'dock', null, '2', null), edit(c(1, 20), 'dock', null, '3', null)], ['field:dock@initial: b:1, c:1, a:1']],
+    ['two conflicts, sorted by field', [edit(a(1), 'supplier', null, 'S1', null), edit(b(1), 'supplier', null, 'S2', null), edit(a(2), 'dock', null, '1', null), edit(b(2), 'dock', null, '2', null)], ['field:dock@initial: a:2, b:2', 'field:supplier@initial: a:1, b:1']],
   ])('%s', (_name, entries, expected) => {
     expect(fieldConflicts(entries).map((f) => `${f.key}: ${f.candidates.map((e) => e.id).join(', ')}`)).toEqual(expected);
   });

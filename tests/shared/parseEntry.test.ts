@@ -35,7 +35,7 @@ describe('parseEntry', () => {
     ['a UUID device', { ...header(1, '3f0c9a52-6f1e-4c1b-9d4e-2b7a1c0e9f11'), kind: 'comment', text: 'hi' }],
     ['a fieldEdit with a base', { ...header(), kind: 'fieldEdit', field: 'notes', from: 'a', to: '', base: 'dev-b:1' }],
     ['an acceptedCount proposal', { ...header(), kind: 'proposal', record: 'record:R1', field: 'acceptedCount', value: 12, baseRevision: 0, bin: 'A-01', item: 'X' }],
-    ['a hold proposal', { ...header(), kind: 'proposal', record: 'record:R1', field: 'hold', value: true, baseRevision: 2 }],
+    ['a hold proposal with a note, without record', { ...header(), kind: 'proposal', field: 'hold', value: true, baseRevision: 2, note: 'wet cartons' }],
     ['a resolution choosing a candidate', { ...header(), kind: 'resolution', record: 'record:R1', conflictId: 'c1', chosen: 'dev-b:9' }],
     ['an entered null value', { ...header(), kind: 'resolution', conflictId: 'c1', chosen: { value: null, note: 'n/a' } }],
   ])('accepts %s', (_name, input) => {
@@ -90,7 +90,7 @@ describe('parseEntry', () => {
     ['a fieldEdit with a numeric to', { ...VALID.fieldEdit, to: 5 }, 'to', /string/],
     ['a fieldEdit with a bad base', { ...VALID.fieldEdit, base: 'x' }, 'base', /entry id/],
     ['a proposal of an unknown field', { ...VALID.proposal, field: 'price' }, 'field', /one of status/],
-    ['a proposal without record', { ...VALID.proposal, record: undefined }, 'record', /missing/],
+    ['a proposal with an empty record', { ...VALID.proposal, record: '' }, 'record', /1-200/],
     ['a status proposal with a number', { ...VALID.proposal, value: 3 }, 'value', /string/],
     ['a hold proposal with a string', { ...VALID.proposal, field: 'hold', value: 'yes' }, 'value', /boolean/],
     ['an acceptedCount proposal without bin', { ...VALID.proposal, field: 'acceptedCount', value: 3 }, 'bin', /required/],

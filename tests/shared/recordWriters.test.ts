@@ -206,13 +206,13 @@ describe('comments, photos, proposals, resolutions', () => {
     const { doc, author } = countSheet();
     addComment(doc, author, 'cold room door broken');
     addPhoto(doc, author, { photoId: 'ph-1', caption: '' });
-    proposeChange(doc, author, { field: 'status', value: 'submitted', baseRevision: 0 });
+    proposeChange(doc, author, { field: 'status', value: 'submitted', baseRevision: 0, note: 'all bins done' });
     proposeChange(doc, author, { field: 'acceptedCount', value: 11, baseRevision: 1, bin: 'B1', item: 'X' });
     resolveConflict(doc, author, { conflictId: 'c1', chosen: { value: 11, note: 'recounted' } });
     expect(entriesOf(doc).slice(-5)).toMatchObject([
       { kind: 'comment', text: 'cold room door broken' },
       { kind: 'photo', photoId: 'ph-1' },
-      { kind: 'proposal', record: 'record:C1', field: 'status', value: 'submitted' },
+      { kind: 'proposal', record: 'record:C1', field: 'status', value: 'submitted', note: 'all bins done' },
       { kind: 'proposal', record: 'record:C1', field: 'acceptedCount', bin: 'B1', item: 'X' },
       { kind: 'resolution', record: 'record:C1', conflictId: 'c1' },
     ]);
