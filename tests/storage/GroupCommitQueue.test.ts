@@ -1,0 +1,192 @@
+import { describe, expect, it } from 'vitest';
+import { GroupCommitQueue, WritesAbandonedError, type QueuedWrite } from '../../relay/storage/GroupCommitQueue';
+import type { StorageLog } from '../../relay/storage/StorageLog';
+import type { StoreHealth } from '../../shared/DocStore';
+import { waitFor } from './support/waitFor';
+
+/** A promise with its resolve function, to hold a batch "on disk" until the test lets it go. */
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
+function op(value: string): QueuedWrite<string> {
+  return { prepare: () => [value] };
+}
+
+/** A logger that keeps its lines. */
+function recordingLog(): StorageLog & { lines: { level: string; msg?: string; obj: object }[] } {
+  const lines: { level: string; msg?: string; obj: object }[] = [];
+  const at = (level: string) => (obj: object, msg?: string) => void lines.push({ level, obj, msg });
+  return { lines, info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/** A queue over a fake disk that records each batch and can be told to fail or hang. */
+function fakeDisk(options: { failures?: Error[]; hold?: Promise<void> } = {}) {
+  const batches: string[][] = [];
+  const failures = [...(options.failures ?? [])];
+  const log = recordingLog();
+  let hold = options.hold;
+  const queue = new GroupCommitQueue<string>({
+    writeBatch: async (ops) => {
+      if (hold) {
+        const h = hold;
+        hold = undefined;
+        await h;
+      }
+      const failure = failures.shift();
+      if (failure) throw failure;
+      batches.push(ops);
+    },
+    retryDelayMs: 1,
+    maxRetryDelayMs: 4,
+    log,
+  });
+  return { queue, batches, log };
+}
+
+describe('GroupCommitQueue', () => {
+  describe('push', () => {
+    it('writes what is pushed in one tick as one batch, in order', async () => {
+      const { queue, batches } = fakeDisk();
+      await Promise.all(['a', 'b', 'c'].map((v) => queue.push(op(v))));
+      expect(batches).toEqual([['a', 'b', 'c']]);
+      expect(queue.batchesWritten).toBe(1);
+    });
+
+    it('groups writes that arrive while a batch is in flight into the next batch', async () => {
+      const disk = gate();
+      const { queue, batches } = fakeDisk({ hold: disk.promise });
+      const first = queue.push(op('a'));
+      await Promise.resolve();
+      const later = ['b', 'c', 'd'].map((v) => queue.push(op(v)));
+      disk.open();
+      await Promise.all([first, ...later]);
+      expect(batches).toEqual([['a'], ['b', 'c', 'd']]);
+    });
+
+    it('resolves writes only once their batch is written, in push order', async () => {
+      const disk = gate();
+      const { queue } = fakeDisk({ hold: disk.promise });
+      const resolved: string[] = [];
+      const writes = ['a', 'b', 'c'].map((v) => queue.push(op(v)).then(() => resolved.push(v)));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(resolved).toEqual([]);
+      expect(queue.health().pendingWrites).toBe(3);
+      disk.open();
+      await Promise.all(writes);
+      expect(resolved).toEqual(['a', 'b', 'c']);
+    });
+
+    it('prepares each write once, in push order, starting async prepares together', async () => {
+      const { queue, batches } = fakeDisk();
+      const started: string[] = [];
+      const slow = gate();
+      const writes = [
+        queue.push({ prepare: () => (started.push('a'), slow.promise.then(() => ['a'])) }),
+        queue.push({ prepare: () => (started.push('b'), ['b']) }),
+        queue.push({ prepare: async () => (started.push('c'), ['c']) }),
+      ];
+      await waitFor(() => started.length === 3, 'every prepare to start');
+      slow.open();
+      await Promise.all(writes);
+      expect(started).toEqual(['a', 'b', 'c']);
+      expect(batches).toEqual([['a', 'b', 'c']]);
+    });
+  });
+
+  describe('failures', () => {
+    it('retries a failing batch until it succeeds, holding later writes behind it', async () => {
+      const enospc = Object.assign(new Error('No space left on device'), { code: 'ENOSPC' });
+      const { queue, batches, log } = fakeDisk({ failures: [enospc, enospc, enospc] });
+      const seen: StoreHealth[] = [];
+      queue.onHealthChange((health) => seen.push(health));
+      const first = queue.push(op('a'));
+      await waitFor(() => seen.length === 1, 'the failure to be reported');
+      expect(seen[0]).toMatchObject({ ok: false, lastError: 'ENOSPC: No space left on device', pendingWrites: 1 });
+      expect(seen[0]!.failingSince).toBeTypeOf('number');
+      const second = queue.push(op('b'));
+      await Promise.all([first, second]);
+      expect(batches).toEqual([['a'], ['b']]);
+      expect(seen.map((h) => h.ok)).toEqual([false, true]);
+      expect(queue.health()).toEqual({ ok: true, pendingWrites: 0 });
+      expect(log.lines.map((l) => l.level)).toEqual(['error', 'warn', 'warn', 'info']);
+    });
+
+    it('reports a changed error again but keeps the time failing started', async () => {
+      const { queue } = fakeDisk({ failures: [new Error('first'), new Error('second')] });
+      const seen: StoreHealth[] = [];
+      queue.onHealthChange((health) => seen.push(health));
+      await queue.push(op('a'));
+      expect(seen.map((h) => h.lastError)).toEqual(['first', 'second', undefined]);
+      expect(seen[1]!.failingSince).toBe(seen[0]!.failingSince);
+    });
+
+    it('retries a prepare that throws, without preparing the others twice', async () => {
+      const { queue, batches } = fakeDisk();
+      let calls = 0;
+      let attempts = 0;
+      const writes = [
+        queue.push({ prepare: () => (calls++, ['a']) }),
+        queue.push({
+          prepare: async () => {
+            if (attempts++ === 0) throw new Error('read failed');
+            return ['b'];
+          },
+        }),
+      ];
+      await Promise.all(writes);
+      expect(calls).toBe(1);
+      expect(attempts).toBe(2);
+      expect(batches).toEqual([['a', 'b']]);
+    });
+
+    it('logs a listener that throws and keeps going', async () => {
+      const { queue, log } = fakeDisk({ failures: [new Error('boom')] });
+      const seen: boolean[] = [];
+      queue.onHealthChange(() => {
+        throw new Error('listener bug');
+      });
+      const unsubscribe = queue.onHealthChange((health) => seen.push(health.ok));
+      await queue.push(op('a'));
+      expect(seen).toEqual([false, true]);
+      expect(log.lines.filter((l) => l.msg === 'storage health listener threw')).toHaveLength(2);
+      unsubscribe();
+    });
+  });
+
+  describe('flush', () => {
+    it('resolves when every write pushed so far is written', async () => {
+      const { queue, batches } = fakeDisk({ failures: [new Error('once')] });
+      for (const v of ['a', 'b']) void queue.push(op(v));
+      await queue.flush();
+      expect(batches.flat()).toEqual(['a', 'b']);
+    });
+  });
+
+  describe('close', () => {
+    it('waits for pending writes, then refuses new ones', async () => {
+      const { queue, batches } = fakeDisk({ failures: [new Error('once')] });
+      const write = queue.push(op('a'));
+      await queue.close(5000);
+      await write;
+      expect(batches).toEqual([['a']]);
+      await expect(queue.push(op('b'))).rejects.toThrow(/closed/);
+    });
+
+    it('gives up after the timeout on a disk that keeps failing, rejecting what was not written', async () => {
+      const failures = Array.from({ length: 10_000 }, () => new Error('EIO: i/o error'));
+      const { queue, log } = fakeDisk({ failures });
+      const writes = [queue.push(op('a')), queue.push(op('b'))];
+      const outcomes = Promise.allSettled(writes);
+      await expect(queue.close(50)).rejects.toThrow(/2 writes not yet durable: EIO: i\/o error/);
+      for (const outcome of await outcomes) {
+        expect(outcome.status).toBe('rejected');
+        expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(WritesAbandonedError);
+      }
+      expect(log.lines.at(-1)?.msg).toBe('document store closed with writes that never reached the disk');
+      expect(queue.health().pendingWrites).toBe(0);
+    });
+  });
+});
