@@ -31,6 +31,7 @@ describe('parseEntry', () => {
   it.each([
     ['line without optional keys', { ...header(), kind: 'line', item: 'SKU-1', qty: 1 }],
     ['optional keys set to undefined are dropped', { ...header(), kind: 'line', item: 'SKU-1', qty: 1, lot: undefined }],
+    ['a count answering a recount request', { ...VALID.count, answers: 'dev-s:4' }],
     ['seq 0', { ...header(0), kind: 'comment', text: 'hi' }],
     ['a UUID device', { ...header(1, '3f0c9a52-6f1e-4c1b-9d4e-2b7a1c0e9f11'), kind: 'comment', text: 'hi' }],
     ['a fieldEdit with a base', { ...header(), kind: 'fieldEdit', field: 'notes', from: 'a', to: '', base: 'dev-b:1' }],
@@ -78,6 +79,7 @@ describe('parseEntry', () => {
     ['a line with a padded item', { ...line, item: 'SKU-1 ' }, 'item', /spaces/],
     ['a line with a numeric lot', { ...line, lot: 7 }, 'lot', /string/],
     ['a count with negative qty', { ...VALID.count, qty: -1 }, 'qty', /integer from 0/],
+    ['a count answering a malformed id', { ...VALID.count, answers: 'x' }, 'answers', /entry id/],
     ['a count without bin', { ...VALID.count, bin: undefined }, 'bin', /missing/],
     ['a reversal of a malformed id', { ...VALID.reversal, reverses: 'x' }, 'reverses', /entry id/],
     ['a reversal of itself', { ...VALID.reversal, reverses: 'dev-a:7' }, 'reverses', /another entry/],
