@@ -113,10 +113,12 @@ export class FileUserStore extends SnapshotUserStore {
 
   private startWatching(pollMs: number, fsWatch: boolean): void {
     try {
-      if (fsWatch) this.watcher = watch(this.dataDir, { persistent: false }, (_event, filename) => {
-        if (filename === null || filename === USERS_FILE) void this.refresh();
-      });
-      this.watcher.on('error', (error) => this.onError(error));
+      if (fsWatch) {
+        this.watcher = watch(this.dataDir, { persistent: false }, (_event, filename) => {
+          if (filename === null || filename === USERS_FILE) void this.refresh();
+        });
+        this.watcher.on('error', (error) => this.onError(error));
+      }
     } catch (error) {
       this.onError(error as Error); // the poll below still notices changes
     }
