@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GroupCommitQueue, WritesAbandonedError, type QueuedWrite } from '../../relay/storage/GroupCommitQueue';
-import type { StorageLog } from '../../relay/storage/StorageLog';
 import type { StoreHealth } from '../../shared/DocStore';
+import { RecordingLog } from './support/recordingLog';
 import { waitFor } from './support/waitFor';
 
 /** A promise with its resolve function, to hold a batch "on disk" until the test lets it go. */
@@ -15,18 +15,11 @@ function op(value: string): QueuedWrite<string> {
   return { prepare: () => [value] };
 }
 
-/** A logger that keeps its lines. */
-function recordingLog(): StorageLog & { lines: { level: string; msg?: string; obj: object }[] } {
-  const lines: { level: string; msg?: string; obj: object }[] = [];
-  const at = (level: string) => (obj: object, msg?: string) => void lines.push({ level, obj, msg });
-  return { lines, info: at('info'), warn: at('warn'), error: at('error') };
-}
-
 /** A queue over a fake disk that records each batch and can be told to fail or hang. */
 function fakeDisk(options: { failures?: Error[]; hold?: Promise<void> } = {}) {
   const batches: string[][] = [];
   const failures = [...(options.failures ?? [])];
-  const log = recordingLog();
+  const log = new RecordingLog();
   let hold = options.hold;
   const queue = new GroupCommitQueue<string>({
     writeBatch: async (ops) => {
