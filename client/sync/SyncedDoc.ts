@@ -11,13 +11,12 @@
  * it, and over-reported work clears at the next ack.
  */
 import * as Y from 'yjs';
-import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
-import * as syncProtocol from 'y-protocols/sync';
 import { writeChangeFrame, writeCloseDocFrame, writeDocFrame } from '../../shared/protocol/muxMessages';
 import type { AckFrame, DocFrame, ErrorFrame } from '../../shared/protocol/muxMessages';
 import { AckWatchdog } from './AckWatchdog';
-import type { DocPersistence, DocPersistenceFactory } from './DocPersistence';
+import { DeviceCopy } from './DeviceCopy';
+import type { DocPersistenceFactory } from './DocPersistence';
+import { readRelayDocMessage, writeSubscription } from './docMessages';
 import { Listeners } from './Listeners';
 import type { MuxConnection } from './MuxConnection';
 import { relayLacks } from './relayLacks';
@@ -37,6 +36,11 @@ export interface DocSyncState {
   pending: number;
   changeNo: number;
   ackedChangeNo: number;
+  /**
+   * Changes flow to the relay as they happen: on the current connection the
+   * relay's state vector arrived and what it lacked was sent.
+   */
+  live: boolean;
   /** The relay has sent what this device lacked, on the current connection. */
   relaySynced: boolean;
   lastError: SyncError | null;
@@ -60,9 +64,13 @@ export interface SyncedDocOptions {
   log?: SyncLog;
 }
 
-const messageSync = 0;
-const messageAuth = 2;
-const SAVE_RETRY_MS = 5000;
+/**
+ * Where the document stands with the relay on the current connection:
+ * not subscribed, subscribed and waiting for the relay's state vector, or live.
+ * Live changes are held back until then: an ack covers every change sent on
+ * this connection, and changes sent on an earlier one may never have arrived.
+ */
+type RelayPhase = 'none' | 'subscribing' | 'live';
 
 /** One open document; see the module comment. */
 export class SyncedDoc {
@@ -77,16 +85,13 @@ export class SyncedDoc {
   private readonly log: SyncLog;
   private readonly listeners = new Listeners();
   private readonly watchdog: AckWatchdog;
+  private readonly device: DeviceCopy;
   private readonly detach: () => void;
-  private readonly writes = new Set<Promise<void>>();
-  private persistence: DocPersistence | null;
   private loaded = false;
   private changeNo = 0;
   private ackedChangeNo = 0;
-  private subscribed = false;
+  private phase: RelayPhase = 'none';
   private relaySynced = false;
-  private saveFailed = false;
-  private saveRetry: ReturnType<typeof setTimeout> | null = null;
   private lastError: SyncError | null = null;
   private stuck: string | null = null;
   private lastAckAt: number | null = null;
@@ -99,10 +104,15 @@ export class SyncedDoc {
     this.now = options.now ?? Date.now;
     this.log = options.log ?? consoleLog;
     this.watchdog = new AckWatchdog(options.watchdogMs, () => this.onWatchdog(), this.now);
-    this.state = this.computeState();
     // Registered before the persistence exists, so this listener sees every update first.
     this.doc.on('update', this.onUpdate);
-    this.persistence = options.persistence ? options.persistence(this.name, this.doc) : null;
+    this.device = new DeviceCopy({
+      persistence: options.persistence ? options.persistence(this.name, this.doc) : null,
+      fullState: () => ({ update: Y.encodeStateAsUpdate(this.doc), changeNo: this.loaded ? this.changeNo : undefined }),
+      onChange: () => this.publish(),
+      onError: (message) => this.recordError(SyncErrorSource.device, message),
+    });
+    this.state = this.computeState();
     this.detach = this.connection.attach(this.name, {
       onOnline: () => this.sendSubscription(),
       onOffline: () => this.onOffline(),
@@ -128,53 +138,42 @@ export class SyncedDoc {
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
-    if (this.subscribed) this.connection.send(writeCloseDocFrame(this.name));
+    if (this.phase !== 'none') this.connection.send(writeCloseDocFrame(this.name));
     this.detach();
     this.watchdog.disarm();
-    if (this.saveRetry) clearTimeout(this.saveRetry);
-    this.saveRetry = null;
     this.doc.off('update', this.onUpdate);
     this.listeners.clear();
     await this.whenLoaded;
-    await Promise.allSettled([...this.writes]);
-    await this.persistence?.destroy();
+    await this.device.destroy();
     this.doc.destroy();
   }
 
   /** Listener and timer counts, for tests that prove destroy() releases everything. */
   debugCounts(): { listeners: number; timers: number } {
-    const timers = (this.watchdog.hasTimer ? 1 : 0) + (this.saveRetry ? 1 : 0);
+    const timers = (this.watchdog.hasTimer ? 1 : 0) + (this.device.hasTimer ? 1 : 0);
     return { listeners: this.listeners.size, timers };
   }
 
   private async load(): Promise<void> {
-    let preloadChanges = 0;
-    try {
-      const stored = this.persistence ? await this.persistence.load() : { changeNo: 0, ackedChangeNo: 0 };
-      // Local changes made before the stored counter was known were counted from 0.
-      preloadChanges = this.changeNo;
-      this.changeNo = stored.changeNo + preloadChanges;
-      this.ackedChangeNo = Math.min(stored.ackedChangeNo, this.changeNo);
-    } catch (err) {
-      this.recordError(SyncErrorSource.device, `cannot read device storage: ${String(err)}`);
-      const broken = this.persistence;
-      this.persistence = null;
-      await broken?.destroy().catch(() => {});
-    }
+    const stored = await this.device.load();
     if (this.destroyed) return;
+    // Local changes made before the stored counter was known were counted from 0.
+    const preloadChanges = this.changeNo;
+    this.changeNo = stored.changeNo + preloadChanges;
+    this.ackedChangeNo = Math.min(stored.ackedChangeNo, this.changeNo);
     this.loaded = true;
-    if (preloadChanges > 0) this.persistCounters({ changeNo: this.changeNo });
+    if (preloadChanges > 0) this.device.saveCounters({ changeNo: this.changeNo });
     if (this.connection.online) this.sendSubscription();
     this.publish();
   }
 
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
-    if (this.persistence && origin === this.persistence.origin) return;
+    if (origin !== undefined && origin === this.device.origin) return;
     const local = origin !== this;
     if (local) this.changeNo += 1;
     // Before load the stored counter is unknown; load() adds these changes to it and stores the sum.
-    this.save(update, local && this.loaded ? this.changeNo : undefined);
-    if (local && this.loaded && this.subscribed) {
+    this.device.save(update, local && this.loaded ? this.changeNo : undefined);
+    if (local && this.phase === 'live') {
       if (this.connection.send(writeChangeFrame(this.name, this.changeNo, update))) this.watchdog.arm();
     }
     this.publish();
@@ -182,18 +181,15 @@ export class SyncedDoc {
 
   private sendSubscription(): void {
     if (!this.loaded || this.destroyed) return;
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, messageSync);
-    syncProtocol.writeSyncStep1(encoder, this.doc);
-    if (!this.connection.send(writeDocFrame(this.name, encoding.toUint8Array(encoder)))) return;
-    this.subscribed = true;
+    if (!this.connection.send(writeDocFrame(this.name, writeSubscription(this.doc)))) return;
+    this.phase = 'subscribing';
     this.relaySynced = false;
     if (this.pending > 0) this.watchdog.arm();
     this.publish();
   }
 
   private onOffline(): void {
-    this.subscribed = false;
+    this.phase = 'none';
     this.relaySynced = false;
     // Offline, pending work is waiting for the relay, not stuck.
     this.watchdog.disarm();
@@ -208,23 +204,14 @@ export class SyncedDoc {
     else this.onRelayError(frame.code, frame.reason);
   }
 
-  private onRelayMessage(message: Uint8Array): void {
+  private onRelayMessage(bytes: Uint8Array): void {
     try {
-      const decoder = decoding.createDecoder(message);
-      const type = decoding.readVarUint(decoder);
-      if (type === messageAuth) {
-        this.recordError(SyncErrorSource.relay, `relay denied access: ${decoding.readVarString(decoder)}`);
-        return;
-      }
-      // Awareness (1) and anything newer carries nothing this core keeps.
-      if (type !== messageSync) return;
-      const step = decoding.readVarUint(decoder);
-      const payload = decoding.readVarUint8Array(decoder);
-      if (step === syncProtocol.messageYjsSyncStep1) {
-        this.answerRelay(payload);
-      } else {
-        Y.applyUpdate(this.doc, payload, this);
-        if (step === syncProtocol.messageYjsSyncStep2) this.relaySynced = true;
+      const message = readRelayDocMessage(bytes);
+      if (message.kind === 'stateVector') this.answerRelay(message.stateVector);
+      else if (message.kind === 'denied') this.recordError(SyncErrorSource.relay, `relay denied access: ${message.reason}`);
+      else if (message.kind === 'update') {
+        Y.applyUpdate(this.doc, message.update, this);
+        if (message.syncStep2) this.relaySynced = true;
         this.publish();
       }
     } catch (err) {
@@ -234,16 +221,19 @@ export class SyncedDoc {
 
   /** The relay told us its state vector: send what it lacks, as one change covering all pending ones. */
   private answerRelay(relayStateVector: Uint8Array): void {
+    if (this.phase === 'none') return;
+    this.phase = 'live';
     const lacksStructs = relayLacks(Y.encodeStateVector(this.doc), relayStateVector);
-    if (this.pending === 0 && !lacksStructs) return;
-    if (this.pending === 0) {
-      // The relay lacks content this device never counted (stored by an earlier session
-      // that was killed before counting, or the relay lost it): count it so it shows as pending.
-      this.changeNo += 1;
-      this.persistCounters({ changeNo: this.changeNo });
+    if (this.pending > 0 || lacksStructs) {
+      if (this.pending === 0) {
+        // The relay lacks content this device never counted (stored by an earlier session
+        // that was killed before counting, or lost by the relay): count it so it shows as pending.
+        this.changeNo += 1;
+        this.device.saveCounters({ changeNo: this.changeNo });
+      }
+      const update = Y.encodeStateAsUpdate(this.doc, relayStateVector);
+      if (this.connection.send(writeChangeFrame(this.name, this.changeNo, update))) this.watchdog.arm();
     }
-    const update = Y.encodeStateAsUpdate(this.doc, relayStateVector);
-    if (this.connection.send(writeChangeFrame(this.name, this.changeNo, update))) this.watchdog.arm();
     this.publish();
   }
 
@@ -256,7 +246,7 @@ export class SyncedDoc {
     this.ackedChangeNo = changeNo;
     this.lastAckAt = this.now();
     this.stuck = null;
-    this.persistCounters({ ackedChangeNo: changeNo });
+    this.device.saveCounters({ ackedChangeNo: changeNo });
     if (this.pending > 0) this.watchdog.progress();
     else this.watchdog.disarm();
     this.publish();
@@ -278,45 +268,6 @@ export class SyncedDoc {
     this.publish();
   }
 
-  private save(update: Uint8Array, changeNo: number | undefined): void {
-    if (!this.persistence) return;
-    // After a failed write the device copy has a hole; storing the whole state closes it.
-    const healing = this.saveFailed;
-    const bytes = healing ? Y.encodeStateAsUpdate(this.doc) : update;
-    const counted = healing && this.loaded ? this.changeNo : changeNo;
-    this.track(this.persistence.storeUpdate(bytes, counted), healing);
-  }
-
-  private persistCounters(counters: { changeNo?: number; ackedChangeNo?: number }): void {
-    if (this.persistence) this.track(this.persistence.storeCounters(counters), false);
-  }
-
-  private track(write: Promise<void>, healing: boolean): void {
-    this.writes.add(write);
-    write.then(
-      () => {
-        this.writes.delete(write);
-        if (healing) this.saveFailed = false;
-        this.publish();
-      },
-      (err: unknown) => {
-        this.writes.delete(write);
-        if (this.destroyed) return;
-        this.saveFailed = true;
-        this.recordError(SyncErrorSource.device, `could not save on this device: ${String(err)}`);
-        this.scheduleSaveRetry();
-      },
-    );
-  }
-
-  private scheduleSaveRetry(): void {
-    if (this.saveRetry || this.destroyed) return;
-    this.saveRetry = setTimeout(() => {
-      this.saveRetry = null;
-      if (this.saveFailed && !this.destroyed) this.save(new Uint8Array(), undefined);
-    }, SAVE_RETRY_MS);
-  }
-
   private get pending(): number {
     return this.changeNo - this.ackedChangeNo;
   }
@@ -330,11 +281,12 @@ export class SyncedDoc {
     return {
       doc: this.name,
       loaded: this.loaded,
-      savedOnDevice: this.persistence !== null && this.loaded && this.writes.size === 0 && !this.saveFailed,
+      savedOnDevice: this.loaded && this.device.saved,
       onRelay: this.loaded && this.pending === 0,
       pending: this.pending,
       changeNo: this.changeNo,
       ackedChangeNo: this.ackedChangeNo,
+      live: this.phase === 'live',
       relaySynced: this.relaySynced,
       lastError: this.lastError,
       stuck: this.stuck !== null,

@@ -40,6 +40,13 @@ describe('SyncedDoc', () => {
     await relay.waitForFrame((f, s) => (s === socket && f.type === 'doc' && f.doc === DOC ? f : undefined));
     return doc;
   };
+  /** Opens DOC, and answers its subscription as the relay would, with `relayDoc`'s state vector. */
+  const openLive = async (client: SyncClient, relayDoc = new Y.Doc(), socket = 0) => {
+    const doc = await openSubscribed(client, socket);
+    relay.send(writeDocFrame(DOC, syncStep1(Y.encodeStateVector(relayDoc))));
+    await untilState(doc, (s) => s.live, 'live');
+    return doc;
+  };
   const changeFrame = (changeNo: number, socket = 0) =>
     relay.waitForFrame((f, s) => (s === socket && f.type === 'change' && f.changeNo === changeNo ? f : undefined));
 
@@ -54,7 +61,7 @@ describe('SyncedDoc', () => {
 
   describe('local changes', () => {
     it('counts each local transaction as one change and sends it with its number', async () => {
-      const doc = await openSubscribed(start());
+      const doc = await openLive(start());
       addLines(doc.doc, 'a', 3);
       const frames = await Promise.all([1, 2, 3].map((n) => changeFrame(n)));
       expect(doc.get()).toMatchObject({ changeNo: 3, ackedChangeNo: 0, pending: 3, onRelay: false });
@@ -74,7 +81,7 @@ describe('SyncedDoc', () => {
     });
 
     it('moves to "on the relay" only when the relay acknowledges', async () => {
-      const doc = await openSubscribed(start());
+      const doc = await openLive(start());
       addLines(doc.doc, 'a', 2);
       await changeFrame(2);
       relay.send(writeAckFrame(DOC, 1));
@@ -88,6 +95,28 @@ describe('SyncedDoc', () => {
   });
 
   describe("answering the relay's sync step 1", () => {
+    it("holds local changes back until the relay's state vector arrives, then sends them as one change", async () => {
+      const client = start();
+      const doc = await openSubscribed(client);
+      addLines(doc.doc, 'early', 2);
+      // A later frame on the same socket: any change sent before it would have arrived first.
+      client.open('record:marker');
+      await relay.waitForFrame((f) => (f.type === 'doc' && f.doc === 'record:marker' ? f : undefined));
+      expect(relay.frames.filter((f) => f.frame.type === 'change')).toHaveLength(0);
+      expect(doc.get()).toMatchObject({ live: false, pending: 2 });
+
+      relay.send(writeDocFrame(DOC, syncStep1(Y.encodeStateVector(new Y.Doc()))));
+      const first = await changeFrame(2);
+      const relayCopy = new Y.Doc();
+      Y.applyUpdate(relayCopy, first.update);
+      expect(lineIds(relayCopy)).toEqual(['early:0', 'early:1']);
+      addLines(doc.doc, 'live', 1);
+      const next = await changeFrame(3);
+      Y.applyUpdate(relayCopy, next.update);
+      expect(lineIds(relayCopy)).toEqual(['early:0', 'early:1', 'live:0']);
+      expect(relay.frames.filter((f) => f.frame.type === 'change')).toHaveLength(2);
+    });
+
     it('sends exactly what the relay lacks, numbered with the latest change', async () => {
       const client = start({ autoConnect: false });
       const doc = client.open(DOC);
@@ -139,7 +168,7 @@ describe('SyncedDoc', () => {
   describe('device storage', () => {
     it('keeps the lines and both counters across a reload', async () => {
       const first = start();
-      const doc = await openSubscribed(first);
+      const doc = await openLive(first);
       addLines(doc.doc, 'a', 3);
       await changeFrame(3);
       relay.send(writeAckFrame(DOC, 1));
@@ -160,7 +189,7 @@ describe('SyncedDoc', () => {
     });
 
     it('reports a failed device write, and saves the whole state once the device recovers', async () => {
-      const doc = await openSubscribed(start());
+      const doc = await openLive(start());
       device.failWrites = new Error('QuotaExceededError');
       addLines(doc.doc, 'a', 1);
       const failed = await untilState(doc, (s) => s.lastError?.source === 'device', 'device error');
@@ -176,7 +205,7 @@ describe('SyncedDoc', () => {
     });
 
     it('without device storage, never claims "saved on this device"', async () => {
-      const doc = await openSubscribed(start({ persistence: 'none' }));
+      const doc = await openLive(start({ persistence: 'none' }));
       addLines(doc.doc, 'a', 1);
       await changeFrame(1);
       expect(doc.get()).toMatchObject({ savedOnDevice: false, pending: 1 });
@@ -185,7 +214,7 @@ describe('SyncedDoc', () => {
 
   describe('watchdog', () => {
     it('turns stuck when the connected relay never acknowledges, and a later ack clears it', async () => {
-      const doc = await openSubscribed(start({ watchdogMs: 150 }));
+      const doc = await openLive(start({ watchdogMs: 150 }));
       const sentAt = Date.now();
       addLines(doc.doc, 'a', 3);
       await changeFrame(3);
@@ -200,7 +229,7 @@ describe('SyncedDoc', () => {
     });
 
     it("names the relay's storage trouble, and restarts its clock on partial progress", async () => {
-      const doc = await openSubscribed(start({ watchdogMs: 150 }));
+      const doc = await openLive(start({ watchdogMs: 150 }));
       relay.send(writeStatusFrame(false, 'ENOSPC: no space left on device'));
       addLines(doc.doc, 'a', 2);
       await changeFrame(2);
@@ -216,7 +245,7 @@ describe('SyncedDoc', () => {
 
     it('does not call pending work stuck while disconnected (it is waiting for the relay)', async () => {
       const client = start({ watchdogMs: 100, backoff: { minMs: 100, maxMs: 200 } });
-      const doc = await openSubscribed(client);
+      const doc = await openLive(client);
       addLines(doc.doc, 'a', 1);
       await changeFrame(1);
       await relay.close();
@@ -230,7 +259,7 @@ describe('SyncedDoc', () => {
     });
 
     it('turns stuck at once when the relay refuses the change', async () => {
-      const doc = await openSubscribed(start());
+      const doc = await openLive(start());
       addLines(doc.doc, 'a', 1);
       await changeFrame(1);
       relay.send(writeErrorFrame(DOC, 3, 'auditor may not write'));
@@ -243,7 +272,7 @@ describe('SyncedDoc', () => {
   describe('destroy', () => {
     it('unsubscribes from the relay and releases listeners and timers', async () => {
       const client = start({ watchdogMs: 60_000 });
-      const doc = await openSubscribed(client);
+      const doc = await openLive(client);
       doc.subscribe(() => {});
       addLines(doc.doc, 'a', 1);
       await changeFrame(1);

@@ -86,23 +86,24 @@ describe('createSyncClient with the real relay', () => {
       const rec = recordingWebSocket();
       const client = device(f, { WebSocketImpl: rec.Impl });
       const doc = client.open(RECEIPT);
-      await doc.whenLoaded;
-      await waitFor(client.connection, (s) => s.online, 5000);
+      await untilState(doc, (s) => s.live, 'live');
       const received: Array<{ type: string; at: number }> = [];
       rec.sockets[0]!.ws.on('message', (data: ArrayBuffer) => {
         received.push({ type: readMuxFrame(new Uint8Array(data)).type, at: performance.now() });
       });
 
       holding.hold();
-      addLines(doc.doc, 'a', 3);
-      await untilCount(() => holding.heldCount, 3, 'three held appends');
-      // Three heartbeats after the relay got the changes: an ack, if any, would have come before them.
-      const heldSince = received.length;
-      await untilCount(() => received.slice(heldSince).filter((r) => r.type === 'status').length, 3, 'three heartbeats');
-      expect(received.some((r) => r.type === 'ack')).toBe(false);
-      expect(doc.get()).toMatchObject({ pending: 3, onRelay: false, ackedChangeNo: 0 });
-
-      holding.release();
+      try {
+        addLines(doc.doc, 'a', 3);
+        await untilCount(() => holding.heldCount, 3, 'three held appends');
+        // Three heartbeats after the relay got the changes: an ack, if any, would have come before them.
+        const heldSince = received.length;
+        await untilCount(() => received.slice(heldSince).filter((r) => r.type === 'status').length, 3, 'three heartbeats');
+        expect(received.some((r) => r.type === 'ack')).toBe(false);
+        expect(doc.get()).toMatchObject({ pending: 3, onRelay: false, ackedChangeNo: 0 });
+      } finally {
+        holding.release();
+      }
       await untilState(doc, (s) => s.onRelay, 'on the relay after the fsync');
       const lastStored = holding.stored.at(-1)!.at;
       const firstAck = received.find((r) => r.type === 'ack')!.at;
