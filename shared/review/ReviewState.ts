@@ -134,6 +134,7 @@ export interface Decision {
 /** Everything the relay has decided about one record. */
 export interface ReviewState {
   readonly format: 1;
+  /** The record's document name (`record:<id>`), as proposals name it. */
   readonly record: string;
   readonly kind: RecordKind;
   /** Counts decisions that set a value; proposals name the revision they saw. */
@@ -148,7 +149,7 @@ export interface ReviewState {
   readonly log: readonly Decision[];
 }
 
-/** The review state of a record nobody has proposed anything for yet. */
+/** The review state of a record nobody has proposed anything for yet; `record` is its document name. */
 export function emptyReviewState(record: string, kind: RecordKind): ReviewState {
   return {
     format: 1,

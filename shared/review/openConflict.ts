@@ -49,7 +49,11 @@ export interface FieldConflictInput {
   candidates: readonly DerivedCandidate[];
 }
 
-/** Raises or extends the discrepancy conflict of (bin, item) at time `now`. Pure. */
+/**
+ * Raises or extends the discrepancy conflict of (bin, item) at time `now`.
+ * Pure. Throws TypeError for malformed candidates (a bug in the caller's
+ * derivation, not a device's doing: entries are validated before this).
+ */
 export function openDiscrepancyConflict(state: ReviewState, input: DiscrepancyInput, now: number): ReviewState {
   const key = countKey(input.bin, input.item);
   const candidates = checkCandidates('discrepancy', input.candidates, 'count', isCount);
@@ -63,7 +67,10 @@ export function openDiscrepancyConflict(state: ReviewState, input: DiscrepancyIn
   });
 }
 
-/** Raises or extends the conflict of concurrent edits of a descriptive field at time `now`. Pure. */
+/**
+ * Raises or extends the conflict of concurrent edits of a descriptive field
+ * at time `now`. Pure. Throws TypeError for malformed candidates.
+ */
 export function openFieldConflict(state: ReviewState, input: FieldConflictInput, now: number): ReviewState {
   const candidates = checkCandidates('field conflict', input.candidates, 'fieldEdit', isText);
   return raise(state, now, candidates, {

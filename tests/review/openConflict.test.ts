@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { openDiscrepancyConflict, openFieldConflict, type DerivedCandidate } from '../../shared/review/openConflict';
 import { resolve } from '../../shared/review/resolve';
 import { emptyReviewState, fieldConflictKey, type ReviewState } from '../../shared/review/ReviewState';
-import { deepFreeze, resolution, sup } from './fixtures';
+import { decide } from '../../shared/review/decide';
+import { deepFreeze, proposal, resolution, sup } from './fixtures';
 
 const count = (id: string, user: string, value: number): DerivedCandidate => ({ proposalId: id, user, device: `${user}-phone`, at: 100, value });
 const ann12 = count('d1:1', 'ann', 12);
@@ -63,6 +64,15 @@ describe('openDiscrepancyConflict', () => {
       ['count', 9],
     ]);
     expect(s.conflicts.c2).toMatchObject({ baseRevision: 1, baseValue: 12, status: 'open' });
+  });
+
+  it('takes a supervisor proposal for the pair as one more candidate while the discrepancy is open', () => {
+    const s0 = openDiscrepancyConflict(sheet(), { bin: 'A', item: 'X', candidates: [ann12, bob11] }, 1);
+    const p = proposal(sup, 0, { field: 'acceptedCount', bin: 'A', item: 'X', value: 12 });
+    const s1 = decide(s0, p, sup, 2);
+    expect(s1.outcomes[p.id]).toMatchObject({ result: 'conflict', conflictId: 'c1' });
+    expect(s1.conflicts.c1?.candidates.at(-1)).toMatchObject({ proposalId: p.id, source: 'proposal', value: 12 });
+    expect(s1.acceptedCounts).toEqual({});
   });
 
   it.each([
