@@ -126,7 +126,7 @@ describe('replay (property)', () => {
         const a = replay(events, ROLES, emptyReviewState('R-1', kind));
         const b = replay(events, ROLES, emptyReviewState('R-1', kind));
         expect(JSON.stringify(a)).toBe(JSON.stringify(b));
-        expect(encodedMapOf(a)).toEqual(encodedMapOf(b));
+        expect(Buffer.from(encodedMapOf(a)).equals(encodedMapOf(b))).toBe(true);
       }),
       RUNS,
     );
