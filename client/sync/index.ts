@@ -5,14 +5,8 @@
 export { createSyncClient, type FlushReport, type SyncClient, type SyncClientOptions } from './createSyncClient';
 export { SyncedDoc, type DocSyncState, type SyncedDocOptions } from './SyncedDoc';
 export { SyncStatus, type SyncStatusSnapshot } from './SyncStatus';
-export {
-  MuxConnection,
-  type ConnectionSnapshot,
-  type ConnectionState,
-  type MuxConnectionOptions,
-  type WebSocketConstructor,
-  type WebSocketLike,
-} from './MuxConnection';
+export { MuxConnection, type ConnectionSnapshot, type ConnectionState, type MuxConnectionOptions } from './MuxConnection';
+export type { WebSocketConstructor, WebSocketLike } from './WebSocketLike';
 export type { DocPersistence, DocPersistenceFactory, SyncCounters } from './DocPersistence';
 export { IndexeddbDocPersistence, indexeddbPersistence } from './IndexeddbDocPersistence';
 export { MemoryDevice, MemoryDocPersistence } from './MemoryDocPersistence';

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { MuxConnection, type MuxConnectionOptions, type MuxDocHandler } from '../../client/sync/MuxConnection';
@@ -60,7 +61,7 @@ describe('MuxConnection', () => {
       await relay.close();
       await until(c, (s) => !s.online, 'offline after the relay went away');
       expect(c.get().state).not.toBe('online');
-      expect(c.get().lastError?.message).toMatch(/relay closed the connection/);
+      expect(c.get().lastError?.message).toMatch(/connection to the relay lost \(1006\)|cannot reach the relay/);
     });
   });
 
@@ -163,6 +164,31 @@ describe('MuxConnection', () => {
       await relay.waitForSockets(2);
       expect(Date.now() - openedAt).toBeGreaterThanOrEqual(140);
       expect(c.get().lastError?.message).toMatch(/relay silent/);
+    });
+
+    it('gives up on a connect the relay never answers and tries again', async () => {
+      // A TCP listener that never speaks: the WebSocket handshake hangs.
+      const sockets: net.Socket[] = [];
+      const server = net.createServer((s) => void sockets.push(s));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+      try {
+        const { port } = server.address() as net.AddressInfo;
+        const c = new MuxConnection({
+          url: `http://127.0.0.1:${port}`,
+          WebSocketImpl: WebSocket as never,
+          backoff: { minMs: 10, maxMs: 20 },
+          connectTimeoutMs: 100,
+          log: quiet,
+        });
+        connections.push(c);
+        await until(c, (s) => s.failedAttempts >= 2, 'two timed-out attempts');
+        expect(c.get().lastError?.message).toBe('relay did not answer within 100 ms');
+        expect(sockets.length).toBeGreaterThanOrEqual(2);
+        expect(c.online).toBe(false);
+      } finally {
+        for (const s of sockets) s.destroy();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
     });
 
     it('stays offline after disconnect() until reconnectNow()', async () => {
