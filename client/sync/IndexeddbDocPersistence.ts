@@ -36,7 +36,9 @@ export class IndexeddbDocPersistence implements DocPersistence {
     this.idb = new IndexeddbPersistence(dbName, doc);
     doc.off('update', this.idb._storeUpdate);
     // Writes wait for y-indexeddb's initial load, which itself stores the document's state first.
-    this.ready = this.idb.whenSynced.then(() => {
+    // Chained on the open so a database that cannot open (private mode, policy) rejects
+    // instead of leaving `whenSynced` pending forever.
+    this.ready = this.idb._db.then(() => this.idb.whenSynced).then(() => {
       if (!this.idb.db) throw new Error('IndexedDB closed before it opened');
       return this.idb.db;
     });

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { WebSocket } from 'ws';
 import { createSyncClient, type SyncClient, type SyncClientOptions } from '../../client/sync/createSyncClient';
+import type { DocPersistenceFactory } from '../../client/sync/DocPersistence';
 import { MemoryDevice } from '../../client/sync/MemoryDocPersistence';
 import { waitFor } from '../../client/sync/waitFor';
 import { writeAckFrame, writeDocFrame, writeErrorFrame, writeStatusFrame, type ChangeFrame } from '../../shared/protocol/muxMessages';
@@ -202,6 +203,21 @@ describe('SyncedDoc', () => {
       Y.applyUpdate(stored, Y.mergeUpdates(device.record(DOC).updates));
       expect(lineIds(stored)).toEqual(['a:0', 'b:0']);
       expect(device.record(DOC).changeNo).toBe(2);
+    });
+
+    it('still syncs with the relay when device storage cannot be read', async () => {
+      const unreadable: DocPersistenceFactory = () => ({
+        origin: Symbol('unreadable'),
+        load: () => Promise.reject(new Error('InvalidStateError: database closed')),
+        storeUpdate: () => Promise.resolve(),
+        storeCounters: () => Promise.resolve(),
+        destroy: () => Promise.resolve(),
+      });
+      const doc = await openLive(start({ persistence: unreadable }));
+      expect(doc.get()).toMatchObject({ loaded: true, savedOnDevice: false, lastError: { source: 'device' } });
+      expect(doc.get().lastError?.message).toMatch(/cannot read device storage: Error: InvalidStateError/);
+      addLines(doc.doc, 'a', 1);
+      await changeFrame(1);
     });
 
     it('without device storage, never claims "saved on this device"', async () => {
