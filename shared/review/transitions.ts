@@ -12,7 +12,7 @@ export { RecordKind };
 
 /** Every status of each record kind; the first is where a record starts. */
 export const STATUSES = {
-  receipt: ['open', 'received', 'closed'],
+  receipt: ['open', 'received', 'closed', 'rejected'],
   count: ['open', 'submitted', 'accepted', 'recount'],
 } as const satisfies { readonly [K in RecordKind]: readonly string[] };
 
@@ -32,6 +32,12 @@ export interface Transition {
 export const TRANSITIONS: readonly Transition[] = [
   { kind: 'receipt', from: 'open', to: 'received', needs: Permission.write },
   { kind: 'receipt', from: 'received', to: 'closed', needs: Permission.decide },
+  // A crew may refuse a delivery at the dock (damaged, wrong goods); a
+  // supervisor can reopen either outcome. Two crews receiving and rejecting the
+  // same delivery offline is the classic status conflict.
+  { kind: 'receipt', from: 'open', to: 'rejected', needs: Permission.write },
+  { kind: 'receipt', from: 'rejected', to: 'open', needs: Permission.decide },
+  { kind: 'receipt', from: 'received', to: 'open', needs: Permission.decide },
   { kind: 'count', from: 'open', to: 'submitted', needs: Permission.write },
   { kind: 'count', from: 'submitted', to: 'accepted', needs: Permission.decide },
   { kind: 'count', from: 'submitted', to: 'recount', needs: Permission.decide },
