@@ -173,9 +173,9 @@ export class SyncedDoc {
     if (local) this.changeNo += 1;
     // Before load the stored counter is unknown; load() adds these changes to it and stores the sum.
     this.device.save(update, local && this.loaded ? this.changeNo : undefined);
-    if (local && this.phase === 'live') {
-      if (this.connection.send(writeChangeFrame(this.name, this.changeNo, update))) this.watchdog.arm();
-    }
+    if (local && this.phase === 'live') this.connection.send(writeChangeFrame(this.name, this.changeNo, update));
+    // Connected but not yet live (the relay has not answered the subscription) counts as waiting on the relay too.
+    if (local && this.phase !== 'none') this.watchdog.arm();
     this.publish();
   };
 

@@ -274,6 +274,15 @@ describe('SyncedDoc', () => {
       expect(client.status.get()).toMatchObject({ online: false, pendingTotal: 1, docsWithPending: [DOC], stuckDocs: [] });
     });
 
+    it('turns stuck when the relay never answers the subscription (e.g. it could not load the document)', async () => {
+      const doc = await openSubscribed(start({ watchdogMs: 150 }));
+      relay.send(writeErrorFrame(DOC, 1, 'document could not be loaded: EIO'));
+      addLines(doc.doc, 'a', 1);
+      const s = await untilState(doc, (s) => s.stuck, 'stuck');
+      expect(s.stuckReason).toMatch(/^relay has not acknowledged 1 change for \d+ ms; last relay error: storage failed: document could not be loaded: EIO$/);
+      expect(s.live).toBe(false);
+    });
+
     it('turns stuck at once when the relay refuses the change', async () => {
       const doc = await openLive(start());
       addLines(doc.doc, 'a', 1);
