@@ -59,6 +59,8 @@ export interface MuxConnectionOptions {
   url: string;
   /** Sent as the `token` query parameter. */
   token?: string;
+  /** This device's id, sent as the `device` query parameter. */
+  device?: string;
   /** Defaults to `globalThis.WebSocket`; Node tests pass `ws`'s class. */
   WebSocketImpl?: WebSocketConstructor;
   /** Reconnect delays. */
@@ -104,7 +106,10 @@ export class MuxConnection {
     this.log = options.log ?? consoleLog;
     this.socket = new ReconnectingSocket(
       {
-        url: toMuxUrl(options.url, options.token),
+        url: toMuxUrl(options.url, {
+          ...(options.token !== undefined && { token: options.token }),
+          ...(options.device !== undefined && { device: options.device }),
+        }),
         WebSocketImpl,
         backoff: options.backoff ?? defaultBackoff,
         connectTimeoutMs: options.connectTimeoutMs ?? 10_000,

@@ -17,8 +17,10 @@ import { waitFor } from './waitFor';
 export interface SyncClientOptions {
   /** The relay's address, e.g. `http://10.0.0.5:8787` (the `/mux` path is added). */
   url: string;
-  /** The device's token, sent as the `token` query parameter. */
+  /** The user's token, sent as the `token` query parameter. */
   token?: string;
+  /** This device's id, sent as the `device` query parameter. */
+  device?: string;
   /** Defaults to `globalThis.WebSocket`; Node passes `ws`'s class. */
   WebSocketImpl?: WebSocketConstructor;
   /** Device storage: IndexedDB (default in browsers), none (memory only), or a factory (tests). */
@@ -76,6 +78,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
   const connection = new MuxConnection({
     url: options.url,
     ...(options.token !== undefined && { token: options.token }),
+    ...(options.device !== undefined && { device: options.device }),
     ...(options.WebSocketImpl && { WebSocketImpl: options.WebSocketImpl }),
     ...(options.backoff && { backoff: options.backoff }),
     ...(options.connectTimeoutMs !== undefined && { connectTimeoutMs: options.connectTimeoutMs }),

@@ -3,12 +3,20 @@
  * derived from whatever address site IT typed (http, https, ws or wss).
  */
 
+/** Who is connecting, sent as query parameters (browsers cannot set headers on a WebSocket). */
+export interface MuxIdentity {
+  /** The user's token (`?token=`). */
+  token?: string;
+  /** This device's id (`?device=`), recorded by the relay with every change. */
+  device?: string;
+}
+
 /**
  * Returns the WebSocket URL of the relay's `/mux` endpoint for `relayUrl`
- * (e.g. `http://10.0.0.5:8787` → `ws://10.0.0.5:8787/mux`), with `token` as
- * the `token` query parameter when given.
+ * (e.g. `http://10.0.0.5:8787` → `ws://10.0.0.5:8787/mux`), with the identity
+ * as query parameters when given.
  */
-export function toMuxUrl(relayUrl: string, token?: string): string {
+export function toMuxUrl(relayUrl: string, identity: MuxIdentity = {}): string {
   const url = new URL(relayUrl);
   if (url.protocol === 'http:') url.protocol = 'ws:';
   else if (url.protocol === 'https:') url.protocol = 'wss:';
@@ -17,6 +25,7 @@ export function toMuxUrl(relayUrl: string, token?: string): string {
   }
   const path = url.pathname.replace(/\/+$/, '');
   url.pathname = path.endsWith('/mux') ? path : `${path}/mux`;
-  if (token !== undefined) url.searchParams.set('token', token);
+  if (identity.token !== undefined) url.searchParams.set('token', identity.token);
+  if (identity.device !== undefined) url.searchParams.set('device', identity.device);
   return url.toString();
 }

@@ -37,12 +37,12 @@ describe('MuxConnection', () => {
 
   describe('toMuxUrl', () => {
     it.each([
-      ['http://10.0.0.5:8787', undefined, 'ws://10.0.0.5:8787/mux'],
-      ['https://relay.site/', undefined, 'wss://relay.site/mux'],
-      ['ws://127.0.0.1:1/mux', 't0k', 'ws://127.0.0.1:1/mux?token=t0k'],
-      ['http://h/tally', 'a b', 'ws://h/tally/mux?token=a+b'],
-    ])('%s (token %s) → %s', (url, token, expected) => {
-      expect(toMuxUrl(url, token)).toBe(expected);
+      ['http://10.0.0.5:8787', {}, 'ws://10.0.0.5:8787/mux'],
+      ['https://relay.site/', {}, 'wss://relay.site/mux'],
+      ['ws://127.0.0.1:1/mux', { token: 't0k' }, 'ws://127.0.0.1:1/mux?token=t0k'],
+      ['http://h/tally', { token: 'a b', device: 'scanner-7' }, 'ws://h/tally/mux?token=a+b&device=scanner-7'],
+    ])('%s with %o → %s', (url, identity, expected) => {
+      expect(toMuxUrl(url, identity)).toBe(expected);
     });
 
     it('refuses other protocols', () => {
