@@ -1,0 +1,171 @@
+/**
+ * `npm run bench`: Tally's relay and the two servers a site would pick instead,
+ * side by side on the same workloads, each server a child process of its own.
+ * Prints a markdown table and writes it to bench/results/latest.md (and the raw
+ * numbers to latest.json). How to read it: bench/README.md.
+ *
+ * Options: --only=tally,y-websocket,hocuspocus  --workloads=idle,catchup,latency,
+ * throughput,handover,big,many  --quick (small sizes, for trying the bench out)
+ * --profile (CPU profile of the Tally relay, written to bench/results/prof/).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ChildServer, type LaunchSpec } from './servers/ChildServer';
+import { tallySpec } from './servers/tallyServer';
+import { yWebsocketSpec } from './servers/yWebsocketServer';
+import { hocuspocusSpec } from './servers/hocuspocusServer';
+import { selfCheck } from './lib/yupdates';
+import { type Cost, meter } from './lib/measure';
+import { type CatchUpOptions, defaultCatchUp, prepareCatchUp, runCatchUp } from './workloads/catchUp';
+import { runHandover } from './workloads/handover';
+import { defaultAckLatency, runAckLatency } from './workloads/ackLatency';
+import { defaultThroughput, runThroughput } from './workloads/throughput';
+import { runIdleMemory } from './workloads/idleMemory';
+import { runBigDocument, runCatchUpStorage, runManyDocuments } from './workloads/storageStart';
+import { renderReport, type BenchReport, type ServerResults } from './lib/report';
+
+const args = new Map(
+  process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, '').split('=');
+    return [k!, v ?? 'true'] as const;
+  }),
+);
+const quick = args.has('quick');
+const allSpecs: LaunchSpec[] = [tallySpec, yWebsocketSpec, hocuspocusSpec];
+const only = args.get('only')?.split(',');
+const specs = only ? allSpecs.filter((s) => only.includes(s.id)) : allSpecs;
+const allWorkloads = ['idle', 'catchup', 'latency', 'throughput', 'handover', 'big', 'many'] as const;
+type WorkloadId = (typeof allWorkloads)[number];
+const wanted = args.get('workloads')?.split(',');
+const workloads = allWorkloads.filter((w) => !wanted || wanted.includes(w));
+
+const sizes = {
+  idleConnections: quick ? 200 : 1_000,
+  catchUp: (quick ? { ...defaultCatchUp, devices: 5, lines: 100 } : defaultCatchUp) satisfies CatchUpOptions,
+  latency: quick ? { ...defaultAckLatency, docs: 100, rate: 1_000, warmupMs: 500, measureMs: 2_000 } : defaultAckLatency,
+  throughput: quick ? { ...defaultThroughput, docs: 20, warmupMs: 500, measureMs: 2_000 } : defaultThroughput,
+  handoverRounds: quick ? 3 : 20,
+  bigUpdates: quick ? 10_000 : 250_000,
+  /** Anchors ingest far slower than Tally; their share of the run is capped. */
+  bigTimeLimitMs: (id: string) => (quick ? 10_000 : id === 'tally' ? 60_000 : 25_000),
+  manyDocuments: quick ? 500 : 10_000,
+};
+
+const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
+
+function log(line: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  selfCheck();
+  const loadBefore = os.loadavg();
+  log(`servers: ${specs.map((s) => s.id).join(', ')}; workloads: ${workloads.join(', ')}${quick ? ' (quick)' : ''}`);
+  const t = performance.now();
+  const catchUpData = workloads.includes('catchup') ? prepareCatchUp(sizes.catchUp) : null;
+  log(`prepared catch-up updates in ${(performance.now() - t).toFixed(0)} ms`);
+
+  const servers = specs.map((spec) => new ChildServer(spec));
+  if (args.has('profile')) {
+    const profDir = join(resultsDir, 'prof');
+    mkdirSync(profDir, { recursive: true });
+    for (const s of servers) if (s.spec.id === 'tally') s.nodeFlags = ['--cpu-prof', `--cpu-prof-dir=${profDir}`];
+  }
+  const results = new Map<string, ServerResults>(specs.map((s) => [s.id, { costs: {}, errors: {} }]));
+
+  // Workload-major: every server runs a workload before the next one starts, so
+  // a change in the machine's load over the run hits all of them alike.
+  for (const w of workloads) {
+    for (const server of servers) {
+      const r = results.get(server.spec.id)!;
+      log(`${w} on ${server.spec.id}`);
+      const done = meter(server);
+      try {
+        await runWorkload(w, server, r, catchUpData);
+      } catch (err) {
+        r.errors[w] = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+        log(`${w} on ${server.spec.id} failed: ${r.errors[w]}\n${server.log()}`);
+      } finally {
+        r.costs[w] = done();
+        await server.stop().catch(() => server.kill());
+      }
+    }
+  }
+  for (const s of servers) s.cleanup();
+
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    machine: `${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,
+    loadBefore,
+    loadAfter: os.loadavg(),
+    quick,
+    runtimeMs: performance.now() - started,
+    servers: specs.map((s) => ({ id: s.id, title: s.title, ackMeaning: s.ackMeaning, compaction: s.compaction })),
+    results: Object.fromEntries(results),
+    catchUpShape: catchUpData
+      ? { ...sizes.catchUp, uploadBytes: catchUpData.uploadBytes, compactedStateBytes: catchUpData.compactedStateBytes }
+      : null,
+    sizes: {
+      idleConnections: sizes.idleConnections,
+      latency: sizes.latency,
+      throughput: sizes.throughput,
+      handoverRounds: sizes.handoverRounds,
+      bigUpdates: sizes.bigUpdates,
+      manyDocuments: sizes.manyDocuments,
+    },
+  };
+  const markdown = renderReport(report);
+  mkdirSync(resultsDir, { recursive: true });
+  const name = quick ? 'quick' : 'latest';
+  writeFileSync(join(resultsDir, `${name}.md`), markdown);
+  writeFileSync(join(resultsDir, `${name}.json`), JSON.stringify(report, null, 2) + '\n');
+  process.stdout.write(markdown);
+  log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s; wrote bench/results/${name}.md and ${name}.json`);
+}
+
+async function runWorkload(
+  w: WorkloadId,
+  server: ChildServer,
+  r: ServerResults,
+  catchUpData: ReturnType<typeof prepareCatchUp> | null,
+): Promise<void> {
+  switch (w) {
+    case 'idle':
+      r.startEmptyMs = await server.startFresh('idle');
+      r.idle = await runIdleMemory(server, sizes.idleConnections);
+      return;
+    case 'catchup':
+      await server.startFresh('catchup');
+      r.catchUp = await runCatchUp(server, catchUpData!);
+      r.catchUpStorage = await runCatchUpStorage(server, catchUpData!);
+      return;
+    case 'latency':
+      await server.startFresh('latency');
+      r.latency = await runAckLatency(server, sizes.latency);
+      return;
+    case 'throughput':
+      await server.startFresh('throughput');
+      r.throughput = await runThroughput(server, sizes.throughput);
+      return;
+    case 'handover':
+      await server.startFresh('handover');
+      r.handover = await runHandover(server, sizes.handoverRounds);
+      return;
+    case 'big':
+      r.big = await runBigDocument(server, sizes.bigUpdates, 256, sizes.bigTimeLimitMs(server.spec.id));
+      return;
+    case 'many':
+      r.many = await runManyDocuments(server, sizes.manyDocuments);
+      return;
+  }
+}
+
+export type { Cost };
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

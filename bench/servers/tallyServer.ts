@@ -1,0 +1,17 @@
+/** Tally's relay, started the way `npm start` starts it (tsx relay/main.ts), minus npm. */
+import type { LaunchSpec } from './ChildServer';
+
+export const tallySpec: LaunchSpec = {
+  id: 'tally',
+  title: 'Tally relay',
+  ackMeaning: 'mux `ack` after LevelDB write with sync:true (fsync)',
+  dialect: 'tally-mux',
+  command: (port, dataDir) => ({
+    args: ['--import', 'tsx', 'relay/main.ts'],
+    env: { PORT: String(port), TALLY_DATA: dataDir, HOST: '127.0.0.1', LOG_LEVEL: process.env.BENCH_RELAY_LOG ?? 'warn' },
+  }),
+  compactOnLoadEnv: { TALLY_COMPACT_AFTER_UPDATES: '2' },
+  compaction: 'merges a document\'s stored updates into one after 1,000 updates or 4 MB, also while open (here forced on load)',
+  readyPath: '/healthz',
+  wsBase: (port) => `ws://127.0.0.1:${port}`,
+};
