@@ -45,7 +45,7 @@ const sizes = {
   idleConnections: quick ? 200 : 1_000,
   catchUp: (quick ? { ...defaultCatchUp, devices: 5, lines: 100 } : defaultCatchUp) satisfies CatchUpOptions,
   latency: quick ? { ...defaultAckLatency, docs: 100, rate: 1_000, warmupMs: 500, measureMs: 2_000 } : defaultAckLatency,
-  throughput: quick ? { ...defaultThroughput, docs: 20, warmupMs: 500, measureMs: 2_000 } : defaultThroughput,
+  throughput: quick ? { ...defaultThroughput, connections: 20, warmupMs: 1_000, measureMs: 2_000 } : defaultThroughput,
   handoverRounds: quick ? 3 : 20,
   bigUpdates: quick ? 10_000 : 250_000,
   /** Anchors ingest far slower than Tally; their share of the run is capped. */
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     loadAfter: os.loadavg(),
     quick,
     runtimeMs: performance.now() - started,
-    servers: specs.map((s) => ({ id: s.id, title: s.title, ackMeaning: s.ackMeaning, compaction: s.compaction })),
+    servers: specs.map((s) => ({ id: s.id, title: s.title, ackMeaning: s.ackMeaning, compaction: s.compaction, throughputEnv: s.evictQuicklyEnv })),
     results: Object.fromEntries(results),
     catchUpShape: catchUpData
       ? { ...sizes.catchUp, uploadBytes: catchUpData.uploadBytes, compactedStateBytes: catchUpData.compactedStateBytes }
@@ -147,6 +147,7 @@ async function runWorkload(
       r.latency = await runAckLatency(server, sizes.latency);
       return;
     case 'throughput':
+      server.nextEnv = server.spec.evictQuicklyEnv ?? {};
       await server.startFresh('throughput');
       r.throughput = await runThroughput(server, sizes.throughput);
       return;

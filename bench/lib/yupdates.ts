@@ -1,17 +1,25 @@
 /**
  * Plain encoded Yjs updates for the load generator, written by hand so that
  * producing hundreds of thousands of them costs the generator almost nothing.
- * Every update is an append to the root Y.Array `lines` by one client, exactly
- * the bytes Yjs itself writes for `doc.getArray('lines').push([value])` (update
- * format v1); `selfCheck()` proves it against Yjs at the start of every run.
+ * Every update is an append to a root Y.Array by one client, exactly the bytes
+ * Yjs itself writes for `doc.getArray(root).push([value])` (update format v1);
+ * `selfCheck()` proves it against Yjs at the start of every run.
+ *
+ * The bench's documents are Tally records (`record:<id>`) and its lines are
+ * valid line entries in their `entries` log, so Tally's relay runs its write
+ * policy on them as it does for a crew's receipts.
  */
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
 import { mergeUpdateEndClocks } from './updateMeta';
+import { parseEntry } from '../../shared/model/parseEntry';
 
-/** Root type every bench document writes to. */
-export const ROOT = 'lines';
+/** The append-only log of a Tally record (shared/model/recordLayout.ts). */
+export const ROOT = 'entries';
+
+/** Document name of a bench record. */
+export const recordDoc = (id: string) => `record:${id}`;
 
 const CONTENT_ANY = 8;
 const HAS_ORIGIN = 0x80;
@@ -21,7 +29,7 @@ const HAS_ORIGIN = 0x80;
  * `clock`. The first run of a client (clock 0) names the root type; later runs
  * point at the client's previous item, as a device appending to its own log does.
  */
-export function encodeAppend(client: number, clock: number, values: unknown[]): Uint8Array {
+export function encodeAppend(client: number, clock: number, values: unknown[], root = ROOT): Uint8Array {
   const e = encoding.createEncoder();
   encoding.writeVarUint(e, 1); // clients with structs
   encoding.writeVarUint(e, 1); // structs of this client
@@ -30,7 +38,7 @@ export function encodeAppend(client: number, clock: number, values: unknown[]): 
   if (clock === 0) {
     encoding.writeUint8(e, CONTENT_ANY);
     encoding.writeVarUint(e, 1); // parent is a root type, named by key
-    encoding.writeVarString(e, ROOT);
+    encoding.writeVarString(e, root);
   } else {
     encoding.writeUint8(e, CONTENT_ANY | HAS_ORIGIN);
     encoding.writeVarUint(e, client);
@@ -48,17 +56,34 @@ export class AppendStream {
   constructor(
     readonly client: number,
     private readonly entry: (seq: number) => unknown,
+    private readonly root = ROOT,
   ) {}
   next(): Uint8Array {
-    const u = encodeAppend(this.client, this.clock, [this.entry(this.clock)]);
+    const u = encodeAppend(this.client, this.clock, [this.entry(this.clock)], this.root);
     this.clock += 1;
     return u;
   }
 }
 
-/** A receipt line as a device records it: small object, stable device-made id. */
-export function receiptLine(device: number, seq: number): Record<string, unknown> {
-  return { id: `d${device}-${seq}`, item: `SKU-${(seq * 7919) % 100000}`, qty: 1 + (seq % 24), lot: `L${seq % 97}` };
+const T0 = 1_790_000_000_000;
+
+/**
+ * A received line as a Tally device records it (a valid `line` entry:
+ * shared/model/entry.ts): id `<device>:<seq>`, user, device, time, sequence.
+ */
+export function receiptLine(device: number | string, seq: number): Record<string, unknown> {
+  const dev = `bench-${device}`;
+  return {
+    id: `${dev}:${seq}`,
+    kind: 'line',
+    user: `crew-${device}`,
+    device: dev,
+    at: T0 + seq * 1000,
+    seq,
+    item: `SKU-${(seq * 7919) % 100000}`,
+    qty: 1 + (seq % 24),
+    lot: `L${seq % 97}`,
+  };
 }
 
 /**
@@ -102,8 +127,10 @@ export function mergeSv(into: Map<number, number>, sv: Map<number, number>): voi
 /** Raises `into` to the clocks `update` brings, without decoding its contents. */
 export const mergeUpdateSv = mergeUpdateEndClocks;
 
-/** Throws unless the hand-written updates are what Yjs writes and reads. */
+/** Throws unless the hand-written updates are what Yjs writes and reads, and lines are valid entries. */
 export function selfCheck(): void {
+  parseEntry(receiptLine('x1', 0));
+  parseEntry(receiptLine(7, 123));
   const ref = new Y.Doc();
   ref.clientID = 4242;
   const refUpdates: Uint8Array[] = [];

@@ -39,6 +39,12 @@ export interface LaunchSpec {
   compactOnLoadEnv?: Record<string, string>;
   /** How the server compacts, in words for the table. */
   compaction: string;
+  /**
+   * Environment for the throughput run that lets closed documents leave memory
+   * within the run (the anchors unload a document as soon as its last client
+   * leaves and need none).
+   */
+  evictQuicklyEnv?: Record<string, string>;
 }
 
 /** Asks the OS for a free loopback port. */

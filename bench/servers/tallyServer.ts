@@ -12,6 +12,7 @@ export const tallySpec: LaunchSpec = {
   }),
   compactOnLoadEnv: { TALLY_COMPACT_AFTER_UPDATES: '2' },
   compaction: 'merges a document\'s stored updates into one after 1,000 updates or 4 MB, also while open (here forced on load)',
+  evictQuicklyEnv: { TALLY_IDLE_EVICT_MS: '2000' },
   readyPath: '/healthz',
   wsBase: (port) => `ws://127.0.0.1:${port}`,
 };

@@ -9,7 +9,7 @@
 import type { ChildServer } from '../servers/ChildServer';
 import { makeDevice, pool } from '../clients/makeDevice';
 import type { BenchDevice } from '../clients/BenchDevice';
-import { AppendStream, receiptLine } from '../lib/yupdates';
+import { AppendStream, receiptLine, recordDoc } from '../lib/yupdates';
 import { type Cost, meter, quantile, sleep } from '../lib/measure';
 
 export interface AckLatencyOptions {
@@ -66,9 +66,9 @@ export async function runAckLatency(server: ChildServer, o: AckLatencyOptions = 
   const docOf: string[] = [];
   const streams: AppendStream[] = [];
   for (let c = 0; c < nClients; c++) {
-    const doc = `lat-${c % o.docs}`;
+    const doc = recordDoc(`lat-${c % o.docs}`);
     docOf.push(doc);
-    streams.push(new AppendStream(2_000_000 + c, (seq) => receiptLine(c, seq)));
+    streams.push(new AppendStream(2_000_000 + c, (seq) => receiptLine(`lat${c}`, seq)));
     devices.push(
       makeDevice(server, {
         onAck: (_doc, token, at) => {

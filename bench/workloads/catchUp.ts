@@ -9,7 +9,7 @@ import * as Y from 'yjs';
 import type { ChildServer } from '../servers/ChildServer';
 import { makeDevice } from '../clients/makeDevice';
 import type { BenchDevice } from '../clients/BenchDevice';
-import { ROOT, covers, encodeAppend, mergeUpdateSv, receiptLine } from '../lib/yupdates';
+import { ROOT, covers, encodeAppend, mergeUpdateSv, receiptLine, recordDoc } from '../lib/yupdates';
 import { type Cost, meter, rssSampler, waitFor } from '../lib/measure';
 
 export interface CatchUpOptions {
@@ -38,7 +38,7 @@ export interface CatchUpData {
 
 export function prepareCatchUp(options: CatchUpOptions = defaultCatchUp): CatchUpData {
   const clientOf = (device: number, doc: number) => 1_000_000 + doc * 1000 + device;
-  const docNames = Array.from({ length: options.docs }, (_, k) => `receipt-${k}`);
+  const docNames = Array.from({ length: options.docs }, (_, k) => recordDoc(`receipt-${k}`));
   const offline: Uint8Array[][] = [];
   for (let d = 0; d < options.devices; d++) {
     offline.push(

@@ -18,10 +18,10 @@ import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/pro
 import type { ChildServer } from '../servers/ChildServer';
 import { MuxDevice } from '../clients/MuxDevice';
 import { makeDevice } from '../clients/makeDevice';
-import { ROOT, receiptLine } from '../lib/yupdates';
+import { ROOT, receiptLine, recordDoc } from '../lib/yupdates';
 import { sleep, waitFor } from '../lib/measure';
 
-const DOC = 'handover-receipt';
+const DOC = recordDoc('handover-receipt');
 
 export interface HandoverResult {
   rounds: number;
@@ -105,8 +105,7 @@ export async function runHandover(server: ChildServer, rounds = 20): Promise<Han
   let error: string | undefined;
   for (let r = 0; r < rounds; r++) {
     const doc = new Y.Doc();
-    const line = receiptLine(900 + r, 0);
-    line.id = `handover-${r}`;
+    const line = receiptLine(`handover${r}`, 0);
     doc.getArray(ROOT).push([line]);
     const t0 = performance.now();
     let discard: (() => void) | null = null;

@@ -7,6 +7,7 @@ import type { ChildServer } from '../servers/ChildServer';
 import { makeDevice, pool } from '../clients/makeDevice';
 import type { BenchDevice } from '../clients/BenchDevice';
 import { sleep } from '../lib/measure';
+import { recordDoc } from '../lib/yupdates';
 
 export interface IdleMemoryResult {
   connections: number;
@@ -21,7 +22,7 @@ export async function runIdleMemory(server: ChildServer, connections = 1_000): P
   const devices: BenchDevice[] = Array.from({ length: connections }, () => makeDevice(server));
   await pool(devices, 50, async (dev, i) => {
     await dev.connect();
-    await dev.open(`idle-${i}`);
+    await dev.open(recordDoc(`idle-${i}`));
   });
   await sleep(2_000);
   const rssAfter = server.rss();

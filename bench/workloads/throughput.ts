@@ -1,73 +1,110 @@
 /**
- * throughput: the most acknowledged updates per second a server sustains.
- * Closed loop: 100 documents, one connection each, each keeping a fixed window
- * of updates in flight (a new one goes out as soon as one is acknowledged).
- * Counted over a measuring window after a warm-up, with the server's memory
- * sampled all along: a server whose acknowledgement runs ahead of its writes
- * shows it as memory that keeps growing.
+ * throughput: the most acknowledged updates per second a server sustains with
+ * flat memory. Closed loop: 100 connections, each filling one receipt after
+ * another with 500 lines, 16 lines in flight (a new one for each ack); a
+ * filled receipt is closed and the next one opened, as a crew moves from
+ * receipt to receipt. Counted over a measuring window after a warm-up, with
+ * the server's memory sampled all along. Because filled receipts leave memory
+ * (y-websocket and Hocuspocus unload a document when its last client leaves;
+ * Tally evicts idle ones), memory stays flat unless the server falls behind:
+ * a server whose ack runs ahead of its writes shows as memory that keeps
+ * growing.
  */
 import type { ChildServer } from '../servers/ChildServer';
 import { makeDevice, pool } from '../clients/makeDevice';
 import type { BenchDevice } from '../clients/BenchDevice';
-import { AppendStream, receiptLine } from '../lib/yupdates';
+import { AppendStream, receiptLine, recordDoc } from '../lib/yupdates';
 import { type Cost, meter, rssSampler, sleep } from '../lib/measure';
 
 export interface ThroughputOptions {
-  docs: number;
-  /** Updates in flight per document. */
+  connections: number;
+  /** Updates in flight per connection. */
   window: number;
+  /** Lines per receipt before the connection moves to the next one. */
+  linesPerDoc: number;
   warmupMs: number;
   measureMs: number;
 }
 
-export const defaultThroughput: ThroughputOptions = { docs: 100, window: 16, warmupMs: 3_000, measureMs: 10_000 };
+export const defaultThroughput: ThroughputOptions = {
+  connections: 100,
+  window: 16,
+  linesPerDoc: 500,
+  warmupMs: 3_000,
+  measureMs: 10_000,
+};
 
 export interface ThroughputResult {
   perSecond: number;
   inFlight: number;
+  /** Receipts filled during the measuring window. */
+  docsFilled: number;
   /** RSS at the start and end of the measuring window, and the peak. */
   rssStart: number;
   rssEnd: number;
   rssPeak: number;
-  /** RSS growth over the measuring window, bytes per second. */
+  /** RSS growth over the measuring window (least squares), bytes per second. */
   rssSlope: number;
   cost: Cost;
   error?: string;
+}
+
+interface Lane {
+  dev: BenchDevice;
+  k: number;
+  round: number;
+  doc: string;
+  stream: AppendStream;
+  sent: number;
+  acked: number;
 }
 
 export async function runThroughput(server: ChildServer, o: ThroughputOptions = defaultThroughput): Promise<ThroughputResult> {
   let measuring = false;
   let stopped = false;
   let counted = 0;
+  let docsFilled = 0;
   let error: string | undefined;
-  const devices: BenchDevice[] = [];
-  const streams: AppendStream[] = [];
-  const names: string[] = [];
   let token = 0;
-  for (let k = 0; k < o.docs; k++) {
-    names.push(`tp-${k}`);
-    streams.push(new AppendStream(3_000_000 + k, (seq) => receiptLine(k, seq)));
-    const dev = makeDevice(server, {
-      onAck: () => {
+
+  const fill = (lane: Lane) => {
+    while (!stopped && lane.sent < o.linesPerDoc && lane.sent - lane.acked < o.window) {
+      lane.dev.send(lane.doc, lane.stream.next(), token++);
+      lane.sent++;
+    }
+  };
+  const nextDoc = async (lane: Lane) => {
+    lane.round++;
+    lane.doc = recordDoc(`tp-${lane.k}-${lane.round}`);
+    lane.stream = new AppendStream(3_000_000 + lane.k * 1_000 + lane.round, (seq) => receiptLine(`tp${lane.k}r${lane.round}`, seq));
+    lane.sent = 0;
+    lane.acked = 0;
+    await lane.dev.open(lane.doc);
+    fill(lane);
+  };
+  const lanes: Lane[] = Array.from({ length: o.connections }, (_, k) => {
+    const lane = { k, round: -1, doc: '', sent: 0, acked: 0 } as Lane;
+    lane.dev = makeDevice(server, {
+      onAck: (doc) => {
+        if (doc !== lane.doc) return;
+        lane.acked++;
         if (measuring) counted++;
-        if (stopped) return;
-        try {
-          dev.send(names[k]!, streams[k]!.next(), token++);
-        } catch (err) {
-          error = String(err);
+        if (lane.acked < o.linesPerDoc) {
+          fill(lane);
+          return;
         }
+        if (measuring) docsFilled++;
+        lane.dev.closeDoc(doc);
+        if (!stopped) nextDoc(lane).catch((err: unknown) => (error = String(err)));
       },
     });
-    devices.push(dev);
-  }
-  await pool(devices, 50, async (dev, k) => {
-    await dev.connect();
-    await dev.open(names[k]!);
+    return lane;
+  });
+  await pool(lanes, 50, async (lane) => {
+    await lane.dev.connect();
   });
   await sleep(300);
-  devices.forEach((dev, k) => {
-    for (let i = 0; i < o.window; i++) dev.send(names[k]!, streams[k]!.next(), token++);
-  });
+  await Promise.all(lanes.map((lane) => nextDoc(lane)));
   await sleep(o.warmupMs);
   const rss = rssSampler(server, 250);
   const rssStart = server.rss();
@@ -81,10 +118,11 @@ export async function runThroughput(server: ChildServer, o: ThroughputOptions = 
   const rssEnd = server.rss();
   stopped = true;
   const { peak, samples } = rss.stop();
-  for (const d of devices) d.close();
+  for (const lane of lanes) lane.dev.close();
   return {
     perSecond: (counted / elapsed) * 1000,
-    inFlight: o.docs * o.window,
+    inFlight: o.connections * o.window,
+    docsFilled,
     rssStart,
     rssEnd,
     rssPeak: peak,
