@@ -16,7 +16,11 @@ import { DocRegistry } from './sync/DocRegistry';
 import { MuxConnection } from './net/MuxConnection';
 import { PerDocConnection } from './net/PerDocConnection';
 import type { GuardedSocket } from './net/GuardedSocket';
-import type { Principal } from './net/Principal';
+import type { UserStore } from '../shared/auth/UserStore';
+import { authenticateWith, openPrincipal, tokenOf } from './auth/authenticateUpgrade';
+import type { Role } from '../shared/auth/roles';
+import { RECORD_PREFIX } from './policy/writeRefusal';
+import { RecordReviewer } from './review/RecordReviewer';
 
 export interface RelayOptions {
   /** Where documents are stored (LevelDocStore in production). The caller closes it. */
@@ -29,10 +33,13 @@ export interface RelayOptions {
   limits?: Partial<RelayLimits>;
   log?: RelayLog;
   /**
-   * Establishes who is connecting, from the upgrade request; null refuses the
-   * connection with 4401. Default: everyone is an anonymous writer.
+   * Who may connect. Every connection must carry a valid token of a user in
+   * this store (4401 otherwise), and is closed within a poll of the store when
+   * that user is revoked. Without a store the relay is open: everyone is an
+   * unchecked admin (for tests and local experiments only; `npm start` always
+   * passes one).
    */
-  authenticate?: (req: http.IncomingMessage, url: URL) => Principal | null;
+  users?: UserStore;
   /** Extra HTTP routes (the app, admin pages); return true when handled. */
   handleHttp?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
 }
@@ -53,14 +60,24 @@ export interface RelayStats {
   storage: StoreHealth;
 }
 
-const anonymous = (): Principal => ({ user: 'anonymous', device: 'unknown', role: 'crew', mayWrite: true });
-
 export async function createRelay(options: RelayOptions): Promise<Relay> {
   const { store } = options;
   const limits = resolveLimits(options.limits);
   const log = options.log ?? silentLog;
-  const authenticate = options.authenticate ?? anonymous;
-  const registry = new DocRegistry(store, limits, log);
+  const { users } = options;
+  const authenticate = users ? authenticateWith(users) : (_req: http.IncomingMessage, url: URL) => openPrincipal(url);
+  /** The token each socket authenticated with, to re-check on user changes. */
+  const tokens = new Map<GuardedSocket, string | null>();
+  const roleOf = (user: string): Role | undefined => {
+    if (!users) return 'admin';
+    const found = users.get(user);
+    return found && found.revokedAt === undefined ? found.role : undefined;
+  };
+  const registry = new DocRegistry(store, limits, log, (room) => {
+    if (!room.name.startsWith(RECORD_PREFIX)) return;
+    const reviewer = new RecordReviewer(room.name, room.doc, { roleOf, log });
+    return () => reviewer.destroy();
+  });
   const sockets = new Set<GuardedSocket>();
   const muxConnections = new Set<MuxConnection>();
   let nextConnId = 1;
@@ -96,9 +113,10 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       ws.close(CloseCode.unauthorized.code, CloseCode.unauthorized.reason);
       return;
     }
+    const token = tokenOf(req, url);
     if (url.pathname === '/mux') {
       const conn = new MuxConnection(ws, principal, registry, limits, log, connId);
-      track(conn.socket);
+      track(conn.socket, token);
       muxConnections.add(conn);
       ws.on('close', () => muxConnections.delete(conn));
       const health = store.health();
@@ -117,16 +135,27 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         ws.close(CloseCode.badDocName.code, CloseCode.badDocName.reason);
         return;
       }
-      track(new PerDocConnection(ws, docName, principal, registry, limits, log, connId).socket);
+      track(new PerDocConnection(ws, docName, principal, registry, limits, log, connId).socket, token);
       return;
     }
     ws.close(CloseCode.badDocName.code, 'unknown endpoint: use /mux or /sync/<document>');
   }
 
-  function track(socket: GuardedSocket): void {
+  function track(socket: GuardedSocket, token: string | null): void {
     sockets.add(socket);
-    socket.ws.on('close', () => sockets.delete(socket));
+    tokens.set(socket, token);
+    socket.ws.on('close', () => {
+      sockets.delete(socket);
+      tokens.delete(socket);
+    });
   }
+
+  // A revoked (or re-enrolled) user's sockets close as soon as the store notices.
+  const unsubscribeUsers = users?.onChange(() => {
+    for (const [socket, token] of tokens) {
+      if (!token || !users.authenticate(token)) socket.close(CloseCode.unauthorized, 'token revoked');
+    }
+  });
 
   const unsubscribeHealth = store.onHealthChange((health) => {
     if (!health.ok) log.error({ err: health.lastError }, 'storage failing: changes are held and retried, nothing is acknowledged');
@@ -162,6 +191,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       closed ??= (async () => {
         clearInterval(heartbeat);
         unsubscribeHealth();
+        unsubscribeUsers?.();
         server.close();
         for (const socket of sockets) socket.close(CloseCode.shuttingDown);
         await registry.whenAllDurable();

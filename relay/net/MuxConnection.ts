@@ -4,6 +4,7 @@
  * exactly like a stock per-document client. `change` frames are acknowledged
  * with `ack` once the document's writes up to them are fsynced.
  */
+import type * as Y from 'yjs';
 import type { WebSocket } from 'ws';
 import { CloseCode } from '../../shared/protocol/closeCodes';
 import { isDocName } from '../../shared/protocol/docNames';
@@ -26,6 +27,7 @@ import { GuardedSocket } from './GuardedSocket';
 import { checkInbound } from './inbound';
 import { DurableAckBatcher } from './DurableAckBatcher';
 import type { Principal } from './Principal';
+import { writeRefusal } from '../policy/writeRefusal';
 
 /** One document as seen through one mux connection. */
 class MuxDocPeer implements RoomPeer {
@@ -38,8 +40,8 @@ class MuxDocPeer implements RoomPeer {
   send(message: Uint8Array): void {
     this.conn.socket.send(writeDocFrame(this.room.name, message));
   }
-  checkWrite(update: Uint8Array): string | null {
-    return this.conn.checkWrite(update);
+  checkWrite(update: Uint8Array, room: { name: string; doc: Y.Doc }): string | null {
+    return writeRefusal(this.conn.principal, room.name, room.doc, update);
   }
 }
 
@@ -51,7 +53,7 @@ export class MuxConnection {
 
   constructor(
     ws: WebSocket,
-    private readonly principal: Principal,
+    readonly principal: Principal,
     private readonly registry: DocRegistry,
     private readonly limits: RelayLimits,
     private readonly log: RelayLog,
@@ -84,10 +86,6 @@ export class MuxConnection {
   /** Tells the device about the relay's storage health. */
   sendStatus(storageOk: boolean, detail: string): void {
     this.socket.send(writeStatusFrame(storageOk, detail));
-  }
-
-  checkWrite(_update: Uint8Array): string | null {
-    return this.principal.mayWrite ? null : `${this.principal.role} may not write`;
   }
 
   private receive(bytes: Uint8Array): void {

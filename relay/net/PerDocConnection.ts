@@ -5,6 +5,7 @@
  * durable state vector, which a stock client answers by re-sending anything
  * the relay lacks.
  */
+import type * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
 import * as authProtocol from 'y-protocols/auth';
@@ -19,6 +20,7 @@ import { GuardedSocket } from './GuardedSocket';
 import { checkInbound } from './inbound';
 import { DurableAckBatcher } from './DurableAckBatcher';
 import type { Principal } from './Principal';
+import { writeRefusal } from '../policy/writeRefusal';
 
 export class PerDocConnection implements RoomPeer {
   readonly socket: GuardedSocket;
@@ -69,8 +71,8 @@ export class PerDocConnection implements RoomPeer {
     this.socket.send(message);
   }
 
-  checkWrite(_update: Uint8Array): string | null {
-    return this.principal.mayWrite ? null : `${this.principal.role} may not write`;
+  checkWrite(update: Uint8Array, room: { name: string; doc: Y.Doc }): string | null {
+    return writeRefusal(this.principal, room.name, room.doc, update);
   }
 
   private handle(bytes: Uint8Array): void {

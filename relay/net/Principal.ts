@@ -1,12 +1,22 @@
 /**
- * Who is on the other end of a connection, as established at the upgrade.
- * Issue 3 fills this from tokens; until then every connection is a device
- * that may write.
+ * Who is on the other end of a connection, established once at the upgrade
+ * from the token, and re-checked when the users change (revocation).
  */
+import type { Role } from '../../shared/auth/roles';
+
 export interface Principal {
+  /** The user's id: what entries carry in `user`. */
   user: string;
+  /** The user's display name, for logs. */
+  name: string;
+  /** The device id the client gave (`?device=`), for logs and audit. */
   device: string;
-  role: string;
+  role: Role;
   /** False for read-only roles (auditors): their updates are refused. */
   mayWrite: boolean;
+  /**
+   * True only for a relay started without a user store (tests, local
+   * experiments): entries are not checked against the sender.
+   */
+  open: boolean;
 }

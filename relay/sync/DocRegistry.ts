@@ -17,6 +17,8 @@ export class DocRegistry {
     private readonly store: DocStore,
     private readonly limits: RelayLimits,
     private readonly log: RelayLog,
+    /** Called once per room after it loaded; may return a detach function. */
+    private readonly onRoomLoaded?: (room: DocRoom) => (() => void) | void,
   ) {}
 
   /** Documents currently in memory. */
@@ -31,7 +33,7 @@ export class DocRegistry {
       this.cancelEviction(room);
       return room;
     }
-    room = new DocRoom(name, this.store, this.limits, this.log);
+    room = new DocRoom(name, this.store, this.limits, this.log, this.onRoomLoaded);
     room.onIdle = (idle) => this.scheduleEviction(idle);
     const created = room;
     this.rooms.set(name, created);

@@ -43,12 +43,15 @@ export class DocRoom {
   private destroyed = false;
   /** Called when the room has no peers and nothing pending (the registry may evict it). */
   onIdle: (room: DocRoom) => void = () => {};
+  /** Undo functions of what was attached after load (e.g. the record reviewer). */
+  private readonly detachers: (() => void)[] = [];
 
   constructor(
     readonly name: string,
     private readonly store: DocStore,
     private readonly limits: RelayLimits,
     private readonly log: RelayLog,
+    private readonly onLoaded?: (room: DocRoom) => (() => void) | void,
   ) {
     this.awareness.setLocalState(null);
     this.doc.on('update', this.handleDocUpdate);
@@ -148,6 +151,7 @@ export class DocRoom {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    for (const detach of this.detachers.splice(0)) detach();
     this.doc.off('update', this.handleDocUpdate);
     this.awareness.off('update', this.handleAwarenessUpdate);
     this.awareness.destroy();
@@ -166,6 +170,8 @@ export class DocRoom {
     this.storedUpdates = updates.length;
     this.approxBytes = updates.reduce((sum, u) => sum + u.byteLength, 0);
     this.loaded = true;
+    const detach = this.onLoaded?.(this);
+    if (detach) this.detachers.push(detach);
     this.maybeCompact();
   }
 
@@ -190,7 +196,7 @@ export class DocRoom {
     if (this.approxBytes + update.byteLength > this.limits.maxDocBytes) {
       return { kind: 'refused', reason: `document ${this.name} would exceed ${this.limits.maxDocBytes} bytes`, tooLarge: true };
     }
-    const reason = peer.checkWrite(update);
+    const reason = peer.checkWrite(update, this);
     return reason === null ? null : { kind: 'refused', reason, tooLarge: false };
   }
 

@@ -31,9 +31,9 @@ describe('bad input', () => {
     const c = await connect();
     const doc = new Y.Doc();
     doc.getArray('entries').push([{ id: 'honest:1' }]);
-    openDoc(c, 'record:honest');
-    await sendChangeAndWaitAck(c, 'record:honest', 1, Y.encodeStateAsUpdate(doc));
-    const stored = docFromUpdates(await t.store.load('record:honest'));
+    openDoc(c, 'doc:honest');
+    await sendChangeAndWaitAck(c, 'doc:honest', 1, Y.encodeStateAsUpdate(doc));
+    const stored = docFromUpdates(await t.store.load('doc:honest'));
     expect(stored.getArray('entries').toJSON()).toEqual([{ id: 'honest:1' }]);
   }
 
@@ -44,7 +44,7 @@ describe('bad input', () => {
     ['a change frame without its update', '01 08 72 65 63 6f 72 64 3a 61 01', CloseCode.malformed.code],
     ['trailing bytes after a closeDoc frame', '03 01 61 00', CloseCode.malformed.code],
     ['an unknown frame type', '2a', CloseCode.unknownType.code],
-    ['an ack frame sent by a device', Buffer.from(writeAckFrame('record:a', 1)).toString('hex'), CloseCode.unknownType.code],
+    ['an ack frame sent by a device', Buffer.from(writeAckFrame('doc:a', 1)).toString('hex'), CloseCode.unknownType.code],
   ])('closes the socket on %s', async (_what, bytes, code) => {
     const c = await connect();
     c.send(hex(bytes));
@@ -60,14 +60,14 @@ describe('bad input', () => {
 
   it('closes with 4400 on an update that is not a Yjs update', async () => {
     const c = await connect();
-    c.send(writeChangeFrame('record:junk', 1, hex('ff ff ff ff 0f 01 02')));
+    c.send(writeChangeFrame('doc:junk', 1, hex('ff ff ff ff 0f 01 02')));
     expect((await c.closed).code).toBe(CloseCode.malformed.code);
     await honestClientStillSyncs();
   });
 
   it('closes with 4415 on an unknown y-websocket message type inside a doc frame', async () => {
     const c = await connect();
-    c.send(writeDocFrame('record:x', hex('09')));
+    c.send(writeDocFrame('doc:x', hex('09')));
     expect((await c.closed).code).toBe(CloseCode.unknownType.code);
   });
 
@@ -75,9 +75,9 @@ describe('bad input', () => {
     const c = await connect();
     const doc = new Y.Doc();
     doc.getText('t').insert(0, 'x'.repeat(70 * 1024));
-    c.send(writeChangeFrame('record:big', 1, Y.encodeStateAsUpdate(doc)));
+    c.send(writeChangeFrame('doc:big', 1, Y.encodeStateAsUpdate(doc)));
     expect((await c.closed).code).toBe(CloseCode.tooLarge.code);
-    expect(await t.store.load('record:big')).toEqual([]);
+    expect(await t.store.load('doc:big')).toEqual([]);
     await honestClientStillSyncs();
   });
 
@@ -95,7 +95,7 @@ describe('bad input', () => {
 
   it('closes with 4429 when one connection opens too many documents', async () => {
     const c = await connect();
-    for (let i = 0; i < 11; i++) openDoc(c, `record:many${i}`);
+    for (let i = 0; i < 11; i++) openDoc(c, `doc:many${i}`);
     expect((await c.closed).code).toBe(CloseCode.tooManyDocs.code);
   });
 
@@ -105,8 +105,8 @@ describe('bad input', () => {
     const stalled = net.connect(port, '127.0.0.1');
     await new Promise<void>((resolve) => stalled.once('connect', () => resolve()));
     const key = Buffer.from('0123456789abcdef').toString('base64');
-    // Open record:flood with a masked sync step 1 frame so the relay subscribes this socket.
-    const payload = Buffer.from(writeDocFrame('record:flood', syncStep1(Y.encodeStateVector(new Y.Doc()))));
+    // Open doc:flood with a masked sync step 1 frame so the relay subscribes this socket.
+    const payload = Buffer.from(writeDocFrame('doc:flood', syncStep1(Y.encodeStateVector(new Y.Doc()))));
     const mask = Buffer.from([1, 2, 3, 4]);
     const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!));
     stalled.write(
@@ -118,7 +118,7 @@ describe('bad input', () => {
     await eventually(() => t.relay.stats().connections === 1, 5_000, 'stalled client connected');
 
     const writer = await connect();
-    openDoc(writer, 'record:flood');
+    openDoc(writer, 'doc:flood');
     const doc = new Y.Doc();
     const text = doc.getText('t');
     let n = 0;
@@ -126,7 +126,7 @@ describe('bad input', () => {
     while (t.relay.stats().connections === 2 && n < 5_000) {
       const before = Y.encodeStateVector(doc);
       text.insert(text.length, 'y'.repeat(4_000));
-      writer.send(writeChangeFrame('record:flood', ++n, Y.encodeStateAsUpdate(doc, before)));
+      writer.send(writeChangeFrame('doc:flood', ++n, Y.encodeStateAsUpdate(doc, before)));
       if (n % 20 === 0) await new Promise((r) => setImmediate(r));
     }
     await eventually(() => t.relay.stats().connections === 1, 10_000, 'the stalled client to be dropped');

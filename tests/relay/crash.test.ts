@@ -8,7 +8,7 @@ import { spawnRelay, type RelayProcess } from '../support/relayProcess';
 import { applyDocFrames, openDoc, tryReadFrame } from '../support/muxClient';
 import { writeChangeFrame } from '../../shared/protocol/muxMessages';
 
-const DOCS = ['record:k0', 'record:k1', 'record:k2'];
+const DOCS = ['doc:k0', 'doc:k1', 'doc:k2'];
 
 /** Streams lines into DOCS until stopped; remembers, per doc, the highest acknowledged change. */
 function streamLines(c: RawClient, device: string): { acked: Map<string, number>; lineIds: (doc: string, upTo: number) => string[]; stop: () => void } {

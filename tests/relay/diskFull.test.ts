@@ -28,11 +28,11 @@ describe('a full disk under the relay', () => {
     t = await startTestRelay({ dir: disk.dir });
     c = await connectRaw(t.wsUrl('/mux'));
     const doc = new Y.Doc();
-    openDoc(c, 'record:full');
-    await sendChangeAndWaitAck(c, 'record:full', 1, line(doc, 'd:1'));
+    openDoc(c, 'doc:full');
+    await sendChangeAndWaitAck(c, 'doc:full', 1, line(doc, 'd:1'));
 
     await disk.fill();
-    c.send(writeChangeFrame('record:full', 2, line(doc, 'd:2')));
+    c.send(writeChangeFrame('doc:full', 2, line(doc, 'd:2')));
     const failing = await c.waitFor((m) => {
       const f = tryReadFrame(m);
       return f?.type === 'status' && !f.storageOk ? f : undefined;
@@ -47,7 +47,7 @@ describe('a full disk under the relay', () => {
     })).toBe(false);
 
     await disk.free();
-    await waitAck(c, 'record:full', 2, 15_000);
+    await waitAck(c, 'doc:full', 2, 15_000);
     expect((await fetch(`${t.relay.url}/healthz`)).status).toBe(200);
     await c.waitFor((m) => {
       const f = tryReadFrame(m);
@@ -55,7 +55,7 @@ describe('a full disk under the relay', () => {
     });
 
     await t.restart();
-    const ids = (docFromUpdates(await t.store.load('record:full')).getArray('entries').toJSON() as { id: string }[]).map((e) => e.id);
+    const ids = (docFromUpdates(await t.store.load('doc:full')).getArray('entries').toJSON() as { id: string }[]).map((e) => e.id);
     expect(ids).toEqual(['d:1', 'd:2']);
   });
 });

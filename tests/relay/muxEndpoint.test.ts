@@ -30,9 +30,9 @@ describe('/mux', () => {
   it('acknowledges a change once the store holds it', async () => {
     const c = await connect();
     const doc = new Y.Doc();
-    openDoc(c, 'record:r1');
-    await sendChangeAndWaitAck(c, 'record:r1', 1, line(doc, 'd1:1'));
-    const stored = docFromUpdates(await t.store.load('record:r1'));
+    openDoc(c, 'doc:r1');
+    await sendChangeAndWaitAck(c, 'doc:r1', 1, line(doc, 'd1:1'));
+    const stored = docFromUpdates(await t.store.load('doc:r1'));
     expect(stored.getArray('entries').toJSON()).toEqual([{ id: 'd1:1', kind: 'line', qty: 1 }]);
   });
 
@@ -48,7 +48,7 @@ describe('/mux', () => {
   it('carries many documents on one socket and relays updates between devices', async () => {
     const a = await connect();
     const b = await connect();
-    const names = Array.from({ length: 50 }, (_, i) => `record:r${i}`);
+    const names = Array.from({ length: 50 }, (_, i) => `doc:r${i}`);
     const bDocs = names.map(() => new Y.Doc());
     names.forEach((name, i) => {
       openDoc(a, name);
@@ -66,61 +66,61 @@ describe('/mux', () => {
     const c = await connect();
     const doc = new Y.Doc();
     const update = line(doc, 'd1:1');
-    openDoc(c, 'record:dup');
-    await sendChangeAndWaitAck(c, 'record:dup', 1, update);
-    const before = t.store.stats('record:dup').updates;
-    await sendChangeAndWaitAck(c, 'record:dup', 2, update);
-    expect(t.store.stats('record:dup').updates).toBe(before);
-    expect(docFromUpdates(await t.store.load('record:dup')).getArray('entries').length).toBe(1);
+    openDoc(c, 'doc:dup');
+    await sendChangeAndWaitAck(c, 'doc:dup', 1, update);
+    const before = t.store.stats('doc:dup').updates;
+    await sendChangeAndWaitAck(c, 'doc:dup', 2, update);
+    expect(t.store.stats('doc:dup').updates).toBe(before);
+    expect(docFromUpdates(await t.store.load('doc:dup')).getArray('entries').length).toBe(1);
   });
 
   it('counts a deletion as a change: acknowledged only once stored', async () => {
     const c = await connect();
     const doc = new Y.Doc();
-    openDoc(c, 'record:del');
+    openDoc(c, 'doc:del');
     doc.getMap('fields').set('notes', 'x');
-    await sendChangeAndWaitAck(c, 'record:del', 1, Y.encodeStateAsUpdate(doc));
+    await sendChangeAndWaitAck(c, 'doc:del', 1, Y.encodeStateAsUpdate(doc));
     const sv = Y.encodeStateVector(doc);
     let deletion: Uint8Array | undefined;
     doc.once('update', (u: Uint8Array) => (deletion = u));
     doc.getMap('fields').delete('notes');
     expect(Y.encodeStateVector(doc)).toEqual(sv); // a deletion does not advance the state vector
-    await sendChangeAndWaitAck(c, 'record:del', 2, deletion!);
-    expect(docFromUpdates(await t.store.load('record:del')).getMap('fields').has('notes')).toBe(false);
+    await sendChangeAndWaitAck(c, 'doc:del', 2, deletion!);
+    expect(docFromUpdates(await t.store.load('doc:del')).getMap('fields').has('notes')).toBe(false);
   });
 
   it('compacts a document while it stays open', async () => {
     const c = await connect();
     const doc = new Y.Doc();
-    openDoc(c, 'record:busy');
-    for (let i = 1; i <= 200; i++) c.send(writeChangeFrame('record:busy', i, line(doc, `d:${i}`)));
-    await waitAck(c, 'record:busy', 200);
-    await eventually(() => t.store.stats('record:busy').updates <= 21, 5_000, 'compaction');
-    expect(docFromUpdates(await t.store.load('record:busy')).getArray('entries').length).toBe(200);
+    openDoc(c, 'doc:busy');
+    for (let i = 1; i <= 200; i++) c.send(writeChangeFrame('doc:busy', i, line(doc, `d:${i}`)));
+    await waitAck(c, 'doc:busy', 200);
+    await eventually(() => t.store.stats('doc:busy').updates <= 21, 5_000, 'compaction');
+    expect(docFromUpdates(await t.store.load('doc:busy')).getArray('entries').length).toBe(200);
   });
 
   it('evicts an idle document from memory and loads it again on demand', async () => {
     const c = await connect();
     const doc = new Y.Doc();
-    openDoc(c, 'record:idle');
-    await sendChangeAndWaitAck(c, 'record:idle', 1, line(doc, 'd:1'));
-    c.send(writeCloseDocFrame('record:idle'));
+    openDoc(c, 'doc:idle');
+    await sendChangeAndWaitAck(c, 'doc:idle', 1, line(doc, 'd:1'));
+    c.send(writeCloseDocFrame('doc:idle'));
     await eventually(() => t.relay.stats().docsInMemory === 0, 5_000, 'eviction');
     const again = new Y.Doc();
-    openDoc(c, 'record:idle');
-    applyDocFrames(c, 'record:idle', again);
+    openDoc(c, 'doc:idle');
+    applyDocFrames(c, 'doc:idle', again);
     await eventually(() => again.getArray('entries').length === 1, 5_000, 'reload');
   });
 
   it('sends a device only what it lacks after a reconnect', async () => {
     const c = await connect();
     const doc = new Y.Doc();
-    openDoc(c, 'record:catchup');
-    for (let i = 1; i <= 100; i++) c.send(writeChangeFrame('record:catchup', i, line(doc, `d:${i}`)));
-    await waitAck(c, 'record:catchup', 100);
+    openDoc(c, 'doc:catchup');
+    for (let i = 1; i <= 100; i++) c.send(writeChangeFrame('doc:catchup', i, line(doc, `d:${i}`)));
+    await waitAck(c, 'doc:catchup', 100);
     c.close();
     const c2 = await connect();
-    openDoc(c2, 'record:catchup', Y.encodeStateVector(doc));
+    openDoc(c2, 'doc:catchup', Y.encodeStateVector(doc));
     const step2 = await c2.waitFor((m) => {
       const f = tryReadFrame(m);
       return f?.type === 'doc' && f.message[1] === 1 ? f.message : undefined;

@@ -29,20 +29,20 @@ describe('/sync/<doc> (stock y-websocket protocol)', () => {
     await t.cleanup();
   });
 
-  it('lets two unmodified y-websocket providers edit one receipt and converge', async () => {
+  it('lets two unmodified y-websocket providers edit one document and converge', async () => {
     const a = new Y.Doc();
     const b = new Y.Doc();
-    provider(a, 'record:shared');
-    provider(b, 'record:shared');
+    provider(a, 'doc:shared');
+    provider(b, 'doc:shared');
     a.getArray('entries').push([{ id: 'a:1', qty: 50 }]);
     b.getArray('entries').push([{ id: 'b:1', qty: 30 }]);
     const total = (d: Y.Doc): number => (d.getArray('entries').toJSON() as { qty: number }[]).reduce((s, e) => s + e.qty, 0);
     await eventually(() => total(a) === 80 && total(b) === 80, 5_000, 'both at 80');
-    await eventually(async () => total(docFromUpdates(await t.store.load('record:shared'))) === 80, 5_000, 'relay at 80');
+    await eventually(async () => total(docFromUpdates(await t.store.load('doc:shared'))) === 80, 5_000, 'relay at 80');
   });
 
   it('sends the writer a sync step 1 with the durable state vector after the fsync', async () => {
-    const c = await connectRaw(t.wsUrl('/sync/record:ack'));
+    const c = await connectRaw(t.wsUrl('/sync/doc:ack'));
     clients.push(c);
     const doc = new Y.Doc();
     doc.getArray('entries').push([{ id: 'x:1' }]);
@@ -55,17 +55,17 @@ describe('/sync/<doc> (stock y-websocket protocol)', () => {
     });
     expect(durable.get(doc.clientID)).toBe(1);
     // When that message arrived, the store already held the line.
-    expect(docFromUpdates(await t.store.load('record:ack')).getArray('entries').length).toBe(1);
+    expect(docFromUpdates(await t.store.load('doc:ack')).getArray('entries').length).toBe(1);
   });
 
   it('answers a sync step 1 with what the client lacks', async () => {
     const doc = new Y.Doc();
     doc.getArray('entries').push([{ id: 'y:1' }]);
-    const writer = await connectRaw(t.wsUrl('/sync/record:step'));
+    const writer = await connectRaw(t.wsUrl('/sync/doc:step'));
     clients.push(writer);
     writer.send(syncUpdate(Y.encodeStateAsUpdate(doc)));
-    await eventually(async () => (await t.store.load('record:step')).length > 0, 5_000, 'stored');
-    const reader = await connectRaw(t.wsUrl('/sync/record:step'));
+    await eventually(async () => (await t.store.load('doc:step')).length > 0, 5_000, 'stored');
+    const reader = await connectRaw(t.wsUrl('/sync/doc:step'));
     clients.push(reader);
     reader.send(syncStep1(Y.encodeStateVector(new Y.Doc())));
     const step2 = await reader.waitFor((m) => {
