@@ -51,6 +51,8 @@ export interface AckLatencyResult {
   fromSendP99: number;
   rssStart: number;
   rssEnd: number;
+  /** Worst latency of each 500 ms of the measured schedule, to see when stalls happen. */
+  worstPerHalfSecond: number[];
   cost: Cost;
   error?: string;
 }
@@ -137,6 +139,12 @@ export async function runAckLatency(server: ChildServer, o: AckLatencyOptions = 
     lat.push(acked[i]! - scheduled[i]!);
     fromSend.push(acked[i]! - sent[i]!);
   }
+  const worstPerHalfSecond: number[] = [];
+  for (let i = first; i < total; i++) {
+    const bucket = Math.floor((scheduled[i]! - scheduled[first]!) / 500);
+    const v = Number.isNaN(acked[i]!) ? Infinity : acked[i]! - scheduled[i]!;
+    worstPerHalfSecond[bucket] = Math.max(worstPerHalfSecond[bucket] ?? 0, Math.round(v * 10) / 10);
+  }
   const asc = (a: number[]) => Float64Array.from(a).sort();
   const l = asc(lat);
   const s = asc(fromSend);
@@ -154,6 +162,7 @@ export async function runAckLatency(server: ChildServer, o: AckLatencyOptions = 
     fromSendP99: quantile(s, 0.99),
     rssStart,
     rssEnd,
+    worstPerHalfSecond,
     cost: c,
     error,
   };

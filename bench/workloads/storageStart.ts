@@ -119,11 +119,11 @@ export async function runBigDocument(server: ChildServer, updates = 250_000, win
   dev.close();
   const ackedClock = acked;
   const stateBytes = encodeAppend(BIG_CLIENT, 0, Array.from({ length: ackedClock }, (_, i) => scan(i)), BIG_ROOT).byteLength;
-  await server.diskSettled(2_000, 90_000);
+  await server.diskSettled(2_000, 30_000);
   await server.stop(30_000);
   await server.start();
-  const first = await timeLoad(server, ackedClock, 60_000);
-  await server.diskSettled(1_000, 60_000);
+  const first = await timeLoad(server, ackedClock, 30_000);
+  await server.diskSettled(1_000, 20_000);
   await server.stop(30_000);
   await server.start();
   const compacted = await timeLoad(server, ackedClock, 30_000);

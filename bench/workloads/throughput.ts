@@ -45,6 +45,8 @@ export interface ThroughputResult {
   rssPeak: number;
   /** RSS growth over the measuring window (least squares), bytes per second. */
   rssSlope: number;
+  /** RSS every second of the measuring window, MB. */
+  rssPerSecond: number[];
   cost: Cost;
   error?: string;
 }
@@ -127,6 +129,7 @@ export async function runThroughput(server: ChildServer, o: ThroughputOptions = 
     rssEnd,
     rssPeak: peak,
     rssSlope: slope(samples, 250),
+    rssPerSecond: samples.filter((_, i) => i % 4 === 0).map((b) => Math.round(b / 2 ** 20)),
     cost: c,
     error,
   };
