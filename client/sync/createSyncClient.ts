@@ -31,6 +31,8 @@ export interface SyncClientOptions {
   backoff?: BackoffOptions;
   /** A socket not open after this long is retried (default 10 s). */
   connectTimeoutMs?: number;
+  /** An open socket silent this long is treated as dead and replaced (default 75 s: 2.5x the relay's 30 s heartbeat). */
+  staleAfterMs?: number;
   /** Connect at once (default true). */
   autoConnect?: boolean;
   log?: SyncLog;
@@ -82,6 +84,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     ...(options.WebSocketImpl && { WebSocketImpl: options.WebSocketImpl }),
     ...(options.backoff && { backoff: options.backoff }),
     ...(options.connectTimeoutMs !== undefined && { connectTimeoutMs: options.connectTimeoutMs }),
+    ...(options.staleAfterMs !== undefined && { staleAfterMs: options.staleAfterMs }),
     ...(options.autoConnect !== undefined && { autoConnect: options.autoConnect }),
     ...(options.log && { log: options.log }),
     now,
