@@ -194,8 +194,15 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         unsubscribeUsers?.();
         server.close();
         for (const socket of sockets) socket.close(CloseCode.shuttingDown);
-        await registry.whenAllDurable();
-        await store.flush();
+        // A failing disk must not hang a shutdown forever: after the grace
+        // period the caller's store.close() reports what was given up.
+        const flushed = Promise.all([registry.whenAllDurable(), store.flush()]).then(() => true);
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), limits.closeTimeoutMs)));
+        if (!(await Promise.race([flushed, timedOut]))) {
+          log.error({ pendingWrites: store.health().pendingWrites, err: store.health().lastError }, 'pending writes could not be flushed before shutdown');
+        }
+        clearTimeout(timer);
         registry.destroyAll();
         for (const ws of wss.clients) ws.terminate();
         wss.close();

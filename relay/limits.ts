@@ -20,6 +20,8 @@ export interface RelayLimits {
   idleEvictMs: number;
   /** Interval of WebSocket pings; a connection that misses one is terminated. */
   pingIntervalMs: number;
+  /** How long a shutdown waits for pending writes (a failing disk) before giving up on them. */
+  closeTimeoutMs: number;
 }
 
 export const defaultLimits: RelayLimits = {
@@ -31,6 +33,7 @@ export const defaultLimits: RelayLimits = {
   compactAfterBytes: 4 * 1024 * 1024,
   idleEvictMs: 30_000,
   pingIntervalMs: 30_000,
+  closeTimeoutMs: 10_000,
 };
 
 /** Fills unset limits with the defaults. */

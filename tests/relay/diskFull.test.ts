@@ -4,7 +4,9 @@ import { connectRaw, type RawClient } from '../support/rawClient';
 import { startTestRelay, type TestRelay } from '../support/testRelay';
 import { docFromUpdates, openDoc, sendChangeAndWaitAck, tryReadFrame, waitAck } from '../support/muxClient';
 import { writeChangeFrame } from '../../shared/protocol/muxMessages';
-import { mountTinyDisk, type TinyDisk } from '../support/tinyDisk';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fillUp, mountTmpfs, type Tmpfs } from '../support/tmpfs';
 
 function line(doc: Y.Doc, id: string): Uint8Array {
   const before = Y.encodeStateVector(doc);
@@ -13,25 +15,26 @@ function line(doc: Y.Doc, id: string): Uint8Array {
 }
 
 describe('a full disk under the relay', () => {
-  let disk: TinyDisk | undefined;
+  let disk: Tmpfs | undefined;
+  const filler = (): string => path.join(disk!.dir, 'filler');
   let t: TestRelay | undefined;
   let c: RawClient | undefined;
   afterEach(async () => {
     c?.close();
-    await disk?.free();
+    if (disk) await rm(filler(), { force: true });
     await t?.cleanup();
-    await disk?.unmount();
+    disk?.remove();
   });
 
   it('acknowledges nothing, tells the client and /healthz, and acknowledges once space is back', async () => {
-    disk = await mountTinyDisk(2048);
+    disk = mountTmpfs(2048);
     t = await startTestRelay({ dir: disk.dir });
     c = await connectRaw(t.wsUrl('/mux'));
     const doc = new Y.Doc();
     openDoc(c, 'doc:full');
     await sendChangeAndWaitAck(c, 'doc:full', 1, line(doc, 'd:1'));
 
-    await disk.fill();
+    fillUp(filler());
     c.send(writeChangeFrame('doc:full', 2, line(doc, 'd:2')));
     const failing = await c.waitFor((m) => {
       const f = tryReadFrame(m);
@@ -46,7 +49,7 @@ describe('a full disk under the relay', () => {
       return f?.type === 'ack' && f.changeNo >= 2;
     })).toBe(false);
 
-    await disk.free();
+    await rm(filler());
     await waitAck(c, 'doc:full', 2, 15_000);
     expect((await fetch(`${t.relay.url}/healthz`)).status).toBe(200);
     await c.waitFor((m) => {

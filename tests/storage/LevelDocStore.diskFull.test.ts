@@ -9,14 +9,14 @@ import { WritesAbandonedError } from '../../relay/storage/GroupCommitQueue';
 import { LevelDocStore } from '../../relay/storage/LevelDocStore';
 import type { StoreHealth } from '../../shared/DocStore';
 import { RecordingLog } from './support/recordingLog';
-import { canMountTmpfs, fillUp, mountTmpfs, type Tmpfs } from './support/tmpfs';
+import { fillUp, mountTmpfs, type Tmpfs } from '../support/tmpfs';
 import { waitFor } from './support/waitFor';
 import { lineUpdates, linesOf, mergedState } from './support/yjsUpdates';
 
 /** Lines this long make every update need fresh pages, so none fits in the log file's slack. */
 const LONG = 'x'.repeat(12_000);
 
-describe.skipIf(!canMountTmpfs())('LevelDocStore on a full disk (real tmpfs; needs root)', () => {
+describe('LevelDocStore on a full disk (real tmpfs; needs root)', () => {
   let fs: Tmpfs;
   let filler: string;
   let dbPath: string;

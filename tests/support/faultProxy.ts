@@ -13,23 +13,35 @@ export interface FaultProxy {
   setMode(mode: FaultMode): void;
   /** Destroys every open connection, each after forwarding only part of its next chunk. */
   cutAll(): void;
-  /** Connections currently open through the proxy. */
+  /** Connections currently open through the proxy (dead half-open ones included until both ends close). */
   connections(): number;
   close(): Promise<void>;
+}
+
+export interface FaultProxyOptions {
+  /**
+   * What becomes of connections that were open while the proxy was half-open
+   * once it leaves that mode: 'cut' (default) destroys them, so both ends see a
+   * close; 'keep' leaves them swallowing everything for good, as a dead link
+   * does, so only the ends' own timeouts (relay pings, device silence) find them.
+   */
+  afterHalfOpen?: 'cut' | 'keep';
 }
 
 interface Pair {
   client: net.Socket;
   upstream: net.Socket;
   held: { to: net.Socket; data: Buffer }[];
+  /** Went half-open: swallows everything and passes no close. */
+  dead: boolean;
 }
 
-export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
+export async function startFaultProxy(targetPort: number, options: FaultProxyOptions = {}): Promise<FaultProxy> {
   let mode: FaultMode = 'pass';
   const pairs = new Set<Pair>();
 
   const forward = (pair: Pair, to: net.Socket, data: Buffer): void => {
-    if (mode === 'halfOpen') return;
+    if (pair.dead) return;
     if (mode === 'stall') {
       pair.held.push({ to, data });
       return;
@@ -39,13 +51,16 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
 
   const server = net.createServer((client) => {
     const upstream = net.connect(targetPort, '127.0.0.1');
-    const pair: Pair = { client, upstream, held: [] };
+    const pair: Pair = { client, upstream, held: [], dead: mode === 'halfOpen' };
     pairs.add(pair);
     client.on('data', (d: Buffer) => forward(pair, upstream, d));
     upstream.on('data', (d: Buffer) => forward(pair, client, d));
     const end = (): void => {
-      // A half-open proxy does not pass closes on either: that is the fault.
-      if (mode === 'halfOpen') return;
+      // A half-open link does not pass closes on either: that is the fault.
+      if (pair.dead) {
+        if (client.destroyed && upstream.destroyed) pairs.delete(pair);
+        return;
+      }
       pairs.delete(pair);
       client.destroy();
       upstream.destroy();
@@ -68,12 +83,14 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     setMode(next) {
       const leaving = mode;
       mode = next;
+      if (next === 'halfOpen') for (const pair of pairs) pair.dead = true;
       if (leaving === 'stall' && next === 'pass') {
         for (const pair of pairs) {
-          for (const { to, data } of pair.held.splice(0)) if (!to.destroyed) to.write(data);
+          const held = pair.held.splice(0);
+          if (!pair.dead) for (const { to, data } of held) if (!to.destroyed) to.write(data);
         }
       }
-      if (leaving === 'halfOpen') {
+      if (leaving === 'halfOpen' && next !== 'halfOpen' && options.afterHalfOpen !== 'keep') {
         // Sockets that were abandoned while half-open are dead for both ends.
         for (const pair of Array.from(pairs)) destroy(pair);
       }
@@ -84,7 +101,7 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
         const cutAfterHalf = (from: net.Socket, to: net.Socket): void => {
           from.removeAllListeners('data');
           from.once('data', (d: Buffer) => {
-            if (!to.destroyed) to.write(d.subarray(0, Math.max(1, d.length >> 1)));
+            if (!pair.dead && !to.destroyed) to.write(d.subarray(0, Math.max(1, d.length >> 1)));
             destroy(pair);
           });
         };

@@ -1,3 +1,7 @@
+/**
+ * A real, tiny filesystem (tmpfs, mounted as root) that tests fill to ENOSPC
+ * and free again: a full disk without mocks. The suite runs as root (CI does).
+ */
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,17 +34,6 @@ export function mountTmpfs(sizeKb: number): Tmpfs {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** Whether this process can mount a tmpfs (root with mount rights); probed once. */
-export function canMountTmpfs(): boolean {
-  if (process.platform !== 'linux' || process.getuid?.() !== 0) return false;
-  try {
-    mountTmpfs(64).remove();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Writes `path` until the filesystem reports ENOSPC; returns the bytes written. */
