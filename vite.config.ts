@@ -1,0 +1,66 @@
+/**
+ * Vite build of the crew app (`npm run build` → `dist/app`, served by the relay).
+ *
+ * The service worker (vite-plugin-pwa / Workbox) precaches the whole shell,
+ * including the barcode decoder's WebAssembly, so after one visit the app
+ * opens with no network at all. Navigations fall back to the cached
+ * `index.html`; the relay's own endpoints are never answered from the cache.
+ * Vitest reads `vitest.config.ts`, not this file.
+ */
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
+
+const appRoot = fileURLToPath(new URL('./client/app', import.meta.url));
+const outDir = fileURLToPath(new URL('./dist/app', import.meta.url));
+
+export default defineConfig({
+  root: appRoot,
+  publicDir: 'public',
+  build: {
+    outDir,
+    emptyOutDir: true,
+    target: 'es2022',
+    // The decoder's wasm is ~1 MB; the rest of the app is small.
+    chunkSizeWarningLimit: 1500,
+  },
+  server: {
+    // `npm run dev`: the relay runs separately; the app talks to VITE_RELAY_URL.
+    port: 5173,
+  },
+  plugins: [
+    svelte({ configFile: false }),
+    VitePWA({
+      registerType: 'autoUpdate',
+      injectRegister: false,
+      filename: 'sw.js',
+      includeAssets: ['icon.svg'],
+      manifest: {
+        name: 'Tally: receiving and counting',
+        short_name: 'Tally',
+        description: 'Offline-first tally sheets for warehouse crews.',
+        start_url: '/',
+        scope: '/',
+        display: 'standalone',
+        orientation: 'any',
+        background_color: '#ffffff',
+        theme_color: '#0a2540',
+        icons: [
+          { src: 'icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' },
+          { src: 'icon-192.png', sizes: '192x192', type: 'image/png', purpose: 'any' },
+          { src: 'icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'any maskable' },
+        ],
+      },
+      workbox: {
+        globPatterns: ['**/*.{js,css,html,svg,png,wasm,webmanifest}'],
+        maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
+        navigateFallback: 'index.html',
+        navigateFallbackDenylist: [/^\/api\//, /^\/mux/, /^\/sync\//, /^\/healthz/],
+        cleanupOutdatedCaches: true,
+        clientsClaim: true,
+        skipWaiting: true,
+      },
+    }),
+  ],
+});
