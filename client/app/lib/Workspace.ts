@@ -1,0 +1,312 @@
+/**
+ * The app's composition root for one signed-in user on one device: the sync
+ * client (one socket to the relay), the site document, the record documents
+ * this device holds, and the named actions screens call. Screens read through
+ * the sources it hands out and never touch a socket.
+ */
+import { createSyncClient, type SyncClient, type SyncClientOptions } from '../../../client/sync';
+import { canWrite, type Role } from '../../../shared/auth/roles';
+import {
+  createCountSheet,
+  createReceipt,
+  indexRecord,
+  readFields,
+  readMeta,
+  recordDocName,
+  siteDocName,
+  toRecordId,
+  toSiteId,
+  userName,
+  type Author,
+  type DeviceId,
+  type RecordIndexEntry,
+  type RecordKind,
+  type RecordMeta,
+} from '../../../shared/model';
+import { deviceAuthor, randomId, type KeyValueStore, type SeqCounter } from './device';
+import { Emitter } from './Emitter';
+import { RecordSource, type RecordView } from './RecordSource';
+import { openConflicts, statusOf, syncLabels, type SyncLabel } from './recordState';
+import type { Session } from './session';
+import { SiteSource } from './SiteSource';
+
+/** Options of a Workspace. */
+export interface WorkspaceOptions {
+  session: Session;
+  device: DeviceId;
+  seq: SeqCounter;
+  /** Where the list of records held on this device is kept (default localStorage). */
+  store?: KeyValueStore;
+  /** Overrides for the sync client (tests: WebSocket class, persistence). */
+  sync?: Partial<SyncClientOptions>;
+}
+
+/** One row of the record list. */
+export interface RecordRow {
+  readonly id: string;
+  readonly kind: RecordKind;
+  readonly title: string;
+  readonly createdAt: number;
+  readonly createdBy: string;
+  /** The device holds this record's document. */
+  readonly onDevice: boolean;
+  readonly status: string;
+  readonly hold: boolean;
+  readonly openConflicts: number;
+  /** Changes the relay has not acknowledged yet. */
+  readonly pending: number;
+  /** Most urgent first. */
+  readonly labels: readonly SyncLabel[];
+}
+
+/** Header fields of a new receipt. */
+export interface NewReceiptInput {
+  supplier?: string;
+  po?: string;
+  dock?: string;
+}
+
+/** The signed-in user's workspace on this device; see the module comment. */
+export class Workspace {
+  readonly session: Session;
+  readonly device: DeviceId;
+  readonly author: Author;
+  readonly client: SyncClient;
+  readonly site: SiteSource;
+  private readonly store: KeyValueStore;
+  private readonly localKey: string;
+  private readonly sources = new Map<string, RecordSource>();
+  private readonly recordOffs = new Map<string, () => void>();
+  private readonly recordsChanged = new Emitter();
+  private readonly offSite: () => void;
+  private rows: RecordRow[] | null = null;
+  private views: RecordView[] | null = null;
+
+  constructor(options: WorkspaceOptions) {
+    this.session = options.session;
+    this.device = options.device;
+    this.store = options.store ?? localStorage;
+    this.localKey = `tally.records.${options.session.site}`;
+    this.author = deviceAuthor(options.session.user.id, options.device, options.seq);
+    this.client = createSyncClient({
+      url: withDevice(options.session.relayUrl, options.device),
+      token: options.session.token,
+      ...options.sync,
+    });
+    this.site = new SiteSource(this.client.open(siteDocName(toSiteId(options.session.site))));
+    this.offSite = this.site.subscribe(() => this.invalidate());
+    for (const id of this.localIds()) this.record(id);
+  }
+
+  get role(): Role {
+    return this.session.user.role;
+  }
+
+  /** May this user write (everyone but the auditor)? The relay enforces it too. */
+  get mayWrite(): boolean {
+    return canWrite(this.role);
+  }
+
+  /** The name people know `user` by ("you" for the signed-in user). */
+  nameOf(user: string): string {
+    if (user === this.session.user.id) return `${this.session.user.name} (you)`;
+    return userName(this.site.synced.doc, user);
+  }
+
+  /** The record `id`, opened (and kept on this device) if it was not yet. */
+  record(id: string): RecordSource {
+    const held = this.sources.get(id);
+    if (held) return held;
+    const source = new RecordSource(this.client.open(recordDocName(toRecordId(id))));
+    this.sources.set(id, source);
+    this.recordOffs.set(id, source.subscribe(() => this.invalidate()));
+    this.remember(id);
+    this.invalidate();
+    return source;
+  }
+
+  /** The record `id` if this device holds it. */
+  heldRecord(id: string): RecordSource | undefined {
+    return this.sources.get(id);
+  }
+
+  /** Every record this device holds. */
+  heldRecords(): RecordSource[] {
+    return [...this.sources.values()];
+  }
+
+  /** Views of every record this device holds (cached until one changes). */
+  recordViews(): RecordView[] {
+    this.views ??= this.heldRecords().map((s) => s.get());
+    return this.views;
+  }
+
+  /** The record list: the site's index and the records held here, newest first (cached until something changes). */
+  recordRows(): RecordRow[] {
+    this.rows ??= this.computeRows();
+    return this.rows;
+  }
+
+  /** Calls `listener` after any change of the site or a held record; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void {
+    return this.recordsChanged.subscribe(listener);
+  }
+
+  /** A Subscribable of the record rows, for `reactive()`. */
+  readonly rowsSource = {
+    get: () => this.recordRows(),
+    subscribe: (listener: () => void) => this.subscribe(listener),
+  };
+
+  /** A Subscribable of every held record's view. */
+  readonly viewsSource = {
+    get: () => this.recordViews(),
+    subscribe: (listener: () => void) => this.subscribe(listener),
+  };
+
+  /** Creates a goods receipt on this device and lists it in the site's index; returns its id. */
+  async createReceipt(input: NewReceiptInput): Promise<string> {
+    const id = newRecordId('R');
+    const source = this.record(id);
+    await source.synced.whenLoaded;
+    const meta = createReceipt(source.doc, this.author, { id, site: this.session.site, ...clean(input) });
+    this.index(meta, source);
+    return id;
+  }
+
+  /** Creates a count sheet on this device and lists it in the site's index; returns its id. */
+  async createCountSheet(input: { zone?: string }): Promise<string> {
+    const id = newRecordId('C');
+    const source = this.record(id);
+    await source.synced.whenLoaded;
+    const meta = createCountSheet(source.doc, this.author, { id, site: this.session.site, ...clean(input) });
+    this.index(meta, source);
+    return id;
+  }
+
+  /** Re-titles the record's row in the site index after its header changed. */
+  retitle(source: RecordSource): void {
+    const meta = readMeta(source.doc);
+    if (meta) this.index(meta, source);
+  }
+
+  /** Stops syncing and releases everything; the records stay on the device. */
+  async destroy(): Promise<void> {
+    this.offSite();
+    for (const off of this.recordOffs.values()) off();
+    this.recordOffs.clear();
+    for (const source of this.sources.values()) source.destroy();
+    this.sources.clear();
+    this.site.destroy();
+    this.recordsChanged.clear();
+    await this.client.destroy();
+  }
+
+  private index(meta: RecordMeta, source: RecordSource): void {
+    const title = recordTitle(meta.kind, readFields(source.doc));
+    const held = this.site.get().records.find((r) => r.id === meta.id);
+    if (held && held.title === title) return;
+    indexRecord(this.site.synced.doc, meta, title);
+  }
+
+  private invalidate(): void {
+    this.rows = null;
+    this.views = null;
+    this.recordsChanged.emit();
+  }
+
+  private computeRows(): RecordRow[] {
+    const indexed = new Map<string, RecordIndexEntry>(this.site.get().records.map((r) => [r.id, r]));
+    const ids = new Set<string>([...indexed.keys(), ...this.sources.keys()]);
+    const rows: RecordRow[] = [];
+    for (const id of ids) {
+      const view = this.sources.get(id)?.get();
+      const row = indexed.get(id);
+      const kind = view?.meta?.kind ?? row?.kind;
+      if (!kind) {
+        if (view) rows.push(this.placeholderRow(id, view));
+        continue;
+      }
+      const review = view?.review ?? null;
+      rows.push({
+        id,
+        kind,
+        title: row?.title ?? (view ? recordTitle(kind, view.fields) : id),
+        createdAt: view?.meta?.createdAt ?? row?.createdAt ?? 0,
+        createdBy: view?.meta?.createdBy ?? row?.createdBy ?? '',
+        onDevice: view !== undefined,
+        status: statusOf(kind, review),
+        hold: review?.hold ?? false,
+        openConflicts: openConflicts(review).length,
+        pending: view?.sync.pending ?? 0,
+        labels: syncLabels(view?.sync ?? null, review),
+      });
+    }
+    return rows.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? -1 : 1));
+  }
+
+  /** A held record whose creation has not reached this device yet. */
+  private placeholderRow(id: string, view: RecordView): RecordRow {
+    return {
+      id,
+      kind: 'receipt',
+      title: `${id} (loading)`,
+      createdAt: 0,
+      createdBy: '',
+      onDevice: true,
+      status: 'open',
+      hold: false,
+      openConflicts: 0,
+      pending: view.sync.pending,
+      labels: syncLabels(view.sync, null),
+    };
+  }
+
+  private localIds(): string[] {
+    try {
+      const ids = JSON.parse(this.store.getItem(this.localKey) ?? '[]') as unknown;
+      return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
+    } catch {
+      return [];
+    }
+  }
+
+  private remember(id: string): void {
+    const ids = this.localIds();
+    if (ids.includes(id)) return;
+    ids.push(id);
+    this.store.setItem(this.localKey, JSON.stringify(ids));
+  }
+}
+
+/** The relay URL with this device's id as the `device` query parameter (the sync core adds the token). */
+export function withDevice(relayUrl: string, device: string): string {
+  const url = new URL(relayUrl);
+  url.searchParams.set('device', device);
+  return url.toString();
+}
+
+/** What the record list shows for a record: its header fields in a line. */
+export function recordTitle(kind: RecordKind, fields: Partial<Record<string, string>>): string {
+  const parts =
+    kind === 'receipt'
+      ? [fields.supplier, fields.po && `PO ${fields.po}`, fields.dock && `dock ${fields.dock}`]
+      : [fields.zone && `zone ${fields.zone}`];
+  const title = parts.filter(Boolean).join(', ');
+  return (title || (kind === 'receipt' ? 'Goods receipt' : 'Count sheet')).slice(0, 200);
+}
+
+/** A new record id: a kind letter, the date and a random tail, short enough to read out over a radio. */
+function newRecordId(prefix: string): string {
+  const d = new Date();
+  const date = `${String(d.getFullYear()).slice(2)}${String(d.getMonth() + 1).padStart(2, '0')}${String(d.getDate()).padStart(2, '0')}`;
+  const tail = randomId().replace(/-/g, '').slice(0, 6).toUpperCase();
+  return `${prefix}-${date}-${tail}`;
+}
+
+/** The non-empty fields of `input`, trimmed. */
+function clean(input: object): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(input)) if (typeof v === 'string' && v.trim()) out[k] = v.trim();
+  return out;
+}
