@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { relayCommands } from './tests/browser/relayCommands';
 
 /** Debian's Chromium; Playwright's own browser download is never used. */
@@ -41,6 +42,22 @@ export default defineConfig({
             instances: [{ browser: 'chromium' }],
             /** Stop, start and inspect the real relay of relayGlobalSetup.ts from browser tests. */
             commands: relayCommands,
+          },
+        },
+      },
+      {
+        // The app's Svelte components in real Chromium.
+        plugins: [svelte({ configFile: false })],
+        test: {
+          name: 'components',
+          include: ['tests/components/**/*.test.ts'],
+          testTimeout: 30_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            provider: playwright({ launchOptions: { executablePath: chromiumPath, args: chromiumArgs } }),
+            instances: [{ browser: 'chromium' }],
           },
         },
       },
