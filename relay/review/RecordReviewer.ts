@@ -31,6 +31,7 @@ export interface RecordReviewerOptions {
 
 export class RecordReviewer {
   private readonly entries: Y.Array<unknown>;
+  private readonly meta: Y.Map<unknown>;
   private readonly review: Y.Map<unknown>;
   private readonly now: () => number;
   private state: ReviewState | null;
@@ -42,17 +43,26 @@ export class RecordReviewer {
   ) {
     this.now = options.now ?? Date.now;
     this.entries = doc.getArray(RecordRoot.entries);
+    this.meta = doc.getMap(RecordRoot.meta);
     this.review = doc.getMap(RecordRoot.review);
     this.state = readReviewState(this.review);
     // Whatever arrived while no reviewer watched (an older relay, a restore) is decided now.
     this.decide(entriesOf(doc), true);
     this.entries.observe(this.onEntries);
+    this.meta.observe(this.onMeta);
   }
 
   /** Stops watching. */
   destroy(): void {
     this.entries.unobserve(this.onEntries);
+    this.meta.unobserve(this.onMeta);
   }
+
+  // A record created without any entry still gets its review map (status
+  // `open`, revision 0), so devices can propose against a known revision.
+  private readonly onMeta = (): void => {
+    if (this.state === null) this.decide(entriesOf(this.doc), true);
+  };
 
   private readonly onEntries = (event: Y.YArrayEvent<unknown>, txn: Y.Transaction): void => {
     if (txn.origin === REVIEW_ORIGIN) return;
