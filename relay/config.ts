@@ -10,6 +10,10 @@ export interface RelayConfig {
   host: string;
   dataDir: string;
   logLevel: string;
+  /** The site this relay serves (TALLY_SITE). */
+  site: string;
+  /** The built app to serve (TALLY_APP_DIR, default dist/app in the repo). */
+  appDir: string;
   limits: Partial<RelayLimits>;
 }
 
@@ -29,7 +33,12 @@ function positiveInt(name: string, raw: string): number {
   return n;
 }
 
-/** Reads PORT, HOST, TALLY_DATA, LOG_LEVEL and the TALLY_* limits. Throws on bad values. */
+function siteOf(raw: string): string {
+  if (!/^[A-Za-z0-9_-]{1,60}$/.test(raw)) throw new Error(`TALLY_SITE must be letters, digits, _ or -, got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
+/** Reads PORT, HOST, TALLY_DATA, TALLY_SITE, TALLY_APP_DIR, LOG_LEVEL and the TALLY_* limits. Throws on bad values. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
   const limits: Partial<RelayLimits> = {};
   for (const [name, key] of Object.entries(LIMIT_ENV)) {
@@ -43,6 +52,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
     host: env.HOST ?? '0.0.0.0',
     dataDir: path.resolve(env.TALLY_DATA ?? './data'),
     logLevel: env.LOG_LEVEL ?? 'info',
+    site: siteOf(env.TALLY_SITE ?? 'main'),
+    appDir: path.resolve(env.TALLY_APP_DIR ?? path.join(import.meta.dirname, '..', 'dist', 'app')),
     limits,
   };
 }

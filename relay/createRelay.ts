@@ -5,6 +5,7 @@
  * run many relays in one process on port 0.
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { DocStore, StoreHealth } from '../shared/DocStore';
@@ -13,6 +14,8 @@ import { isDocName } from '../shared/protocol/docNames';
 import { resolveLimits, type RelayLimits } from './limits';
 import { silentLog, type RelayLog } from './log';
 import { DocRegistry } from './sync/DocRegistry';
+import { apiHandler } from './http/api';
+import { serveApp } from './http/serveApp';
 import { MuxConnection } from './net/MuxConnection';
 import { PerDocConnection } from './net/PerDocConnection';
 import type { GuardedSocket } from './net/GuardedSocket';
@@ -40,8 +43,12 @@ export interface RelayOptions {
    * passes one).
    */
   users?: UserStore;
-  /** Extra HTTP routes (the app, admin pages); return true when handled. */
-  handleHttp?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
+  /** The built app to serve at `/` (dist/app); none when absent. */
+  appDir?: string;
+  /** The site this relay serves, reported by /api/session (default 'main'). */
+  site?: string;
+  /** Serve HTTPS/WSS with this certificate (PEM) instead of plain HTTP. */
+  tls?: { cert: string; key: string };
 }
 
 export interface Relay {
@@ -84,17 +91,21 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
 
   const stats = (): RelayStats => ({ connections: sockets.size, docsInMemory: registry.size, storage: store.health() });
 
-  const server = http.createServer((req, res) => {
+  const api = users ? apiHandler({ users, site: options.site ?? 'main', log }) : undefined;
+  const app = options.appDir ? serveApp(options.appDir) : undefined;
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     if (req.method === 'GET' && req.url?.split('?')[0] === '/healthz') {
       const s = stats();
       res.writeHead(s.storage.ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify({ ok: s.storage.ok, ...s }));
       return;
     }
-    if (options.handleHttp?.(req, res)) return;
+    if (api?.(req, res)) return;
+    if (app?.(req, res)) return;
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not found\n');
-  });
+  };
+  const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : http.createServer(onRequest);
 
   // ws refuses far-oversized frames itself (1009) before buffering them;
   // anything between the limit and that ceiling gets our 4413.
@@ -185,7 +196,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   let closed: Promise<void> | undefined;
   return {
     port: address.port,
-    url: `http://${host}:${address.port}`,
+    url: `${options.tls ? 'https' : 'http'}://${host}:${address.port}`,
     stats,
     close() {
       closed ??= (async () => {

@@ -1,26 +1,31 @@
 /**
- * `npm start`: the relay as a process. Opens the LevelDB store in TALLY_DATA,
- * listens on PORT, prints where, and on SIGTERM/SIGINT closes connections,
- * flushes every pending write to disk and exits 0.
+ * `npm start`: the relay as a process. Opens the LevelDB store and the users
+ * file in TALLY_DATA, serves the built app, listens on PORT, prints where,
+ * and on the very first start prints a one-time admin sign-in link (and its
+ * QR code). On SIGTERM/SIGINT it closes connections, flushes every pending
+ * write to disk and exits 0.
  */
-import os from 'node:os';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
+import qrcode from 'qrcode-terminal';
 import { readConfig } from './config';
 import { createRelay } from './createRelay';
 import { LevelDocStore } from './storage/LevelDocStore';
+import { FileUserStore } from './auth/FileUserStore';
+import { lanAddresses, loadSiteCertificate } from './http/siteCertificate';
 
 async function main(): Promise<void> {
   const config = readConfig();
   const log = pino({ level: config.logLevel, base: { svc: 'tally-relay' } });
   mkdirSync(config.dataDir, { recursive: true });
+  const tls = await loadSiteCertificate(process.env, config.dataDir);
   const store = await LevelDocStore.open(path.join(config.dataDir, 'docs'), { log });
-  const relay = await createRelay({ store, host: config.host, port: config.port, limits: config.limits, log });
+  const users = await FileUserStore.open(config.dataDir, { onError: (err) => log.error({ err: err.message }, 'users file problem') });
+  const appDir = existsSync(path.join(config.appDir, 'index.html')) ? config.appDir : undefined;
+  if (!appDir) log.warn({ appDir: config.appDir }, 'the app is not built (npm run build): serving the relay only');
 
-  log.info({ port: relay.port, host: config.host, data: config.dataDir }, 'relay listening');
-  for (const url of reachableUrls(config.host, relay.port)) process.stdout.write(`Tally relay listening on ${url}\n`);
-
+  const relay = await createRelay({ store, users, appDir, site: config.site, tls: tls ?? undefined, host: config.host, port: config.port, limits: config.limits, log });
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
@@ -28,6 +33,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'stopping: flushing pending writes');
     try {
       await relay.close();
+      await users.close();
       await store.close();
       log.info({}, 'stopped cleanly');
       process.exit(0);
@@ -38,16 +44,28 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+
+  const urls = reachableUrls(tls ? 'https' : 'http', config.host, relay.port);
+  log.info({ port: relay.port, host: config.host, data: config.dataDir, site: config.site, tls: tls?.source ?? 'off' }, 'relay listening');
+  for (const url of urls) process.stdout.write(`Tally relay listening on ${url}\n`);
+  if (tls) process.stdout.write(`TLS certificate ${tls.source}, SHA-256 fingerprint ${tls.fingerprint}\n`);
+
+  const bootstrap = await users.bootstrapAdmin();
+  if (bootstrap) {
+    const links = urls.map((u) => `${u}${bootstrap.path}`);
+    process.stdout.write(
+      `\nFirst start: no users yet. Open this link once to sign in as "${bootstrap.user.name}" (valid until ${new Date(bootstrap.expiresAt).toISOString()}):\n` +
+        links.map((l) => `  ${l}\n`).join(''),
+    );
+    qrcode.generate(links[links.length - 1]!, { small: true }, (qr) => process.stdout.write(`${qr}\n`));
+  }
+
 }
 
 /** The URLs a person on the LAN can use to reach this relay. */
-function reachableUrls(host: string, port: number): string[] {
-  if (host !== '0.0.0.0' && host !== '::') return [`http://${host}:${port}`];
-  const urls = [`http://localhost:${port}`];
-  for (const addrs of Object.values(os.networkInterfaces())) {
-    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) urls.push(`http://${a.address}:${port}`);
-  }
-  return urls;
+function reachableUrls(scheme: string, host: string, port: number): string[] {
+  if (host !== '0.0.0.0' && host !== '::') return [`${scheme}://${host}:${port}`];
+  return [`${scheme}://localhost:${port}`, ...lanAddresses().map((ip) => `${scheme}://${ip}:${port}`)];
 }
 
 main().catch((err: unknown) => {

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { connectRaw, type RawClient } from '../support/rawClient';
-import { spawnRelay, type RelayProcess } from '../support/relayProcess';
+import { addUser, spawnRelay, type RelayProcess } from '../support/relayProcess';
 import { applyDocFrames, openDoc, tryReadFrame } from '../support/muxClient';
 import { writeChangeFrame } from '../../shared/protocol/muxMessages';
 
@@ -37,8 +37,8 @@ function streamLines(c: RawClient, device: string): { acked: Map<string, number>
   return { acked, lineIds: (doc, upTo) => ids.get(doc)!.slice(0, upTo), stop: () => clearInterval(timer) };
 }
 
-async function readBack(relay: RelayProcess, doc: string): Promise<string[]> {
-  const c = await connectRaw(`ws://127.0.0.1:${relay.port}/mux`);
+async function readBack(relay: RelayProcess, doc: string, token: string): Promise<string[]> {
+  const c = await connectRaw(`ws://127.0.0.1:${relay.port}/mux?token=${token}`);
   const y = new Y.Doc();
   applyDocFrames(c, doc, y);
   openDoc(c, doc);
@@ -60,9 +60,10 @@ describe('relay process', () => {
 
   it('loses nothing it acknowledged when SIGKILLed mid-stream, three times over', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'tally-crash-'));
+    const token = await addUser(dir, 'ann', 'crew');
     for (let round = 0; round < 3; round++) {
       relay = await spawnRelay(dir);
-      const c = await connectRaw(`ws://127.0.0.1:${relay.port}/mux`);
+      const c = await connectRaw(`ws://127.0.0.1:${relay.port}/mux?token=${token}`);
       const stream = streamLines(c, `round${round}`);
       // Kill at a different moment each round, once acks are flowing.
       const wanted = 50 + round * 150;
@@ -77,7 +78,7 @@ describe('relay process', () => {
 
       relay = await spawnRelay(dir);
       for (const doc of DOCS) {
-        const stored = await readBack(relay, doc);
+        const stored = await readBack(relay, doc, token);
         const mustHave = stream.lineIds(doc, stream.acked.get(doc) ?? 0);
         const storedSet = new Set(stored);
         expect(mustHave.filter((id) => !storedSet.has(id))).toEqual([]);
@@ -90,8 +91,9 @@ describe('relay process', () => {
 
   it('flushes and exits 0 on SIGTERM', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'tally-term-'));
+    const token = await addUser(dir, 'ann', 'crew');
     relay = await spawnRelay(dir);
-    const c = await connectRaw(`ws://127.0.0.1:${relay.port}/mux`);
+    const c = await connectRaw(`ws://127.0.0.1:${relay.port}/mux?token=${token}`);
     const stream = streamLines(c, 'term');
     await c.waitFor((m) => (tryReadFrame(m)?.type === 'ack' ? true : undefined), 20_000);
     relay.child.kill('SIGTERM');
@@ -101,7 +103,7 @@ describe('relay process', () => {
     expect((await c.closed).code).toBe(1001);
     relay = await spawnRelay(dir);
     for (const doc of DOCS) {
-      const stored = new Set(await readBack(relay, doc));
+      const stored = new Set(await readBack(relay, doc, token));
       expect(stream.lineIds(doc, stream.acked.get(doc) ?? 0).every((id) => stored.has(id))).toBe(true);
     }
   }, 60_000);

@@ -4,6 +4,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { FileUserStore } from '../../relay/auth/FileUserStore';
+import type { Role } from '../../shared/auth/roles';
 
 export interface RelayProcess {
   child: ChildProcess;
@@ -44,4 +46,14 @@ export async function spawnRelay(dataDir: string, env: Record<string, string> = 
     });
   });
   return { child, port, url: `http://127.0.0.1:${port}`, output: () => out, exited };
+}
+
+/** Adds a user to the users file in `dataDir` (as the CLI does) and returns their token. */
+export async function addUser(dataDir: string, name: string, role: Role): Promise<string> {
+  const users = await FileUserStore.open(dataDir, { watch: false });
+  try {
+    return (await users.add({ name, role })).token;
+  } finally {
+    await users.close();
+  }
 }
