@@ -6,17 +6,19 @@
  *
  * Options: --only=tally,y-websocket,hocuspocus  --workloads=idle,catchup,latency,
  * throughput,handover,big,many  --quick (small sizes, for trying the bench out)
- * --profile (CPU profile of the Tally relay, written to bench/results/prof/).
+ * --profile (CPU profile of the Tally relay, written to bench/results/prof/)
+ * --keep (leave the servers' data directories in place).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ChildServer, type LaunchSpec } from './servers/ChildServer';
 import { tallySpec } from './servers/tallyServer';
 import { yWebsocketSpec } from './servers/yWebsocketServer';
 import { hocuspocusSpec } from './servers/hocuspocusServer';
-import { selfCheck } from './lib/yupdates';
+import { selfCheck, setEntryUser } from './lib/yupdates';
+import { tallyCredentials } from './servers/tallyCredentials';
 import { type Cost, meter } from './lib/measure';
 import { type CatchUpOptions, defaultCatchUp, prepareCatchUp, runCatchUp } from './workloads/catchUp';
 import { runHandover } from './workloads/handover';
@@ -53,6 +55,8 @@ const sizes = {
   manyDocuments: quick ? 500 : 10_000,
 };
 
+const WORKLOAD_LIMIT_MS = 240_000;
+
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 
 function log(line: string): void {
@@ -62,6 +66,10 @@ function log(line: string): void {
 async function main(): Promise<void> {
   const started = performance.now();
   selfCheck();
+  if (specs.some((s) => s.id === 'tally')) {
+    const credentials = tallyCredentials();
+    if (credentials) setEntryUser(credentials.userId);
+  }
   const loadBefore = os.loadavg();
   log(`servers: ${specs.map((s) => s.id).join(', ')}; workloads: ${workloads.join(', ')}${quick ? ' (quick)' : ''}`);
   const t = performance.now();
@@ -83,18 +91,27 @@ async function main(): Promise<void> {
       const r = results.get(server.spec.id)!;
       log(`${w} on ${server.spec.id}`);
       const done = meter(server);
+      let timer: ReturnType<typeof setTimeout> | undefined;
       try {
-        await runWorkload(w, server, r, catchUpData);
+        // Every workload bounds its own waits; this is the backstop for a server that hangs.
+        const limit = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`${w} took longer than ${WORKLOAD_LIMIT_MS / 1000} s`)), WORKLOAD_LIMIT_MS);
+        });
+        await Promise.race([runWorkload(w, server, r, catchUpData), limit]);
       } catch (err) {
         r.errors[w] = err instanceof Error ? err.message.split('\n')[0]! : String(err);
         log(`${w} on ${server.spec.id} failed: ${r.errors[w]}\n${server.log()}`);
       } finally {
+        clearTimeout(timer);
         r.costs[w] = done();
         await server.stop().catch(() => server.kill());
       }
     }
   }
-  for (const s of servers) s.cleanup();
+  if (args.has('keep')) log(`kept data in ${servers.map((s) => s.dataDir).join(', ')}`);
+  else for (const s of servers) s.cleanup();
+  const credentials = specs.some((s) => s.id === 'tally') ? tallyCredentials() : null;
+  if (credentials) rmSync(dirname(credentials.usersFile), { recursive: true, force: true });
 
   const report: BenchReport = {
     date: new Date().toISOString(),

@@ -5,16 +5,16 @@ import { HocuspocusDevice } from './HocuspocusDevice';
 import { MuxDevice } from './MuxDevice';
 import { YWebsocketDevice } from './YWebsocketDevice';
 
-/** Optional token for a relay that requires one (BENCH_TALLY_TOKEN). */
-const tallyToken = process.env.BENCH_TALLY_TOKEN;
-const query = tallyToken ? `?token=${encodeURIComponent(tallyToken)}` : '';
+import { tallyQuery } from '../servers/tallyCredentials';
+
+let nextDevice = 1;
 
 /** A new, unconnected device for `server`. */
 export function makeDevice(server: ChildServer, handlers: DeviceHandlers = {}): BenchDevice {
   const base = server.wsBase;
   switch (server.spec.dialect) {
     case 'tally-mux':
-      return new MuxDevice(`${base}/mux${query}`, handlers);
+      return new MuxDevice(`${base}/mux${tallyQuery(`bench-${nextDevice++}`)}`, handlers);
     case 'y-websocket':
       return new YWebsocketDevice((doc) => `${base}/${doc}`, handlers, 'echo');
     case 'hocuspocus':
@@ -24,6 +24,7 @@ export function makeDevice(server: ChildServer, handlers: DeviceHandlers = {}): 
 
 /** A device on Tally's per-document /sync endpoint (stock protocol, durable step 1 as ack). */
 export function makeTallySyncDevice(server: ChildServer, handlers: DeviceHandlers = {}): BenchDevice {
+  const query = tallyQuery(`bench-${nextDevice++}`);
   return new YWebsocketDevice((doc) => `${server.wsBase}/sync/${encodeURIComponent(doc)}${query}`, handlers, 'step1');
 }
 

@@ -230,7 +230,7 @@ export function renderReport(report: BenchReport): string {
     },
     {
       workload: 'restart',
-      measure: 'for comparison: start on an empty store; bytes of the 10,000 docs',
+      measure: `for comparison: start on an empty store; bytes of the ${num(sizes.manyDocuments)} docs`,
       target: '',
       cell: (r) => `${ms(r.many?.emptyReadyMs ?? r.startEmptyMs)}; ${bytes(r.many?.bytesOnDisk)}`,
       errorOf: 'many',

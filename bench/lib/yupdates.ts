@@ -67,6 +67,13 @@ export class AppendStream {
 
 const T0 = 1_790_000_000_000;
 
+let entryUser: string | null = null;
+
+/** Signs every entry made from now on with this user id (Tally's relay checks it against the token). */
+export function setEntryUser(userId: string): void {
+  entryUser = userId;
+}
+
 /**
  * A received line as a Tally device records it (a valid `line` entry:
  * shared/model/entry.ts): id `<device>:<seq>`, user, device, time, sequence.
@@ -76,7 +83,7 @@ export function receiptLine(device: number | string, seq: number): Record<string
   return {
     id: `${dev}:${seq}`,
     kind: 'line',
-    user: `crew-${device}`,
+    user: entryUser ?? `crew-${device}`,
     device: dev,
     at: T0 + seq * 1000,
     seq,

@@ -39,6 +39,8 @@ export interface LaunchSpec {
   compactOnLoadEnv?: Record<string, string>;
   /** How the server compacts, in words for the table. */
   compaction: string;
+  /** Prepares a fresh, empty data directory before the first start (e.g. enrols a user). */
+  prepareDataDir?(dataDir: string): void;
   /**
    * Environment for the throughput run that lets closed documents leave memory
    * within the run (the anchors unload a document as soon as its last client
@@ -112,6 +114,7 @@ export class ChildServer {
     this.dataDir = join(this.root, label);
     rmSync(this.dataDir, { recursive: true, force: true });
     mkdirSync(this.dataDir, { recursive: true });
+    this.spec.prepareDataDir?.(this.dataDir);
     this.port = await freePort();
     return this.start();
   }

@@ -1,5 +1,6 @@
 /** Tally's relay, started the way `npm start` starts it (tsx relay/main.ts), minus npm. */
 import type { LaunchSpec } from './ChildServer';
+import { enrolInto } from './tallyCredentials';
 
 export const tallySpec: LaunchSpec = {
   id: 'tally',
@@ -13,6 +14,7 @@ export const tallySpec: LaunchSpec = {
   compactOnLoadEnv: { TALLY_COMPACT_AFTER_UPDATES: '2' },
   compaction: 'merges a document\'s stored updates into one after 1,000 updates or 4 MB, also while open (here forced on load)',
   evictQuicklyEnv: { TALLY_IDLE_EVICT_MS: '2000' },
+  prepareDataDir: enrolInto,
   readyPath: '/healthz',
   wsBase: (port) => `ws://127.0.0.1:${port}`,
 };

@@ -17,6 +17,7 @@ import { WebsocketProvider } from 'y-websocket';
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import type { ChildServer } from '../servers/ChildServer';
 import { MuxDevice } from '../clients/MuxDevice';
+import { tallyQuery } from '../servers/tallyCredentials';
 import { makeDevice } from '../clients/makeDevice';
 import { ROOT, receiptLine, recordDoc } from '../lib/yupdates';
 import { sleep, waitFor } from '../lib/measure';
@@ -40,7 +41,7 @@ type Signaller = (server: ChildServer, doc: Y.Doc) => Promise<() => void>;
 
 const tallySignal: Signaller = async (server, doc) => {
   let acked = false;
-  const dev = new MuxDevice(`${server.wsBase}/mux${process.env.BENCH_TALLY_TOKEN ? `?token=${process.env.BENCH_TALLY_TOKEN}` : ''}`, {
+  const dev = new MuxDevice(`${server.wsBase}/mux${tallyQuery('bench-handover')}`, {
     onAck: () => {
       acked = true;
     },
