@@ -61,6 +61,17 @@ export default defineConfig({
           },
         },
       },
+      {
+        // The built app served by a real relay process, driven in Chromium by Playwright (two or more browser contexts).
+        test: {
+          name: 'e2e',
+          include: ['tests/e2e/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['tests/e2e/buildAppGlobalSetup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+        },
+      },
     ],
   },
 });

@@ -16,6 +16,7 @@ import {
   siteDocName,
   toRecordId,
   toSiteId,
+  setUserName,
   userName,
   type Author,
   type DeviceId,
@@ -29,6 +30,9 @@ import { RecordSource, type RecordView } from './RecordSource';
 import { openConflicts, statusOf, syncLabels, type SyncLabel } from './recordState';
 import type { Session } from './session';
 import { SiteSource } from './SiteSource';
+
+/** Records the site lists from this far back are held on every device (older ones are fetched when opened). */
+const RECENT_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** Options of a Workspace. */
 export interface WorkspaceOptions {
@@ -79,6 +83,7 @@ export class Workspace {
   private readonly recordOffs = new Map<string, () => void>();
   private readonly recordsChanged = new Emitter();
   private readonly offSite: () => void;
+  private readonly offName: () => void;
   private rows: RecordRow[] | null = null;
   private views: RecordView[] | null = null;
 
@@ -94,8 +99,13 @@ export class Workspace {
       ...options.sync,
     });
     this.site = new SiteSource(this.client.open(siteDocName(toSiteId(options.session.site))));
-    this.offSite = this.site.subscribe(() => this.invalidate());
     for (const id of this.localIds()) this.record(id);
+    this.offSite = this.site.subscribe(() => {
+      this.invalidate();
+      this.holdRecent();
+    });
+    this.holdRecent();
+    this.offName = this.publishName();
   }
 
   get role(): Role {
@@ -193,6 +203,7 @@ export class Workspace {
   /** Stops syncing and releases everything; the records stay on the device. */
   async destroy(): Promise<void> {
     this.offSite();
+    this.offName();
     for (const off of this.recordOffs.values()) off();
     this.recordOffs.clear();
     for (const source of this.sources.values()) source.destroy();
@@ -200,6 +211,39 @@ export class Workspace {
     this.site.destroy();
     this.recordsChanged.clear();
     await this.client.destroy();
+  }
+
+  /**
+   * Entries carry user ids; the site's `users` map turns them into names on
+   * every device. Once the relay's copy of the site has arrived, a user who
+   * writes and is not in the map yet adds their own name (once per site).
+   */
+  private publishName(): () => void {
+    const { id, name } = this.session.user;
+    if (!this.mayWrite) return () => {};
+    const synced = this.site.synced;
+    const check = (): boolean => {
+      if (!synced.get().relaySynced) return false;
+      if (userName(synced.doc, id) !== name) setUserName(synced.doc, id, name);
+      return true;
+    };
+    if (check()) return () => {};
+    const off = synced.subscribe(() => {
+      if (check()) off();
+    });
+    return off;
+  }
+
+  /**
+   * Holds every record the site lists from the last RECENT_MS: a new record
+   * made on another device is fetched as soon as the site's list names it, so
+   * its state (and any conflict in it) is on this device before the network goes.
+   */
+  private holdRecent(): void {
+    const since = Date.now() - RECENT_MS;
+    for (const row of this.site.get().records) {
+      if (row.createdAt >= since && !this.sources.has(row.id)) this.record(row.id);
+    }
   }
 
   private index(meta: RecordMeta, source: RecordSource): void {

@@ -6,6 +6,7 @@
  */
 import { waitFor, type SyncedDoc } from '../../../client/sync';
 import type { KeyValueStore } from './device';
+import { plural } from './format';
 import type { Workspace } from './Workspace';
 
 /** Statuses after which a record needs no more work on the floor. */
@@ -74,7 +75,7 @@ export async function startShift(ws: Workspace, onProgress: (p: ShiftProgress) =
     });
   const total = ids.length + 1;
   let done = 1;
-  report({ phase: 'records', done, total, message: `Fetching ${ids.length} records…` });
+  report({ phase: 'records', done, total, message: `Fetching ${plural(ids.length, 'record')}…` });
   const results = await Promise.all(
     ids.map(async (id) => {
       const doc = ws.record(id).synced;
@@ -86,7 +87,7 @@ export async function startShift(ws: Workspace, onProgress: (p: ShiftProgress) =
   );
   const missing = results.filter((ok) => !ok).length;
   if (missing > 0) {
-    return report({ phase: 'incomplete', done, total, message: `${missing} records did not arrive in time. Try again before leaving the network.` });
+    return report({ phase: 'incomplete', done, total, message: `${plural(missing, 'record')} did not arrive in time. Try again before leaving the network.` });
   }
   store.setItem(`tally.shiftReady.${ws.session.site}`, String(now()));
   const { items, locations } = ws.site.get();
@@ -94,7 +95,7 @@ export async function startShift(ws: Workspace, onProgress: (p: ShiftProgress) =
     phase: 'ready',
     done: total,
     total,
-    message: `Ready for offline work: ${ids.length} records, ${items.length} items and ${locations.length} bins are on this device.`,
+    message: `Ready for offline work: ${plural(ids.length, 'record')}, ${plural(items.length, 'item')} and ${plural(locations.length, 'bin')} are on this device.`,
   });
 }
 

@@ -1,0 +1,115 @@
+/**
+ * The real relay for the app's end-to-end tests: `relay/main.ts` as a child
+ * process (what `npm start` runs) on a data folder of its own, serving the
+ * built app. It can be stopped and started again on the same port (the
+ * browsers' origin must not change), users are added with the users CLI,
+ * and what the relay holds is read back with a stock y-websocket client.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { WebSocket } from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import { readRecord, RecordRoot, type RecordSnapshot } from '../../../shared/model';
+import { readReviewState, type ReviewState } from '../../../shared/review';
+import { spawnRelay, type RelayProcess } from '../../support/relayProcess';
+
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+const run = promisify(execFile);
+
+/** A user added with the CLI. */
+export interface AppUser {
+  name: string;
+  role: 'crew' | 'supervisor' | 'auditor' | 'admin';
+  token: string;
+}
+
+/** The relay under test; see the module comment. */
+export class AppRelay {
+  private process: RelayProcess | null = null;
+  private port = 0;
+
+  private constructor(readonly dataDir: string) {}
+
+  /** A relay with an empty data folder of its own (not started). */
+  static async create(): Promise<AppRelay> {
+    return new AppRelay(await mkdtemp(path.join(os.tmpdir(), 'tally-e2e-')));
+  }
+
+  /** `http://127.0.0.1:<port>`: the app's origin. */
+  get url(): string {
+    if (!this.port) throw new Error('relay not started yet');
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.process !== null;
+  }
+
+  /** Adds a user with the users CLI and returns their token (the CLI's last line). */
+  async addUser(name: string, role: AppUser['role']): Promise<AppUser> {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'relay/cli/users.ts', 'add', name, '--role', role, '--data', this.dataDir], { cwd: ROOT });
+    const token = stdout.trim().split('\n').at(-1)?.trim();
+    if (!token) throw new Error(`users CLI printed no token:\n${stdout}`);
+    return { name, role, token };
+  }
+
+  /** Starts the relay (on the port it had before, after a stop). */
+  async start(): Promise<void> {
+    if (this.process) return;
+    this.process = await spawnRelay(this.dataDir, { PORT: String(this.port), TALLY_SITE: 'main' });
+    this.port = this.process.port;
+  }
+
+  /** Stops the relay with SIGTERM (it flushes and exits 0). */
+  async stop(): Promise<void> {
+    const proc = this.process;
+    if (!proc) return;
+    this.process = null;
+    proc.child.kill('SIGTERM');
+    const { code } = await proc.exited;
+    if (code !== 0) throw new Error(`relay exited with ${code}:\n${proc.output()}`);
+  }
+
+  /** The relay's log so far (for failure messages). */
+  output(): string {
+    return this.process?.output() ?? '';
+  }
+
+  /**
+   * Reads a document as the relay holds it, over `/sync/<doc>` with a stock
+   * y-websocket provider (as `user`), and returns the record snapshot with
+   * the review state the relay wrote.
+   */
+  async readRecord(docName: string, user: AppUser, timeoutMs = 15_000): Promise<RecordSnapshot & { review: ReviewState | null }> {
+    const doc = new Y.Doc();
+    const provider = new WebsocketProvider(`${this.url.replace('http', 'ws')}/sync`, docName, doc, {
+      WebSocketPolyfill: WebSocket as never,
+      params: { token: user.token, device: 'e2e-reader' },
+      disableBc: true,
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`relay did not send ${docName} within ${timeoutMs} ms`)), timeoutMs);
+        provider.on('sync', (synced: boolean) => {
+          if (!synced) return;
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      return { ...readRecord(doc), review: readReviewState(doc.getMap(RecordRoot.review)) };
+    } finally {
+      provider.destroy();
+      doc.destroy();
+    }
+  }
+
+  /** Stops the relay and deletes its data folder. */
+  async destroy(): Promise<void> {
+    await this.stop().catch(() => {});
+    await rm(this.dataDir, { recursive: true, force: true });
+  }
+}
