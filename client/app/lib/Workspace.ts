@@ -84,6 +84,8 @@ export class Workspace {
   private readonly recordsChanged = new Emitter();
   private readonly offSite: () => void;
   private readonly offName: () => void;
+  private readonly offContact: () => void;
+  private readonly contactKey: string;
   private rows: RecordRow[] | null = null;
   private views: RecordView[] | null = null;
 
@@ -106,6 +108,27 @@ export class Workspace {
     });
     this.holdRecent();
     this.offName = this.publishName();
+    this.contactKey = `tally.lastContact.${options.session.site}`;
+    this.offContact = this.client.status.subscribe(() => {
+      const at = this.client.status.get().lastContactAt;
+      if (at !== null && at > this.storedContact()) this.store.setItem(this.contactKey, String(at));
+    });
+  }
+
+  /**
+   * When the relay was last heard from by this device, also before a reload
+   * (the sync core only knows its own connection). Null when never.
+   */
+  lastContactAt(): number | null {
+    const live = this.client.status.get().lastContactAt;
+    const stored = this.storedContact();
+    const latest = Math.max(live ?? 0, stored);
+    return latest > 0 ? latest : null;
+  }
+
+  private storedContact(): number {
+    const n = Number(this.store.getItem(this.contactKey));
+    return Number.isFinite(n) ? n : 0;
   }
 
   get role(): Role {
@@ -204,6 +227,7 @@ export class Workspace {
   async destroy(): Promise<void> {
     this.offSite();
     this.offName();
+    this.offContact();
     for (const off of this.recordOffs.values()) off();
     this.recordOffs.clear();
     for (const source of this.sources.values()) source.destroy();

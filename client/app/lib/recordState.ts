@@ -89,6 +89,20 @@ export function holdAction(role: Role, onHold: boolean): { value: boolean; label
   return onHold ? { value: false, label: 'Release hold' } : { value: true, label: 'Put on quality hold' };
 }
 
+/** What a conflict is about, in words: "status", "quality hold", "count of SKU-1 in bin A-01-1", "supplier". */
+export function conflictSubject(c: Pick<Conflict, 'field' | 'bin' | 'item' | 'name'>): string {
+  switch (c.field) {
+    case 'acceptedCount':
+      return `count of ${c.item ?? '?'} in bin ${c.bin ?? '?'}`;
+    case 'descriptive':
+      return c.name ?? 'a field';
+    case 'hold':
+      return 'quality hold';
+    default:
+      return c.field;
+  }
+}
+
 /** Status names as crews say them. */
 export function statusText(status: string): string {
   return status.charAt(0).toUpperCase() + status.slice(1);

@@ -101,11 +101,16 @@ export class Device {
   }
 }
 
-/** Saves `page` at phone and tablet size as `test-results/screenshots/<name>-phone.png` and `-tablet.png`, then goes back to phone size. */
+/**
+ * Saves `page` at phone and tablet size, scrolled to the top (what a person
+ * sees on opening the screen), as `test-results/screenshots/<name>-phone.png`
+ * and `-tablet.png`, then goes back to phone size.
+ */
 export async function snapPage(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   for (const [size, viewport] of [['phone', PHONE], ['tablet', TABLET]] as const) {
     await page.setViewportSize(viewport);
+    await page.evaluate(() => window.scrollTo(0, 0));
     // Two frames: the layout for the new size has been painted.
     await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
     await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${size}.png`) });
