@@ -68,6 +68,8 @@ export default defineConfig({
           include: ['tests/e2e/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['tests/e2e/buildAppGlobalSetup.ts'],
+          // Each file runs its own relay and browsers; one at a time on a 2-core machine.
+          fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 180_000,
         },

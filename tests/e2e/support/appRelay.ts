@@ -13,7 +13,8 @@ import { promisify } from 'node:util';
 import { WebSocket } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { readRecord, RecordRoot, type RecordSnapshot } from '../../../shared/model';
+import { createSyncClient, waitFor } from '../../../client/sync';
+import { putItem, putLocation, readRecord, RecordRoot, type ItemInfo, type RecordSnapshot } from '../../../shared/model';
 import { readReviewState, type ReviewState } from '../../../shared/review';
 import { spawnRelay, type RelayProcess } from '../../support/relayProcess';
 
@@ -104,6 +105,32 @@ export class AppRelay {
     } finally {
       provider.destroy();
       doc.destroy();
+    }
+  }
+
+  /**
+   * Writes items and bins into the site document as `user` (a supervisor),
+   * through the relay like any device, and waits for the acknowledgement.
+   */
+  async seedSite(user: AppUser, items: Array<ItemInfo & { barcode: string }>, bins: string[]): Promise<void> {
+    const client = createSyncClient({
+      url: `${this.url}/?device=e2e-seeder`,
+      token: user.token,
+      WebSocketImpl: WebSocket as never,
+      persistence: 'none',
+    });
+    try {
+      const site = client.open('site:main');
+      await site.whenLoaded;
+      if (!(await waitFor(site, (s) => s.relaySynced, 15_000))) throw new Error('relay did not send the site document');
+      site.doc.transact(() => {
+        for (const { barcode, ...item } of items) putItem(site.doc, barcode, item);
+        for (const bin of bins) putLocation(site.doc, { bin });
+      });
+      const report = await client.flushAndWait(15_000);
+      if (!report.ok) throw new Error(`site seed not acknowledged: ${JSON.stringify(report.remaining)}`);
+    } finally {
+      await client.destroy();
     }
   }
 

@@ -19,8 +19,27 @@ export const TABLET = { width: 800, height: 1280 } as const;
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 export const SCREENSHOTS = path.join(ROOT, 'test-results/screenshots');
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+/** Options of `launchChromium`. */
+export interface LaunchOptions {
+  /** A Y4M file the fake camera shows (see fakeCamera.ts); without it there is no camera. */
+  fakeVideo?: string;
+}
+
+function argsFor(options: LaunchOptions): string[] {
+  if (!options.fakeVideo) return ARGS;
+  return [...ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${options.fakeVideo}`];
+}
+
+export function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: argsFor(options), headless: true });
+}
+
+/**
+ * A browser profile kept in `userDataDir`: closing and launching it again is a
+ * browser restart (service worker, IndexedDB and localStorage survive).
+ */
+export function launchProfile(userDataDir: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, args: ARGS, headless: true, viewport: PHONE, serviceWorkers: 'allow' });
 }
 
 /** One signed-in device; see the module comment. */
@@ -42,14 +61,22 @@ export class Device {
    * A fresh device signed in as `user` by opening `/enrol#token=...`, with the
    * service worker installed and controlling the page (so it opens offline).
    */
-  static async enrol(browser: Browser, origin: string, user: AppUser, name: string): Promise<Device> {
-    const context = await browser.newContext({ viewport: PHONE, serviceWorkers: 'allow' });
-    const page = await context.newPage();
+  static async enrol(browser: Browser | BrowserContext, origin: string, user: AppUser, name: string): Promise<Device> {
+    const context = 'newContext' in browser ? await browser.newContext({ viewport: PHONE, serviceWorkers: 'allow' }) : browser;
+    const page = context.pages()[0] ?? (await context.newPage());
     const device = new Device(name, user, context, page, origin);
     await page.goto(`${origin}/enrol#token=${user.token}`);
     await page.waitForURL(`${origin}/shift`);
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    return device;
+  }
+
+  /** A device whose browser was restarted: the profile in `context` is already signed in; opens `pathname`. */
+  static async reopen(context: BrowserContext, origin: string, user: AppUser, name: string, pathname: string): Promise<Device> {
+    const page = context.pages()[0] ?? (await context.newPage());
+    const device = new Device(name, user, context, page, origin);
+    await page.goto(`${origin}${pathname}`);
     return device;
   }
 

@@ -1,0 +1,96 @@
+/**
+ * A device's life beyond one page: the browser is closed and started again
+ * while the relay is gone and the network is off, and the app still opens
+ * with its records; and the camera reads a barcode with no network, looked
+ * up in the item master that shift start put on the device. Real relay
+ * process, Debian's Chromium, a fake camera showing an EAN-13 barcode.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppRelay, type AppUser } from './support/appRelay';
+import { Device, launchChromium, launchProfile } from './support/devices';
+import { writeBarcodeVideo } from './support/fakeCamera';
+
+const BARCODE = '4006381333931';
+
+describe('a device across browser restarts and with its camera', () => {
+  let relay: AppRelay;
+  let dir: string;
+  let crew: AppUser;
+
+  beforeAll(async () => {
+    relay = await AppRelay.create();
+    dir = await mkdtemp(path.join(os.tmpdir(), 'tally-e2e-device-'));
+    const supervisor = await relay.addUser('Sam Supervisor', 'supervisor');
+    crew = await relay.addUser('Ana Ruiz', 'crew');
+    await relay.start();
+    await relay.seedSite(supervisor, [{ barcode: BARCODE, sku: 'SKU-1', description: 'Hex bolt M8 x 40, zinc', uom: 'EA' }], ['A-01-1']);
+  });
+
+  afterAll(async () => {
+    await relay?.destroy();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  async function startReceipt(device: Device): Promise<string> {
+    await device.byTestId('start-shift').click();
+    await device.byTestId('shift-ready').waitFor({ timeout: 30_000 });
+    await device.go('/new/receipt');
+    await device.page.getByLabel('Supplier').fill('Nordic Steel');
+    await device.byTestId('create-record').click();
+    return (await device.byTestId('record-id').textContent()) ?? '';
+  }
+
+  it('opens with its records after the browser restarts, with the relay gone and no network', async () => {
+    const profile = path.join(dir, 'profile');
+    let context = await launchProfile(profile);
+    const first = await Device.enrol(context, relay.url, crew, 'crew');
+    const id = await startReceipt(first);
+    await first.byTestId('qty').fill('12');
+    await first.byTestId('scan-field').fill(BARCODE);
+    await first.byTestId('scan-field').press('Enter');
+    await expect.poll(() => first.totalOf('SKU-1')).toBe('12');
+    expect(first.errors).toEqual([]);
+    await context.close();
+
+    await relay.stop();
+    context = await launchProfile(profile);
+    await context.setOffline(true);
+    const again = await Device.reopen(context, relay.url, crew, 'crew after restart', `/r/${id}`);
+    await expect.poll(() => again.totalOf('SKU-1'), { timeout: 30_000 }).toBe('12');
+    await again.waitOnline(false);
+    await again.byTestId('scan-field').waitFor();
+    expect(again.errors).toEqual([]);
+    await context.close();
+    await relay.start();
+  });
+
+  it('reads a barcode with the camera offline and finds the item in the local item master', async () => {
+    const video = path.join(dir, 'barcode.y4m');
+    writeBarcodeVideo(video, BARCODE);
+    const browser = await launchChromium({ fakeVideo: video });
+    try {
+      const device = await Device.enrol(browser, relay.url, crew, 'crew with camera');
+      await device.context.grantPermissions(['camera'], { origin: relay.url });
+      const id = await startReceipt(device);
+
+      // No network from here: the decoder's wasm comes from the service worker's cache.
+      await device.setOffline(true);
+      await device.page.reload();
+      await device.byTestId('scan-field').waitFor();
+      await device.waitOnline(false);
+      expect(await device.byTestId('record-id').textContent()).toBe(id);
+
+      await device.byTestId('qty').fill('3');
+      await device.byTestId('camera-button').click();
+      await expect.poll(() => device.totalOf('SKU-1'), { timeout: 30_000 }).toBe('3');
+      expect(await device.byTestId('scan-feedback').textContent()).toContain('Hex bolt M8 x 40, zinc');
+      expect(await device.page.getByRole('dialog', { name: 'Camera scanner' }).count()).toBe(0);
+      expect(device.errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+});
