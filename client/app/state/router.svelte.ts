@@ -25,6 +25,7 @@ export type RouteName =
   | 'storage'
   | 'setup'
   | 'more'
+  | 'users'
   | 'enrol'
   | 'notFound';
 
@@ -44,6 +45,7 @@ const ROUTES: ReadonlyArray<[RouteName, RegExp, string[]]> = [
   ['storage', /^\/storage$/, []],
   ['setup', /^\/setup$/, []],
   ['more', /^\/more$/, []],
+  ['users', /^\/users$/, []],
   ['enrol', /^\/enrol$/, []],
 ];
 

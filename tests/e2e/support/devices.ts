@@ -58,14 +58,15 @@ export class Device {
   }
 
   /**
-   * A fresh device signed in as `user` by opening `/enrol#token=...`, with the
+   * A fresh device signed in as `user` by opening `link` (default: the
+   * token link `/enrol#token=...` the users CLI's token makes), with the
    * service worker installed and controlling the page (so it opens offline).
    */
-  static async enrol(browser: Browser | BrowserContext, origin: string, user: AppUser, name: string): Promise<Device> {
+  static async enrol(browser: Browser | BrowserContext, origin: string, user: AppUser, name: string, link = `${origin}/enrol#token=${user.token}`): Promise<Device> {
     const context = 'newContext' in browser ? await browser.newContext({ viewport: PHONE, serviceWorkers: 'allow' }) : browser;
     const page = context.pages()[0] ?? (await context.newPage());
     const device = new Device(name, user, context, page, origin);
-    await page.goto(`${origin}/enrol#token=${user.token}`);
+    await page.goto(link);
     await page.waitForURL(`${origin}/shift`);
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
