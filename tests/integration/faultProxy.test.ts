@@ -70,7 +70,7 @@ function prng(seed: number): () => number {
   };
 }
 
-/** Every fault kind four times, in a shuffled order (no passes in a row at the start). */
+/** Every fault kind equally often (four times each in 24 rounds), in a seeded shuffled order. */
 function planRounds(random: () => number): Fault[] {
   const kinds = Object.values(Fault);
   const plan = Array.from({ length: ROUNDS }, (_, i) => kinds[i % kinds.length]!);
