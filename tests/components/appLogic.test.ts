@@ -1,0 +1,155 @@
+/**
+ * The app's framework-free rules, table-driven: the device's entry sequence,
+ * sign-in links, which status changes a role may propose, the merged history
+ * and what became of my proposals.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import * as Y from 'yjs';
+import type { Role } from '../../shared/auth/roles';
+import { addReceiveLine, createAuthor, createReceipt, entriesOf, proposeChange, resolveConflict } from '../../shared/model';
+import { applyReviewEvent, emptyReviewState, type ReviewState } from '../../shared/review';
+import { deviceAuthor, randomId, SeqCounter, type KeyValueStore } from '../../client/app/lib/device';
+import { recordHistory } from '../../client/app/lib/history';
+import { myProposals, outcomeText, SeenOutcomes } from '../../client/app/lib/proposals';
+import { statusActions, syncLabels } from '../../client/app/lib/recordState';
+import { parseSignInLink } from '../../client/app/lib/session';
+import { recordTitle } from '../../client/app/lib/Workspace';
+
+function memoryStore(): KeyValueStore & { data: Map<string, string> } {
+  const data = new Map<string, string>();
+  return {
+    data,
+    getItem: (k) => data.get(k) ?? null,
+    setItem: (k, v) => void data.set(k, v),
+    removeItem: (k) => void data.delete(k),
+  };
+}
+
+describe('device identity and sequence', () => {
+  it('hands out each sequence number once, also across a reload', () => {
+    const store = memoryStore();
+    const first = new SeqCounter('dev-1', store);
+    expect([first.next(), first.next(), first.next()]).toEqual([1, 2, 3]);
+    const afterReload = new SeqCounter('dev-1', store);
+    expect(afterReload.next()).toBe(4);
+    expect(new SeqCounter('dev-2', store).next()).toBe(1);
+  });
+
+  it('makes a v4 UUID without crypto.randomUUID (plain http on a LAN address)', () => {
+    const real = globalThis.crypto;
+    vi.stubGlobal('crypto', { getRandomValues: (a: Uint8Array<ArrayBuffer>) => real.getRandomValues(a) });
+    try {
+      expect(randomId()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it('stamps entries with the persisted sequence', () => {
+    const store = memoryStore();
+    const doc = new Y.Doc();
+    const author = deviceAuthor('u-ana', 'dev-1' as never, new SeqCounter('dev-1', store));
+    createReceipt(doc, author, { id: 'R-1', site: 'main', supplier: 'ACME' });
+    const line = addReceiveLine(doc, author, { item: 'SKU-1', qty: 5 });
+    expect(line.id).toBe('dev-1:2');
+    expect(store.data.get('tally.seq.dev-1')).toBe('2');
+  });
+});
+
+describe('parseSignInLink', () => {
+  it.each([
+    ['http://10.0.0.5:8787/enrol#code=abc123', { code: 'abc123' }],
+    ['/enrol#token=tok_-9', { token: 'tok_-9' }],
+    ['#code=xyz', { code: 'xyz' }],
+    ['token=only', { token: 'only' }],
+    ['http://10.0.0.5:8787/enrol', null],
+    ['#code=', null],
+  ])('%s', (link, expected) => {
+    expect(parseSignInLink(link)).toEqual(expected);
+  });
+});
+
+describe('statusActions', () => {
+  it.each<[Role, 'receipt' | 'count', string, string[]]>([
+    ['crew', 'receipt', 'open', ['received', 'rejected']],
+    ['crew', 'receipt', 'received', []],
+    ['supervisor', 'receipt', 'received', ['closed', 'open']],
+    ['auditor', 'receipt', 'open', []],
+    ['crew', 'count', 'open', ['submitted']],
+    ['supervisor', 'count', 'submitted', ['accepted', 'recount']],
+    ['admin', 'receipt', 'rejected', ['open']],
+  ])('%s on a %s in %s may propose %j', (role, kind, status, expected) => {
+    expect(statusActions(role, kind, status).map((a) => a.to)).toEqual(expected);
+  });
+});
+
+describe('syncLabels', () => {
+  const sync = (pending: number, loaded = true) => ({ loaded, pending }) as never;
+  it.each([
+    [sync(0), null, ['onRelay']],
+    [sync(3), null, ['deviceOnly']],
+    [sync(0, false), null, ['loading']],
+    [null, null, ['notOnDevice']],
+  ])('%j', (s, review, expected) => {
+    expect(syncLabels(s, review)).toEqual(expected);
+  });
+});
+
+it('titles a record by its header fields', () => {
+  expect(recordTitle('receipt', { supplier: 'ACME', po: '4711', dock: '3' })).toBe('ACME, PO 4711, dock 3');
+  expect(recordTitle('count', { zone: 'A' })).toBe('zone A');
+  expect(recordTitle('receipt', {})).toBe('Goods receipt');
+});
+
+describe('history and proposals', () => {
+  /** Two crews propose different statuses from revision 0; a supervisor settles it. */
+  function disputedReceipt(): { doc: Y.Doc; review: ReviewState } {
+    const doc = new Y.Doc();
+    const ana = createAuthor({ user: 'ana', device: 'dock-1', now: () => 1000 });
+    const ben = createAuthor({ user: 'ben', device: 'dock-2', now: () => 2000 });
+    const sam = createAuthor({ user: 'sam', device: 'office', now: () => 5000 });
+    createReceipt(doc, ana, { id: 'R-1', site: 'main', supplier: 'ACME' });
+    addReceiveLine(doc, ana, { item: 'SKU-1', qty: 50 });
+    const received = proposeChange(doc, ana, { field: 'status', value: 'received', baseRevision: 0 });
+    const rejected = proposeChange(doc, ben, { field: 'status', value: 'rejected', baseRevision: 0 });
+    const roles: Record<string, Role> = { ana: 'crew', ben: 'crew', sam: 'supervisor' };
+    let review = emptyReviewState('record:R-1', 'receipt');
+    review = applyReviewEvent(review, { type: 'proposal', entry: received as never, now: 3000 }, roles);
+    review = applyReviewEvent(review, { type: 'proposal', entry: rejected as never, now: 3001 }, roles);
+    const conflictId = Object.keys(review.conflicts)[0] as string;
+    const resolution = resolveConflict(doc, sam, { conflictId, chosen: received.id });
+    review = applyReviewEvent(review, { type: 'resolution', entry: resolution as never, now: 6000 }, roles);
+    return { doc, review };
+  }
+
+  it('merges entries and the relay decisions into one timeline, oldest first', () => {
+    const { doc, review } = disputedReceipt();
+    const items = recordHistory(entriesOf(doc), review, (u) => u.toUpperCase());
+    expect(items.map((i) => `${i.source}:${i.kind}`)).toEqual([
+      'device:fieldEdit',
+      'device:line',
+      'device:proposal',
+      'device:proposal',
+      'relay:applied',
+      'relay:conflict',
+      'device:resolution',
+      'relay:applied',
+    ]);
+    expect(items.find((i) => i.kind === 'line')?.summary).toBe('Received 50 × SKU-1');
+    expect(items.at(-1)?.summary).toContain("SAM's resolution");
+  });
+
+  it("tells each proposer what became of their proposal, and counts outcomes they have not seen", () => {
+    const { doc, review } = disputedReceipt();
+    const view = { id: 'R-1', entries: entriesOf(doc), review } as never;
+    const [ben] = myProposals([view], 'ben');
+    expect(outcomeText(ben!, (u) => (u === 'sam' ? 'Sam' : u))).toBe('Resolved by Sam: set to received');
+    const [ana] = myProposals([view], 'ana');
+    expect(outcomeText(ana!)).toBe('Resolved by sam: your value was chosen');
+
+    const seen = new SeenOutcomes('ben', memoryStore());
+    expect(seen.unseen([ben!])).toHaveLength(1);
+    seen.markSeen([ben!]);
+    expect(seen.unseen([ben!])).toHaveLength(0);
+  });
+});
