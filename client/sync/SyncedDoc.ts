@@ -200,7 +200,11 @@ export class SyncedDoc {
   private onFrame(frame: DocFrame | AckFrame | ErrorFrame): void {
     if (this.destroyed) return;
     if (frame.type === 'doc') this.onRelayMessage(frame.message);
-    else if (frame.type === 'ack') this.onAck(frame.changeNo);
+    // Acks on the wire before the relay answered this subscription belong to an
+    // earlier one (a closed and reopened document): never take them as ours.
+    else if (frame.type === 'ack') {
+      if (this.phase === 'live') this.onAck(frame.changeNo);
+    }
     else this.onRelayError(frame.code, frame.reason);
   }
 
@@ -239,8 +243,9 @@ export class SyncedDoc {
 
   private onAck(changeNo: number): void {
     if (changeNo > this.changeNo) {
-      this.log.warn(`relay acknowledged change ${changeNo} of ${this.name}, only ${this.changeNo} were made`);
-      changeNo = this.changeNo;
+      // Not an ack of anything this device made: claiming "on the relay" from it would be a lie.
+      this.log.warn(`relay acknowledged change ${changeNo} of ${this.name}, only ${this.changeNo} were made: ignored`);
+      return;
     }
     if (changeNo <= this.ackedChangeNo) return;
     this.ackedChangeNo = changeNo;

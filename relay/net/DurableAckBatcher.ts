@@ -5,6 +5,8 @@
  */
 export class DurableAckBatcher<V> {
   private readonly ready = new Map<string, V>();
+  /** Bumped by `forget`: acks queued under an older generation are dropped. */
+  private readonly generations = new Map<string, number>();
   private scheduled = false;
   private stopped = false;
 
@@ -15,12 +17,21 @@ export class DurableAckBatcher<V> {
 
   /** Sends `value` for `doc` once `durable` resolves (unless a newer value goes first). */
   after(durable: Promise<void>, doc: string, value: V): void {
+    const generation = this.generations.get(doc) ?? 0;
     durable.then(
-      () => this.ready_(doc, value),
+      () => {
+        if ((this.generations.get(doc) ?? 0) === generation) this.ready_(doc, value);
+      },
       () => {
         // The write failed for good (store closed): nothing is acknowledged.
       },
     );
+  }
+
+  /** Drops every ack not yet sent for `doc` (the client closed it; a reopened copy counts anew). */
+  forget(doc: string): void {
+    this.generations.set(doc, (this.generations.get(doc) ?? 0) + 1);
+    this.ready.delete(doc);
   }
 
   /** Stops sending (the connection closed). */

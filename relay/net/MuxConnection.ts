@@ -109,6 +109,7 @@ export class MuxConnection {
         const peer = this.peers.get(frame.doc);
         if (peer) {
           this.peers.delete(frame.doc);
+          this.acks.forget(frame.doc);
           peer.room.unsubscribe(peer);
         }
         return;
