@@ -1,12 +1,10 @@
 /**
- * The logger the storage layer writes through: pino-like, so the relay's
- * logger fits as it is. Every method takes a context object first.
+ * The logger the storage layer writes through: the relay's logger without
+ * debug, so pino fits as it is. Every method takes a context object first.
  */
-export interface StorageLog {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+import type { RelayLog } from '../log';
+
+export type StorageLog = Pick<RelayLog, 'info' | 'warn' | 'error'>;
 
 /** Drops every line (the default when no logger is given). */
 export const silentStorageLog: StorageLog = {

@@ -4,8 +4,6 @@
  * relay double sends.
  */
 import * as Y from 'yjs';
-import * as encoding from 'lib0/encoding';
-import * as syncProtocol from 'y-protocols/sync';
 import { expect } from 'vitest';
 import type { DocSyncState, SyncedDoc } from '../../client/sync/SyncedDoc';
 import { waitFor, type Subscribable } from '../../client/sync/waitFor';
@@ -55,20 +53,4 @@ export async function untilDoc<T>(doc: Y.Doc, read: (doc: Y.Doc) => T, check: (v
   expect(ok, `timed out waiting for ${what}; have ${JSON.stringify(read(doc))}`).toBe(true);
 }
 
-/** A y-websocket sync step 1 carrying `stateVector`. */
-export function syncStep1(stateVector: Uint8Array): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, 0);
-  encoding.writeVarUint(e, syncProtocol.messageYjsSyncStep1);
-  encoding.writeVarUint8Array(e, stateVector);
-  return encoding.toUint8Array(e);
-}
-
-/** A y-websocket sync step 2 carrying `update`. */
-export function syncStep2(update: Uint8Array): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, 0);
-  encoding.writeVarUint(e, syncProtocol.messageYjsSyncStep2);
-  encoding.writeVarUint8Array(e, update);
-  return encoding.toUint8Array(e);
-}
+export { syncStep1, syncStep2 } from '../support/yMessages';

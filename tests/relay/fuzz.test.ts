@@ -73,7 +73,8 @@ describe('fuzzing the relay', () => {
     fc.uint8Array({ maxLength: 300 }),
     fc.tuple(fc.constantFrom(...seedFrames('someone')), fc.nat(), fc.nat(), fc.integer({ min: 0, max: 255 })).map(([frame, cut, at, bits]) => {
       const out = frame.slice(0, 1 + (cut % frame.length));
-      if (out.length > 0) out[at % out.length] ^= bits;
+      const i = at % out.length;
+      out[i] = (out[i] ?? 0) ^ bits;
       return out;
     }),
   );

@@ -11,6 +11,14 @@ export function syncStep1(stateVector: Uint8Array): Uint8Array {
   return encoding.toUint8Array(e);
 }
 
+export function syncStep2(update: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, 0);
+  encoding.writeVarUint(e, syncProtocol.messageYjsSyncStep2);
+  encoding.writeVarUint8Array(e, update);
+  return encoding.toUint8Array(e);
+}
+
 export function syncUpdate(update: Uint8Array): Uint8Array {
   const e = encoding.createEncoder();
   encoding.writeVarUint(e, 0);
