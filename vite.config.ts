@@ -13,6 +13,8 @@ import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 
 const appRoot = fileURLToPath(new URL('./client/app', import.meta.url));
+/** `npm run dev` forwards the relay's endpoints here, so the app stays same-origin as in production. */
+const devRelay = process.env.TALLY_RELAY ?? 'http://localhost:8787';
 const outDir = fileURLToPath(new URL('./dist/app', import.meta.url));
 
 export default defineConfig({
@@ -26,8 +28,13 @@ export default defineConfig({
     chunkSizeWarningLimit: 1500,
   },
   server: {
-    // `npm run dev`: the relay runs separately; the app talks to VITE_RELAY_URL.
     port: 5173,
+    proxy: {
+      '/api': devRelay,
+      '/healthz': devRelay,
+      '/mux': { target: devRelay, ws: true },
+      '/sync': { target: devRelay, ws: true },
+    },
   },
   plugins: [
     svelte({ configFile: false }),

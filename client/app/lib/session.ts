@@ -112,7 +112,7 @@ async function call(fetchImpl: Fetch, url: string, init: RequestInit): Promise<R
   }
 }
 
-/** The relay this app talks to: the one that served it, unless a development build names another. */
+/** The relay this app talks to: the one that served it (`npm run dev` forwards the relay's endpoints). */
 export function defaultRelayUrl(): string {
-  return import.meta.env?.VITE_RELAY_URL || location.origin;
+  return location.origin;
 }
