@@ -41,6 +41,12 @@ describe('ConflictCard', () => {
     expect(onresolve).toHaveBeenCalledWith('dock-2:3');
   });
 
+  it('marks the candidate whose value holds now', async () => {
+    const screen = await render(ConflictCard, { conflict: open, nameOf, holds: 'received', canResolve: true });
+    const holding = screen.getByTestId('candidate').elements().filter((c) => c.querySelector('[data-testid="holds-now"]'));
+    expect(holding.map((c) => c.dataset.value)).toEqual(['received']);
+  });
+
   it('enters another value only with a note', async () => {
     const onresolve = vi.fn();
     const screen = await render(ConflictCard, { conflict: open, nameOf, canResolve: true, statusChoices: ['open', 'received', 'closed', 'rejected'], onresolve });

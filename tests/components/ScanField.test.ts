@@ -59,4 +59,16 @@ describe('ScanField', () => {
     expect(onscan).toHaveBeenCalledWith('ABC');
     await expect.element(screen.getByTestId('scan-field')).toHaveFocus();
   });
+
+  it('can hide the on-screen keyboard for hardware scanners, and keeps focus doing it', async () => {
+    localStorage.removeItem('tally.scanKeyboard');
+    const screen = await render(ScanField, { onscan: vi.fn() });
+    const field = screen.getByTestId('scan-field');
+    await expect.element(field).toHaveAttribute('inputmode', 'text');
+    await screen.getByRole('button', { name: 'Keyboard on' }).click();
+    await expect.element(field).toHaveAttribute('inputmode', 'none');
+    await expect.element(field).toHaveFocus();
+    expect(localStorage.getItem('tally.scanKeyboard')).toBe('off');
+    localStorage.removeItem('tally.scanKeyboard');
+  });
 });
