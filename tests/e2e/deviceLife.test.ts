@@ -85,7 +85,13 @@ describe('a device across browser restarts and with its camera', () => {
 
       await device.byTestId('qty').fill('3');
       await device.byTestId('camera-button').click();
-      await expect.poll(() => device.totalOf('SKU-1'), { timeout: 30_000 }).toBe('3');
+      await expect
+        .poll(() => device.totalOf('SKU-1'), { timeout: 30_000 })
+        .toBe('3')
+        .catch(async (err: Error) => {
+          const overlay = await device.page.getByRole('dialog', { name: 'Camera scanner' }).textContent().catch(() => '(no camera overlay)');
+          throw new Error(`${err.message}\ncamera overlay: ${overlay}\npage errors: ${device.errors.join('; ')}`);
+        });
       expect(await device.byTestId('scan-feedback').textContent()).toContain('Hex bolt M8 x 40, zinc');
       expect(await device.page.getByRole('dialog', { name: 'Camera scanner' }).count()).toBe(0);
       expect(device.errors).toEqual([]);
