@@ -13,7 +13,7 @@ import { recordHistory } from '../../client/app/lib/history';
 import { myProposals, outcomeText, SeenOutcomes } from '../../client/app/lib/proposals';
 import { statusActions, syncLabels } from '../../client/app/lib/recordState';
 import { parseSignInLink } from '../../client/app/lib/session';
-import { recordTitle } from '../../client/app/lib/Workspace';
+import { recordTitle } from '../../client/app/lib/recordRows';
 
 function memoryStore(): KeyValueStore & { data: Map<string, string> } {
   const data = new Map<string, string>();

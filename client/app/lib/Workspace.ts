@@ -20,14 +20,12 @@ import {
   userName,
   type Author,
   type DeviceId,
-  type RecordIndexEntry,
-  type RecordKind,
   type RecordMeta,
 } from '../../../shared/model';
 import { deviceAuthor, randomId, type KeyValueStore, type SeqCounter } from './device';
 import { Emitter } from './Emitter';
 import { RecordSource, type RecordView } from './RecordSource';
-import { openConflicts, statusOf, syncLabels, type SyncLabel } from './recordState';
+import { recordRows, recordTitle, type RecordRow } from './recordRows';
 import type { Session } from './session';
 import { SiteSource } from './SiteSource';
 
@@ -43,24 +41,6 @@ export interface WorkspaceOptions {
   store?: KeyValueStore;
   /** Overrides for the sync client (tests: WebSocket class, persistence). */
   sync?: Partial<SyncClientOptions>;
-}
-
-/** One row of the record list. */
-export interface RecordRow {
-  readonly id: string;
-  readonly kind: RecordKind;
-  readonly title: string;
-  readonly createdAt: number;
-  readonly createdBy: string;
-  /** The device holds this record's document. */
-  readonly onDevice: boolean;
-  readonly status: string;
-  readonly hold: boolean;
-  readonly openConflicts: number;
-  /** Changes the relay has not acknowledged yet. */
-  readonly pending: number;
-  /** Most urgent first. */
-  readonly labels: readonly SyncLabel[];
 }
 
 /** Header fields of a new receipt. */
@@ -176,7 +156,10 @@ export class Workspace {
 
   /** The record list: the site's index and the records held here, newest first (cached until something changes). */
   recordRows(): RecordRow[] {
-    this.rows ??= this.computeRows();
+    this.rows ??= recordRows(
+      this.site.get().records,
+      new Map([...this.sources].map(([id, source]) => [id, source.get()])),
+    );
     return this.rows;
   }
 
@@ -283,53 +266,6 @@ export class Workspace {
     this.recordsChanged.emit();
   }
 
-  private computeRows(): RecordRow[] {
-    const indexed = new Map<string, RecordIndexEntry>(this.site.get().records.map((r) => [r.id, r]));
-    const ids = new Set<string>([...indexed.keys(), ...this.sources.keys()]);
-    const rows: RecordRow[] = [];
-    for (const id of ids) {
-      const view = this.sources.get(id)?.get();
-      const row = indexed.get(id);
-      const kind = view?.meta?.kind ?? row?.kind;
-      if (!kind) {
-        if (view) rows.push(this.placeholderRow(id, view));
-        continue;
-      }
-      const review = view?.review ?? null;
-      rows.push({
-        id,
-        kind,
-        title: row?.title ?? (view ? recordTitle(kind, view.fields) : id),
-        createdAt: view?.meta?.createdAt ?? row?.createdAt ?? 0,
-        createdBy: view?.meta?.createdBy ?? row?.createdBy ?? '',
-        onDevice: view !== undefined,
-        status: statusOf(kind, review),
-        hold: review?.hold ?? false,
-        openConflicts: openConflicts(review).length,
-        pending: view?.sync.pending ?? 0,
-        labels: syncLabels(view?.sync ?? null, review),
-      });
-    }
-    return rows.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? -1 : 1));
-  }
-
-  /** A held record whose creation has not reached this device yet. */
-  private placeholderRow(id: string, view: RecordView): RecordRow {
-    return {
-      id,
-      kind: 'receipt',
-      title: `${id} (loading)`,
-      createdAt: 0,
-      createdBy: '',
-      onDevice: true,
-      status: 'open',
-      hold: false,
-      openConflicts: 0,
-      pending: view.sync.pending,
-      labels: syncLabels(view.sync, null),
-    };
-  }
-
   private localIds(): string[] {
     try {
       const ids = JSON.parse(this.store.getItem(this.localKey) ?? '[]') as unknown;
@@ -352,16 +288,6 @@ export function withDevice(relayUrl: string, device: string): string {
   const url = new URL(relayUrl);
   url.searchParams.set('device', device);
   return url.toString();
-}
-
-/** What the record list shows for a record: its header fields in a line. */
-export function recordTitle(kind: RecordKind, fields: Partial<Record<string, string>>): string {
-  const parts =
-    kind === 'receipt'
-      ? [fields.supplier, fields.po && `PO ${fields.po}`, fields.dock && `dock ${fields.dock}`]
-      : [fields.zone && `zone ${fields.zone}`];
-  const title = parts.filter(Boolean).join(', ');
-  return (title || (kind === 'receipt' ? 'Goods receipt' : 'Count sheet')).slice(0, 200);
 }
 
 /** A new record id: a kind letter, the date and a random tail, short enough to read out over a radio. */
