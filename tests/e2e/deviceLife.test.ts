@@ -2,7 +2,8 @@
  * A device's life beyond one page: the browser is closed and started again
  * while the relay is gone and the network is off, and the app still opens
  * with its records; and the camera reads a barcode with no network, looked
- * up in the item master that shift start put on the device. Real relay
+ * up in the item master that shift start put on the device; and only one
+ * tab works at a time (the device's entry numbers stay unique). Real relay
  * process, Debian's Chromium, a fake camera showing an EAN-13 barcode.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,7 +16,7 @@ import { writeBarcodeVideo } from './support/fakeCamera';
 
 const BARCODE = '4006381333931';
 
-describe('a device across browser restarts and with its camera', () => {
+describe('a device across browser restarts, with its camera, in one tab', () => {
   let relay: AppRelay;
   let dir: string;
   let crew: AppUser;
@@ -95,6 +96,25 @@ describe('a device across browser restarts and with its camera', () => {
       expect(await device.byTestId('scan-feedback').textContent()).toContain('Hex bolt M8 x 40, zinc');
       expect(await device.page.getByRole('dialog', { name: 'Camera scanner' }).count()).toBe(0);
       expect(device.errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('works in one tab at a time: a second tab waits, can take over, and the first stops', async () => {
+    const browser = await launchChromium();
+    try {
+      const first = await Device.enrol(browser, relay.url, crew, 'first tab');
+      await first.go('/');
+      await first.byTestId('new-receipt').waitFor();
+      const second = await first.context.newPage();
+      await second.goto(`${relay.url}/`);
+      await second.getByTestId('tab-busy').waitFor();
+      await second.getByTestId('use-here').click();
+      await second.getByTestId('new-receipt').waitFor();
+      await first.byTestId('tab-busy').waitFor();
+      expect(await first.page.getByTestId('tab-busy').textContent()).toContain('now open in another tab');
+      expect(first.errors).toEqual([]);
     } finally {
       await browser.close();
     }

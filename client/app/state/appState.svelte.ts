@@ -1,21 +1,32 @@
 /**
  * Who is signed in and their workspace, as reactive state for the shell. The
  * session comes from localStorage, so a device that signed in once opens
- * straight into its records with no network.
+ * straight into its records with no network. A tab works only while it holds
+ * the device's tab lock (see TabLock).
  */
 import { deviceId, SeqCounter } from '../lib/device';
 import { SeenOutcomes } from '../lib/proposals';
 import { clearSession, loadSession, saveSession, type Session } from '../lib/session';
+import { TabLock } from '../lib/TabLock';
 import { Workspace } from '../lib/Workspace';
+
+/** Where this tab stands: waiting for the lock, working, or another tab has Tally open. */
+export type TabState = 'waiting' | 'held' | 'busy' | 'lost';
 
 export class AppState {
   session = $state.raw<Session | null>(null);
   ws = $state.raw<Workspace | null>(null);
   seen = $state.raw<SeenOutcomes | null>(null);
+  tab = $state<TabState>('waiting');
+  private readonly lock = new TabLock();
 
   constructor() {
-    const stored = loadSession();
-    if (stored) this.start(stored);
+    void this.lock.acquire(() => this.lost()).then((result) => this.opened(result));
+  }
+
+  /** Takes Tally over from the other tab on this device. */
+  async useHere(): Promise<void> {
+    this.opened(await this.lock.acquire(() => this.lost(), true));
   }
 
   /** Keeps `session` on the device and opens its workspace (closing any other). */
@@ -36,5 +47,20 @@ export class AppState {
     this.session = null;
     clearSession();
     await ws?.destroy();
+  }
+
+  private opened(result: 'held' | 'busy'): void {
+    this.tab = result;
+    if (result !== 'held') return;
+    const stored = loadSession();
+    if (stored) this.start(stored);
+  }
+
+  private lost(): void {
+    this.tab = 'lost';
+    const ws = this.ws;
+    this.ws = null;
+    this.seen = null;
+    void ws?.destroy();
   }
 }
