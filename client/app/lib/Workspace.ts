@@ -76,8 +76,9 @@ export class Workspace {
     this.localKey = `tally.records.${options.session.site}`;
     this.author = deviceAuthor(options.session.user.id, options.device, options.seq);
     this.client = createSyncClient({
-      url: withDevice(options.session.relayUrl, options.device),
+      url: options.session.relayUrl,
       token: options.session.token,
+      device: options.device,
       ...options.sync,
     });
     this.site = new SiteSource(this.client.open(siteDocName(toSiteId(options.session.site))));
@@ -281,13 +282,6 @@ export class Workspace {
     ids.push(id);
     this.store.setItem(this.localKey, JSON.stringify(ids));
   }
-}
-
-/** The relay URL with this device's id as the `device` query parameter (the sync core adds the token). */
-export function withDevice(relayUrl: string, device: string): string {
-  const url = new URL(relayUrl);
-  url.searchParams.set('device', device);
-  return url.toString();
 }
 
 /** A new record id: a kind letter, the date and a random tail, short enough to read out over a radio. */

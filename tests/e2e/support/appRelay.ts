@@ -114,7 +114,8 @@ export class AppRelay {
    */
   async seedSite(user: AppUser, items: Array<ItemInfo & { barcode: string }>, bins: string[]): Promise<void> {
     const client = createSyncClient({
-      url: `${this.url}/?device=e2e-seeder`,
+      url: this.url,
+      device: 'e2e-seeder',
       token: user.token,
       WebSocketImpl: WebSocket as never,
       persistence: 'none',
