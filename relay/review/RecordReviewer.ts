@@ -19,6 +19,16 @@ import { readReviewState, writeReviewState } from '../../shared/review/reviewMap
 import { isProposal, isResolution } from '../../shared/review/reviewEntries';
 import type { RelayLog } from '../log';
 
+/** Entry kinds that can change a record's review. */
+const REVIEWED_KINDS = new Set<string>([
+  EntryKind.proposal,
+  EntryKind.resolution,
+  EntryKind.count,
+  EntryKind.recountRequest,
+  EntryKind.reversal,
+  EntryKind.fieldEdit,
+]);
+
 /** Transaction origin of the relay's own review writes. */
 export const REVIEW_ORIGIN = Symbol('relay-review');
 
@@ -69,6 +79,8 @@ export class RecordReviewer {
     const added: Entry[] = [];
     for (const item of event.changes.added) {
       for (const value of item.content.getContent()) {
+        // Receive lines and comments never change the review: skip parsing them.
+        if (!REVIEWED_KINDS.has((value as { kind?: unknown } | null)?.kind as string)) continue;
         const entry = tryParseEntry(value);
         if (entry) added.push(entry);
       }
