@@ -10,6 +10,7 @@
  * - manyDocuments: 10,000 stored documents; restart until the HTTP endpoint
  *   answers, and until a device has been served one document.
  */
+import * as Y from 'yjs';
 import type { ChildServer } from '../servers/ChildServer';
 import { makeDevice, pool } from '../clients/makeDevice';
 import { AppendStream, covers, encodeAppend, mergeUpdateSv, receiptLine, recordDoc } from '../lib/yupdates';
@@ -68,20 +69,33 @@ export interface BigDocumentResult {
 
 /**
  * Not a record: a record's log holds full entries (about 150 bytes each), and
- * this measures many *small* updates, so each is one short scan code appended
- * to a plain array, and the relay's entry policy does not apply.
+ * this measures many *small* updates, so each is one short scan code. 50
+ * devices append to their own log in the document, in turn. (One device
+ * appending 250,000 entries to one array is quadratic in every Yjs server:
+ * Yjs merges each append into the previous run with `Array.concat`, so at
+ * 100,000 entries one append costs a 100,000-element copy.)
  */
 const BIG = 'bench:big-scan-log';
-const BIG_ROOT = 'scans';
+const BIG_DEVICES = 50;
 const BIG_CLIENT = 4_000_000;
+const bigRoot = (j: number) => `scans-${j}`;
 /** A small entry: a scan code. */
 const scan = (seq: number) => `S${(100000 + seq).toString(36)}`;
 
+/** What each of the devices has appended once `n` updates went out in turn. */
+function bigClocks(n: number): Map<number, number> {
+  const m = new Map<number, number>();
+  for (let j = 0; j < BIG_DEVICES; j++) {
+    const count = Math.max(0, Math.ceil((n - j) / BIG_DEVICES));
+    if (count > 0) m.set(BIG_CLIENT + j, count);
+  }
+  return m;
+}
+
 /** Asks a fresh device for the big doc; ms until the message that completes it arrived. */
-async function timeLoad(server: ChildServer, clock: number, timeoutMs: number): Promise<{ ms: number; complete: boolean }> {
+async function timeLoad(server: ChildServer, want: Map<number, number>, timeoutMs: number): Promise<{ ms: number; complete: boolean }> {
   const have = new Map<number, number>();
   let completeAt = NaN;
-  const want = new Map([[BIG_CLIENT, clock]]);
   const dev = makeDevice(server, {
     onContent: (_doc, update, at) => {
       mergeUpdateSv(update, have);
@@ -99,34 +113,41 @@ async function timeLoad(server: ChildServer, clock: number, timeoutMs: number): 
 /** Starts and stops the server itself (on a fresh data directory). */
 export async function runBigDocument(server: ChildServer, updates = 250_000, window = 256, timeLimitMs = 60_000): Promise<BigDocumentResult> {
   await server.startFresh('big');
-  const stream = new AppendStream(BIG_CLIENT, scan, BIG_ROOT);
+  const streams = Array.from({ length: BIG_DEVICES }, (_, j) => new AppendStream(BIG_CLIENT + j, scan, bigRoot(j)));
   let acked = 0;
   let sent = 0;
+  const sendNext = () => {
+    dev.send(BIG, streams[sent % BIG_DEVICES]!.next(), sent);
+    sent++;
+  };
   const dev = makeDevice(server, {
     onAck: () => {
       acked++;
-      if (sent < updates) {
-        dev.send(BIG, stream.next(), sent++);
-      }
+      if (sent < updates) sendNext();
     },
   });
   await dev.connect();
   await dev.open(BIG);
   const t0 = performance.now();
-  for (let i = 0; i < window && sent < updates; i++) dev.send(BIG, stream.next(), sent++);
+  for (let i = 0; i < window && sent < updates; i++) sendNext();
   await waitFor(() => acked >= updates, timeLimitMs, 20);
   const ingestMs = performance.now() - t0;
   dev.close();
-  const ackedClock = acked;
-  const stateBytes = encodeAppend(BIG_CLIENT, 0, Array.from({ length: ackedClock }, (_, i) => scan(i)), BIG_ROOT).byteLength;
+  const want = bigClocks(acked);
+  const stateBytes = Y.mergeUpdates(
+    [...want].map(([client, count]) => {
+      const j = client - BIG_CLIENT;
+      return encodeAppend(client, 0, Array.from({ length: count }, (_, i) => scan(i)), bigRoot(j));
+    }),
+  ).byteLength;
   await server.diskSettled(2_000, 30_000);
   await server.stop(30_000);
   await server.start();
-  const first = await timeLoad(server, ackedClock, 30_000);
+  const first = await timeLoad(server, want, 30_000);
   await server.diskSettled(1_000, 20_000);
   await server.stop(30_000);
   await server.start();
-  const compacted = await timeLoad(server, ackedClock, 30_000);
+  const compacted = await timeLoad(server, want, 30_000);
   const bytesOnDisk = await server.diskSettled(1_000, 10_000);
   await server.stop();
   return {
