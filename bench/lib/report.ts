@@ -168,7 +168,7 @@ export function renderReport(report: BenchReport): string {
     },
     {
       workload: 'throughput',
-      measure: 'server RSS start -> end of the window (growth/s)',
+      measure: 'server RSS start -> end of the window (growth/s over its second half)',
       target: 'flat',
       cell: (r) =>
         r.throughput

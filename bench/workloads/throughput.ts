@@ -43,7 +43,10 @@ export interface ThroughputResult {
   rssStart: number;
   rssEnd: number;
   rssPeak: number;
-  /** RSS growth over the measuring window (least squares), bytes per second. */
+  /**
+   * RSS growth over the second half of the measuring window (least squares),
+   * bytes per second: after documents start leaving memory, what keeps growing.
+   */
   rssSlope: number;
   /** RSS every second of the measuring window, MB. */
   rssPerSecond: number[];
@@ -128,7 +131,7 @@ export async function runThroughput(server: ChildServer, o: ThroughputOptions = 
     rssStart,
     rssEnd,
     rssPeak: peak,
-    rssSlope: slope(samples, 250),
+    rssSlope: slope(samples.slice(Math.floor(samples.length / 2)), 250),
     rssPerSecond: samples.filter((_, i) => i % 4 === 0).map((b) => Math.round(b / 2 ** 20)),
     cost: c,
     error,
