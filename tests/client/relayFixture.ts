@@ -104,7 +104,12 @@ export class HoldingStore implements DocStore {
 
   release(): void {
     this.holding = false;
-    for (const run of this.held.splice(0)) run();
+    this.releaseOldest(this.held.length);
+  }
+
+  /** Lets the `n` oldest held appends through, keeping the hold for later ones. */
+  releaseOldest(n: number): void {
+    for (const run of this.held.splice(0, n)) run();
   }
 
   append(doc: string, update: Uint8Array): Promise<void> {

@@ -13,51 +13,12 @@ import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../client/sync/waitFor';
 import { createRelay } from '../../relay/createRelay';
 import { LevelDocStore } from '../../relay/storage/LevelDocStore';
-import type { DocStore } from '../../shared/DocStore';
+import { HoldingStore } from '../client/relayFixture';
 import { addReceiveLine, createAuthor, createReceipt, readMeta } from '../../shared/model';
 import { docFromUpdates } from '../support/muxClient';
 import { eventually } from '../support/rawClient';
 import { quietLog, tallyDevice, untilRecord, viewOf } from './fixtures';
 
-/** A store whose appends can be held and then let through oldest first, a few at a time. */
-class GateStore implements DocStore {
-  holding = false;
-  readonly held: Array<() => void> = [];
-  constructor(readonly inner: LevelDocStore) {}
-  append(doc: string, update: Uint8Array): Promise<void> {
-    if (!this.holding) return this.inner.append(doc, update);
-    return new Promise((resolve, reject) => this.held.push(() => void this.inner.append(doc, update).then(resolve, reject)));
-  }
-  releaseOldest(n: number): void {
-    for (const run of this.held.splice(0, n)) run();
-  }
-  load(doc: string) {
-    return this.inner.load(doc);
-  }
-  compact(doc: string, state: Uint8Array) {
-    return this.inner.compact(doc, state);
-  }
-  stats(doc: string) {
-    return this.inner.stats(doc);
-  }
-  listDocs() {
-    return this.inner.listDocs();
-  }
-  health() {
-    return this.inner.health();
-  }
-  onHealthChange(listener: Parameters<DocStore['onHealthChange']>[0]) {
-    return this.inner.onHealthChange(listener);
-  }
-  flush() {
-    return this.inner.flush();
-  }
-  close() {
-    this.holding = false;
-    this.releaseOldest(this.held.length);
-    return this.inner.close();
-  }
-}
 
 const DOC = 'record:R-REOPEN';
 
@@ -71,7 +32,7 @@ const DOC = 'record:R-REOPEN';
 async function reopenWhileAcksAreInFlight(firstLines: number, againLines: number) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tally-reopen-'));
   const level = await LevelDocStore.open(path.join(dir, 'docs'));
-  const gate = new GateStore(level);
+  const gate = new HoldingStore(level);
   const relay = await createRelay({ store: gate, port: 0 });
   const log = quietLog();
   const client = tallyDevice(relay.url, 'dock-1', { log });
@@ -82,16 +43,16 @@ async function reopenWhileAcksAreInFlight(firstLines: number, againLines: number
     createReceipt(first.doc, author, { id: 'R-REOPEN', site: 'site-1' });
     expect(await waitFor(first, (s) => s.onRelay && s.live, 5000)).toBe(true);
 
-    gate.holding = true;
+    gate.hold();
     for (let i = 0; i < firstLines; i++) addReceiveLine(first.doc, author, { item: 'SKU-1', qty: 10 });
-    await eventually(() => gate.held.length === firstLines, 5000, 'the first instance\'s appends held');
+    await eventually(() => gate.heldCount === firstLines, 5000, 'the first instance\'s appends held');
     await client.close(DOC);
     const again = client.open(DOC);
     await again.whenLoaded;
     await untilRecord(again.doc, () => readMeta(again.doc) !== null, 'the reopened document to get the record');
     expect(await waitFor(again, (s) => s.live, 5000)).toBe(true);
     const ids = Array.from({ length: againLines }, () => addReceiveLine(again.doc, author, { item: 'SKU-2', qty: 7 }).id);
-    await eventually(() => gate.held.length === firstLines + againLines, 5000, 'the reopened document\'s appends held');
+    await eventually(() => gate.heldCount === firstLines + againLines, 5000, 'the reopened document\'s appends held');
     expect(again.get()).toMatchObject({ changeNo: againLines, pending: againLines, onRelay: false });
 
     // Only the first instance's lines reach the disk; the relay acks its last change on this socket.
@@ -100,8 +61,7 @@ async function reopenWhileAcksAreInFlight(firstLines: number, againLines: number
     const stored = viewOf(docFromUpdates(await level.load(DOC))).lineIds;
     return { state: again.get(), ownLinesOnDisk: ids.filter((id) => stored.includes(id)).length, warnings: log.lines };
   } finally {
-    gate.holding = false;
-    gate.releaseOldest(gate.held.length);
+    gate.release();
     await client.destroy();
     await relay.close();
     await level.close();
