@@ -103,31 +103,21 @@ export class LevelDocStore implements DocStore {
   }
 
   append(doc: string, update: Uint8Array): Promise<void> {
-    try {
-      assertDocName(doc);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.queue.push({
-      doc,
-      kind: 'append',
-      data: update,
-      prepare: () => this.withMeta(doc, (meta) => appendOps(doc, meta, update)),
-    });
+    return this.enqueue(doc, 'append', update, (meta) => appendOps(doc, meta, update));
   }
 
   compact(doc: string, state: Uint8Array): Promise<void> {
+    return this.enqueue(doc, 'compact', state, (meta) => compactOps(doc, meta, state));
+  }
+
+  /** Queues one write of `doc` whose ops are made, in queue order, from the document's meta. */
+  private enqueue(doc: string, kind: 'append' | 'compact', data: Uint8Array, ops: (meta: DocMeta) => LevelOp[]): Promise<void> {
     try {
       assertDocName(doc);
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.queue.push({
-      doc,
-      kind: 'compact',
-      data: state,
-      prepare: () => this.withMeta(doc, (meta) => compactOps(doc, meta, state)),
-    });
+    return this.queue.push({ doc, kind, data, prepare: () => this.withMeta(doc, ops) });
   }
 
   stats(doc: string): DocStats {
