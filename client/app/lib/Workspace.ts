@@ -10,15 +10,18 @@ import {
   createCountSheet,
   createReceipt,
   indexRecord,
+  proposeChange,
   readFields,
   readMeta,
   recordDocName,
   siteDocName,
   toRecordId,
   toSiteId,
+  setField,
   setUserName,
   userName,
   type Author,
+  type FieldName,
   type DeviceId,
   type RecordMeta,
 } from '../../../shared/model';
@@ -202,6 +205,17 @@ export class Workspace {
   }
 
   /** Re-titles the record's row in the site index after its header changed. */
+  /** Proposes a status or hold change of the record, based on the review revision this device has seen. */
+  propose(source: RecordSource, field: 'status' | 'hold', value: string | boolean): void {
+    proposeChange(source.doc, this.author, { field, value, baseRevision: source.get().review?.revision ?? 0 });
+  }
+
+  /** Edits a descriptive field (audited) and keeps the record list's title in step. */
+  saveField(source: RecordSource, field: FieldName, value: string): void {
+    setField(source.doc, this.author, field, value);
+    this.retitle(source);
+  }
+
   retitle(source: RecordSource): void {
     const meta = readMeta(source.doc);
     if (meta) this.index(meta, source);
