@@ -4,7 +4,6 @@
  * exactly like a stock per-document client. `change` frames are acknowledged
  * with `ack` once the document's writes up to them are fsynced.
  */
-import type * as Y from 'yjs';
 import type { WebSocket } from 'ws';
 import { CloseCode } from '../../shared/protocol/closeCodes';
 import { isDocName } from '../../shared/protocol/docNames';
@@ -27,27 +26,27 @@ import { GuardedSocket } from './GuardedSocket';
 import { checkInbound } from './inbound';
 import { DurableAckBatcher } from './DurableAckBatcher';
 import type { Principal } from './Principal';
-import { writeRefusal } from '../policy/writeRefusal';
+import { writePolicyFor, type WritePolicy } from '../policy/writeRefusal';
 
 /** One document as seen through one mux connection. */
 class MuxDocPeer implements RoomPeer {
-  readonly queued: MuxFrame[] = [];
   constructor(
     readonly room: DocRoom,
     readonly label: string,
     private readonly conn: MuxConnection,
   ) {}
+  get writes(): WritePolicy {
+    return this.conn.writes;
+  }
   send(message: Uint8Array): void {
     this.conn.socket.send(writeDocFrame(this.room.name, message));
-  }
-  checkWrite(update: Uint8Array, room: { name: string; doc: Y.Doc }): string | null {
-    return writeRefusal(this.conn.principal, room.name, room.doc, update);
   }
 }
 
 export class MuxConnection {
   readonly socket: GuardedSocket;
   readonly label: string;
+  readonly writes: WritePolicy;
   private readonly peers = new Map<string, MuxDocPeer>();
   private readonly acks: DurableAckBatcher<number>;
 
@@ -60,6 +59,7 @@ export class MuxConnection {
     connId: number,
   ) {
     this.label = `${principal.user}@${principal.device}#${connId}/mux`;
+    this.writes = writePolicyFor(principal);
     this.socket = new GuardedSocket(ws, limits.maxBufferedBytes, log, this.label);
     this.acks = new DurableAckBatcher(
       (doc, changeNo) => this.socket.send(writeAckFrame(doc, changeNo)),
@@ -101,8 +101,7 @@ export class MuxConnection {
       case 'change': {
         const peer = this.open(frame.doc);
         if (!peer) return;
-        if (peer.room.loaded) this.handle(peer, frame);
-        else peer.queued.push(frame);
+        peer.room.run(() => this.handle(peer, frame));
         return;
       }
       case 'closeDoc': {
@@ -134,22 +133,20 @@ export class MuxConnection {
     const room = this.registry.get(doc);
     const peer = new MuxDocPeer(room, `${this.label}:${doc}`, this);
     this.peers.set(doc, peer);
-    room.whenLoaded.then(
-      () => {
-        if (this.peers.get(doc) !== peer || !this.socket.isOpen) return;
-        room.subscribe(peer, { sendSyncStep1: true });
-        for (const frame of peer.queued.splice(0)) this.handle(peer, frame);
-      },
-      (err: unknown) => {
-        this.peers.delete(doc);
-        this.socket.send(writeErrorFrame(doc, MuxErrorCode.storageFailed, `document could not be loaded: ${String(err)}`));
-      },
-    );
+    room.run(() => {
+      if (this.peers.get(doc) === peer && this.socket.isOpen) room.subscribe(peer, { sendSyncStep1: true });
+    });
+    room.whenLoaded.catch((err: unknown) => {
+      if (this.peers.get(doc) !== peer) return;
+      this.peers.delete(doc);
+      this.socket.send(writeErrorFrame(doc, MuxErrorCode.storageFailed, `document could not be loaded: ${String(err)}`));
+    });
     return peer;
   }
 
   private handle(peer: MuxDocPeer, frame: MuxFrame): void {
-    if (!this.socket.isOpen) return;
+    // The device may have closed the document (or the socket) while this frame waited for a load.
+    if (!this.socket.isOpen || this.peers.get(peer.room.name) !== peer) return;
     let result: ReceiveResult;
     try {
       if (frame.type === 'doc') result = peer.room.receive(frame.message, peer);

@@ -5,7 +5,6 @@
  * durable state vector, which a stock client answers by re-sending anything
  * the relay lacks.
  */
-import type * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
 import * as authProtocol from 'y-protocols/auth';
@@ -20,12 +19,11 @@ import { GuardedSocket } from './GuardedSocket';
 import { checkInbound } from './inbound';
 import { DurableAckBatcher } from './DurableAckBatcher';
 import type { Principal } from './Principal';
-import { writeRefusal } from '../policy/writeRefusal';
+import { writePolicyFor, type WritePolicy } from '../policy/writeRefusal';
 
 export class PerDocConnection implements RoomPeer {
   readonly socket: GuardedSocket;
   private readonly room: DocRoom;
-  private readonly queued: Uint8Array[] = [];
   private readonly durableAcks: DurableAckBatcher<Uint8Array>;
 
   constructor(
@@ -47,32 +45,25 @@ export class PerDocConnection implements RoomPeer {
     ws.on('message', (data, isBinary) => {
       const check = checkInbound(data, isBinary, limits.maxMessageBytes);
       if (!check.ok) return this.socket.close(check.close, check.detail);
-      if (!this.room.loaded) this.queued.push(check.bytes);
-      else this.handle(check.bytes);
+      this.room.run(() => this.handle(check.bytes));
     });
     ws.on('close', () => {
       this.durableAcks.stop();
       this.room.unsubscribe(this);
     });
     ws.on('error', (err) => this.log.warn({ conn: this.label, err: err.message }, 'socket error'));
-    this.room.whenLoaded.then(
-      () => {
-        if (!this.socket.isOpen) return;
-        this.room.subscribe(this, { sendSyncStep1: true });
-        for (const bytes of this.queued.splice(0)) this.handle(bytes);
-      },
-      (err: unknown) => this.socket.close(CloseCode.loadFailed, String(err)),
-    );
+    this.writes = writePolicyFor(principal);
+    this.room.run(() => {
+      if (this.socket.isOpen) this.room.subscribe(this, { sendSyncStep1: true });
+    });
+    this.room.whenLoaded.catch((err: unknown) => this.socket.close(CloseCode.loadFailed, String(err)));
   }
 
   readonly label: string;
+  readonly writes: WritePolicy;
 
   send(message: Uint8Array): void {
     this.socket.send(message);
-  }
-
-  checkWrite(update: Uint8Array, room: { name: string; doc: Y.Doc }): string | null {
-    return writeRefusal(this.principal, room.name, room.doc, update);
   }
 
   private handle(bytes: Uint8Array): void {

@@ -18,6 +18,7 @@ import { emptyReviewState, type ReviewState } from '../../shared/review/ReviewSt
 import { readReviewState, writeReviewState } from '../../shared/review/reviewMap';
 import { isProposal, isResolution } from '../../shared/review/reviewEntries';
 import type { RelayLog } from '../log';
+import { wasRefused } from '../sync/DocRoom';
 
 /** Entry kinds that can change a record's review. */
 const REVIEWED_KINDS = new Set<string>([
@@ -70,12 +71,14 @@ export class RecordReviewer {
 
   // A record created without any entry still gets its review map (status
   // `open`, revision 0), so devices can propose against a known revision.
-  private readonly onMeta = (): void => {
+  private readonly onMeta = (_event: Y.YMapEvent<unknown>, txn: Y.Transaction): void => {
+    if (wasRefused(txn)) return;
     if (this.state === null) this.decide(entriesOf(this.doc), true);
   };
 
   private readonly onEntries = (event: Y.YArrayEvent<unknown>, txn: Y.Transaction): void => {
-    if (txn.origin === REVIEW_ORIGIN) return;
+    // A refused update is about to be rolled back: it must not be decided on.
+    if (txn.origin === REVIEW_ORIGIN || wasRefused(txn)) return;
     const added: Entry[] = [];
     for (const item of event.changes.added) {
       for (const value of item.content.getContent()) {

@@ -1,9 +1,14 @@
 /**
  * One document on the relay: its Y.Doc in memory, the peers subscribed to it,
- * and the ordered path of its changes to disk. Every change a peer makes is
- * applied, broadcast at once, and appended to the store; `whenDurable()`
- * resolves once everything received so far is fsynced, which is what acks
- * wait for.
+ * and the ordered path of its changes to disk.
+ *
+ * A peer's update is applied inside a transaction and judged by the peer's
+ * write policy before the transaction ends; an accepted update is stored as
+ * the bytes it arrived in (no re-encoding) and forwarded to the other peers
+ * once durable. A refused one never reaches disk or another peer, and the
+ * room reloads its document from disk to drop it (Yjs cannot take integrated
+ * items back). `whenDurable()` resolves once everything received so far is
+ * fsynced, which is what acks wait for.
  */
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
@@ -13,6 +18,7 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import type { DocStore } from '../../shared/DocStore';
 import type { RelayLimits } from '../limits';
 import type { RelayLog } from '../log';
+import { inspectTransaction, transactionChanged } from '../policy/inspectTransaction';
 import type { RoomPeer } from './RoomPeer';
 
 /** y-websocket message types. */
@@ -20,6 +26,17 @@ export const YMessage = { sync: 0, awareness: 1, auth: 2, queryAwareness: 3 } as
 
 /** Origin of updates replayed from disk: they are not written back. */
 const FROM_STORE = Symbol('from-store');
+
+/** `Transaction.meta` key set on a transaction whose update was refused: observers must ignore it. */
+const REFUSED = Symbol('refused');
+
+/** True when `txn` carried an update the relay refused (and is about to roll back). */
+export function wasRefused(txn: Y.Transaction): boolean {
+  return txn.meta.get(REFUSED) === true;
+}
+
+/** How long to wait before retrying a reload that failed (disk trouble). */
+const RELOAD_RETRY_MS = 500;
 
 /** Outcome of one inbound y-websocket message. */
 export type ReceiveResult =
@@ -30,16 +47,23 @@ export type ReceiveResult =
 export class UnknownMessageTypeError extends Error {}
 
 export class DocRoom {
-  readonly doc = new Y.Doc();
-  readonly awareness = new awarenessProtocol.Awareness(this.doc);
+  /** The document in memory; replaced when a refused update is rolled back. */
+  doc = new Y.Doc();
+  /** Resolves when the document was first read from disk; rejects if that failed. */
   readonly whenLoaded: Promise<void>;
+  /** False while the document is being read from disk (first load or rollback). */
   loaded = false;
+  private awarenessState: awarenessProtocol.Awareness | null = null;
   private readonly peers = new Map<RoomPeer, Set<number>>();
+  /** Work that waits for the document to be loaded, in arrival order. */
+  private readonly waiting: (() => void)[] = [];
   private lastWrite: Promise<void> = Promise.resolve();
   private pendingWrites = 0;
   private storedUpdates = 0;
   private approxBytes = 0;
   private compactionQueued = false;
+  /** Set inside a transaction whose update must be rolled back. */
+  private reloadAfter = false;
   private destroyed = false;
   /** Called when the room has no peers and nothing pending (the registry may evict it). */
   onIdle: (room: DocRoom) => void = () => {};
@@ -53,9 +77,6 @@ export class DocRoom {
     private readonly log: RelayLog,
     private readonly onLoaded?: (room: DocRoom) => (() => void) | void,
   ) {
-    this.awareness.setLocalState(null);
-    this.doc.on('update', this.handleDocUpdate);
-    this.awareness.on('update', this.handleAwarenessUpdate);
     this.whenLoaded = this.load();
   }
 
@@ -64,7 +85,19 @@ export class DocRoom {
   }
 
   get isIdle(): boolean {
-    return this.peers.size === 0 && this.pendingWrites === 0;
+    return this.peers.size === 0 && this.pendingWrites === 0 && this.loaded && this.waiting.length === 0;
+  }
+
+  /** Presence of the peers, created on first use (most documents never need it). */
+  get awareness(): awarenessProtocol.Awareness {
+    if (this.awarenessState === null) {
+      // Awareness only needs a doc for its own client id; a separate one
+      // survives the document being reloaded.
+      this.awarenessState = new awarenessProtocol.Awareness(new Y.Doc());
+      this.awarenessState.setLocalState(null);
+      this.awarenessState.on('update', this.handleAwarenessUpdate);
+    }
+    return this.awarenessState;
   }
 
   /** Resolves once every change received so far is on disk. */
@@ -77,7 +110,17 @@ export class DocRoom {
     return Y.encodeStateVector(this.doc);
   }
 
-  /** Adds a peer and sends it the relay's sync step 1 and current awareness. */
+  /**
+   * Runs `task` once the document is loaded: at once if it is and nothing
+   * waits before it, else in call order after the (re)load. Connections
+   * route every message of this document through here.
+   */
+  run(task: () => void): void {
+    if (this.loaded && this.waiting.length === 0) task();
+    else this.waiting.push(task);
+  }
+
+  /** Adds a peer and sends it the relay's sync step 1 and current awareness. Call from `run`. */
   subscribe(peer: RoomPeer, opts: { sendSyncStep1: boolean }): void {
     if (this.peers.has(peer)) return;
     this.peers.set(peer, new Set());
@@ -87,8 +130,8 @@ export class DocRoom {
       syncProtocol.writeSyncStep1(e, this.doc);
       peer.send(encoding.toUint8Array(e));
     }
-    const states = this.awareness.getStates();
-    if (states.size > 0) {
+    const states = this.awarenessState?.getStates();
+    if (states && states.size > 0) {
       peer.send(this.encodeAwareness(Array.from(states.keys())));
     }
   }
@@ -98,8 +141,8 @@ export class DocRoom {
     const controlled = this.peers.get(peer);
     if (!controlled) return;
     this.peers.delete(peer);
-    if (controlled.size > 0) {
-      awarenessProtocol.removeAwarenessStates(this.awareness, Array.from(controlled), null);
+    if (controlled.size > 0 && this.awarenessState) {
+      awarenessProtocol.removeAwarenessStates(this.awarenessState, Array.from(controlled), null);
     }
     this.checkIdle();
   }
@@ -107,6 +150,7 @@ export class DocRoom {
   /**
    * Handles one y-websocket message from `peer`. Throws on malformed bytes
    * (decoding errors) and UnknownMessageTypeError; the caller closes the socket.
+   * Call from `run`.
    */
   receive(message: Uint8Array, peer: RoomPeer): ReceiveResult {
     const decoder = decoding.createDecoder(message);
@@ -123,7 +167,7 @@ export class DocRoom {
         return {
           kind: 'ok',
           wrote: false,
-          reply: this.encodeAwareness(Array.from(this.awareness.getStates().keys())),
+          reply: this.encodeAwareness(Array.from(this.awarenessState?.getStates().keys() ?? [])),
         };
       case YMessage.auth:
         // Auth messages only flow relay -> client; a client's is ignored.
@@ -133,46 +177,117 @@ export class DocRoom {
     }
   }
 
-  /** Applies an update sent outside the y-websocket envelope (a mux `change`). */
+  /**
+   * Applies a peer's update (a mux `change` or a y-websocket sync step 2 or
+   * update). Throws for bytes that are not a Yjs update. Call from `run`.
+   */
   applyUpdate(update: Uint8Array, peer: RoomPeer): ReceiveResult {
-    const refusal = this.refusal(update, peer);
-    if (refusal) return refusal;
-    const writesBefore = this.storedUpdates;
-    Y.applyUpdate(this.doc, update, peer);
-    // Structs whose dependencies are missing wait in `pendingStructs` and emit
-    // no 'update'; store the raw bytes too so an ack never covers bytes that
-    // exist only in memory.
+    if (this.approxBytes + update.byteLength > this.limits.maxDocBytes) {
+      return { kind: 'refused', reason: `document ${this.name} would exceed ${this.limits.maxDocBytes} bytes`, tooLarge: true };
+    }
+    const notAllowed = peer.writes.refuseAny(this.name);
+    if (notAllowed !== null) return { kind: 'refused', reason: notAllowed, tooLarge: false };
+
     const store = this.doc.store;
-    if (store.pendingStructs !== null || store.pendingDs !== null) this.persist(update);
-    return { kind: 'ok', wrote: this.storedUpdates !== writesBefore };
+    const pendingBefore = [store.pendingStructs?.update ?? null, store.pendingDs];
+    const pendingNow = (): (Uint8Array | null)[] => [store.pendingStructs?.update ?? null, store.pendingDs];
+    let refusal: string | null = null;
+    let failure: unknown = null;
+    let changed = false;
+    Y.transact(
+      this.doc,
+      (txn) => {
+        try {
+          Y.applyUpdate(this.doc, update);
+        } catch (err) {
+          failure = err;
+        }
+        changed = transactionChanged(txn);
+        const pendingChanged = !samePending(pendingBefore, pendingNow());
+        if (failure === null) {
+          if (pendingChanged) refusal = 'the update depends on changes the relay does not have: send the full state';
+          else if (changed) refusal = peer.writes.refuseChange(this.name, () => inspectTransaction(txn));
+        }
+        // Observers (the record reviewer) run when this transaction ends: they must skip it.
+        if (failure !== null || refusal !== null) txn.meta.set(REFUSED, true);
+        if ((failure !== null && (changed || pendingChanged)) || refusal !== null) this.reloadAfter = true;
+      },
+      peer,
+      false,
+    );
+    if (this.reloadAfter) {
+      this.reloadAfter = false;
+      this.reload();
+    }
+    if (failure !== null) throw failure;
+    if (refusal !== null) return { kind: 'refused', reason: refusal, tooLarge: false };
+    if (changed) this.persistAndForward(update, peer);
+    return { kind: 'ok', wrote: changed };
   }
 
   /** Drops the document from memory. Only call when `isIdle`. */
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    for (const detach of this.detachers.splice(0)) detach();
-    this.doc.off('update', this.handleDocUpdate);
-    this.awareness.off('update', this.handleAwarenessUpdate);
-    this.awareness.destroy();
+    this.detach();
+    this.doc.off('afterTransaction', this.handleAfterTransaction);
+    this.awarenessState?.off('update', this.handleAwarenessUpdate);
+    this.awarenessState?.destroy();
     this.doc.destroy();
   }
 
   private async load(): Promise<void> {
     const updates = await this.store.load(this.name);
+    if (this.destroyed) return;
+    const doc = new Y.Doc();
     Y.transact(
-      this.doc,
+      doc,
       () => {
-        for (const update of updates) Y.applyUpdate(this.doc, update, FROM_STORE);
+        for (const update of updates) Y.applyUpdate(doc, update, FROM_STORE);
       },
       FROM_STORE,
     );
+    this.doc.off('afterTransaction', this.handleAfterTransaction);
+    this.doc = doc;
+    doc.on('afterTransaction', this.handleAfterTransaction);
     this.storedUpdates = updates.length;
     this.approxBytes = updates.reduce((sum, u) => sum + u.byteLength, 0);
     this.loaded = true;
     const detach = this.onLoaded?.(this);
     if (detach) this.detachers.push(detach);
     this.maybeCompact();
+    this.drain();
+  }
+
+  /**
+   * Rolls the document back to what is on disk: waits for every accepted
+   * write to be durable, then reads the document again. Messages that
+   * arrive meanwhile wait in `run`'s queue.
+   */
+  private reload(): void {
+    if (!this.loaded || this.destroyed) return;
+    this.loaded = false;
+    this.detach();
+    this.log.info({ doc: this.name }, 'reloading document to drop a refused update');
+    const attempt = (): void => {
+      this.lastWrite
+        .catch(() => {})
+        .then(() => this.load())
+        .catch((err: unknown) => {
+          this.log.error({ doc: this.name, err: String(err) }, 'document reload failed; retrying');
+          setTimeout(attempt, RELOAD_RETRY_MS).unref();
+        });
+    };
+    attempt();
+  }
+
+  private drain(): void {
+    while (this.loaded && this.waiting.length > 0) this.waiting.shift()!();
+    this.checkIdle();
+  }
+
+  private detach(): void {
+    for (const undo of this.detachers.splice(0)) undo();
   }
 
   private receiveSync(decoder: decoding.Decoder, peer: RoomPeer): ReceiveResult {
@@ -192,32 +307,31 @@ export class DocRoom {
     }
   }
 
-  private refusal(update: Uint8Array, peer: RoomPeer): ReceiveResult | null {
-    if (this.approxBytes + update.byteLength > this.limits.maxDocBytes) {
-      return { kind: 'refused', reason: `document ${this.name} would exceed ${this.limits.maxDocBytes} bytes`, tooLarge: true };
-    }
-    const reason = peer.checkWrite(update, this);
-    return reason === null ? null : { kind: 'refused', reason, tooLarge: false };
-  }
+  /** Stores the relay's own writes (the record reviewer's), which no peer sent as bytes. */
+  private readonly handleAfterTransaction = (txn: Y.Transaction): void => {
+    if (!txn.local || txn.origin === FROM_STORE) return;
+    if (txn.deleteSet.clients.size === 0 && sameState(txn.beforeState, txn.afterState)) return;
+    this.persistAndForward(Y.encodeStateAsUpdate(txn.doc, Y.encodeStateVector(txn.beforeState)), null);
+  };
 
-  private readonly handleDocUpdate = (update: Uint8Array, origin: unknown): void => {
-    if (origin === FROM_STORE) return;
+  /** Appends `update` to the store and, once durable, sends it to every peer but `from`. */
+  private persistAndForward(update: Uint8Array, from: RoomPeer | null): void {
     const durable = this.persist(update);
     const e = encoding.createEncoder();
     encoding.writeVarUint(e, YMessage.sync);
     syncProtocol.writeUpdate(e, update);
     const message = encoding.toUint8Array(e);
-    // Broadcast only what is on disk: a device never holds a change of
+    // Forward only what is on disk: a device never holds a change of
     // someone else's that the relay could still lose in a crash.
     durable.then(
       () => {
         for (const peer of this.peers.keys()) {
-          if (peer !== origin) peer.send(message);
+          if (peer !== from) peer.send(message);
         }
       },
       () => {},
     );
-  };
+  }
 
   private readonly handleAwarenessUpdate = (
     { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
@@ -257,7 +371,8 @@ export class DocRoom {
     // Deferred so a burst of updates in one tick is compacted once.
     setImmediate(() => {
       this.compactionQueued = false;
-      if (this.destroyed) return;
+      // While reloading, `doc` does not hold everything on disk: the reload compacts again if needed.
+      if (this.destroyed || !this.loaded) return;
       const state = Y.encodeStateAsUpdate(this.doc);
       this.storedUpdates = 1;
       this.approxBytes = state.byteLength;
@@ -286,4 +401,20 @@ export class DocRoom {
   private checkIdle(): void {
     if (this.isIdle && !this.destroyed) this.onIdle(this);
   }
+}
+
+/** True when two (pendingStructs, pendingDs) snapshots hold the same bytes. */
+function samePending(a: (Uint8Array | null)[], b: (Uint8Array | null)[]): boolean {
+  return a.every((x, i) => {
+    const y = b[i]!;
+    if (x === y) return true;
+    if (x === null || y === null || x.byteLength !== y.byteLength) return false;
+    return x.every((byte, k) => byte === y[k]);
+  });
+}
+
+function sameState(a: Map<number, number>, b: Map<number, number>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [client, clock] of a) if (b.get(client) !== clock) return false;
+  return true;
 }

@@ -9,8 +9,8 @@ import * as decoding from 'lib0/decoding';
 import { connectRaw, eventually, type RawClient } from '../support/rawClient';
 import { startTestRelay, type TestRelay } from '../support/testRelay';
 import { createSiteUsers, type SiteUser, type SiteUsers } from '../support/siteUsers';
-import { docFromUpdates, openDoc, sendChangeAndWaitAck, tryReadFrame } from '../support/muxClient';
-import { syncUpdate } from '../support/yMessages';
+import { applyDocFrames, docFromUpdates, openDoc, sendChangeAndWaitAck, tryReadFrame } from '../support/muxClient';
+import { readSync, syncUpdate } from '../support/yMessages';
 import { writeChangeFrame, MuxErrorCode } from '../../shared/protocol/muxMessages';
 import { createAuthor, type Author } from '../../shared/model/author';
 import { createReceipt } from '../../shared/model/createRecord';
@@ -69,6 +69,18 @@ describe('the relay refuses forbidden writes from any client', () => {
     await sendChangeAndWaitAck(c, RECORD, 1, update);
   }
 
+  /** What a device opening the record now receives from the relay's memory, as comparable JSON. */
+  async function served(): Promise<unknown> {
+    const c = await mux(users.supervisor);
+    await c.waitFor((m) => {
+      const f = tryReadFrame(m);
+      return f?.type === 'doc' && f.doc === RECORD && readSync(f.message)?.syncType === 1 ? f : undefined;
+    });
+    const doc = new Y.Doc();
+    applyDocFrames(c, RECORD, doc)();
+    return { entries: doc.getArray('entries').toJSON(), fields: doc.getMap('fields').toJSON(), review: doc.getMap('review').toJSON() };
+  }
+
   function refusalLogged(user: SiteUser): boolean {
     return t.logs.some((l) => l.msg === 'write refused' && String((l.obj as { conn?: string }).conn).includes(user.id) && (l.obj as { doc?: string }).doc === RECORD);
   }
@@ -99,6 +111,8 @@ describe('the relay refuses forbidden writes from any client', () => {
     await honestCrewStillSyncs();
     const after = (await stored(t)) as { entries: unknown[] };
     expect(after.entries.length).toBe((before as { entries: unknown[] }).entries.length + 1); // only the honest line
+    // The refused part is gone from the relay's memory too, not only from its disk.
+    expect(await served()).toEqual(after);
   });
 
   it.each(attempts)('over /sync/<doc> with hand-encoded y-protocols messages: %s', async (_what, who, change) => {
@@ -115,6 +129,7 @@ describe('the relay refuses forbidden writes from any client', () => {
     });
     expect(reason.length).toBeGreaterThan(0);
     expect(await stored(t)).toEqual(before);
+    expect(await served()).toEqual(before);
     await honestCrewStillSyncs();
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { inspectUpdate } from '../../relay/policy/inspectUpdate';
+import { inspectTransaction, transactionChanged, type TransactionInspection } from '../../relay/policy/inspectTransaction';
 
 /** A relay copy and a device copy of one record that already share some history. */
 function setup(): { relay: Y.Doc; device: Y.Doc } {
@@ -27,7 +27,24 @@ function deviceUpdate(device: Y.Doc, change: (d: Y.Doc) => void): Uint8Array {
   return update!;
 }
 
-describe('inspectUpdate', () => {
+/** Applies `update` to `relay` the way the relay does, inspecting inside the transaction. */
+function applyAndInspect(relay: Y.Doc, update: Uint8Array): { inspection: TransactionInspection; changed: boolean } {
+  let inspection: TransactionInspection | undefined;
+  let changed = false;
+  Y.transact(
+    relay,
+    (txn) => {
+      Y.applyUpdate(relay, update);
+      changed = transactionChanged(txn);
+      inspection = inspectTransaction(txn);
+    },
+    'device',
+    false,
+  );
+  return { inspection: inspection!, changed };
+}
+
+describe('inspectTransaction', () => {
   it.each([
     ['appending an entry', (d: Y.Doc) => d.getArray('entries').push([{ id: 'b:1' }]), ['entries'], []],
     ['inserting an entry between others', (d: Y.Doc) => d.getArray('entries').insert(1, [{ id: 'b:2' }]), ['entries'], []],
@@ -36,34 +53,47 @@ describe('inspectUpdate', () => {
     ['writing inside a nested review type', (d: Y.Doc) => (d.getMap('review').get('conflicts') as Y.Map<unknown>).set('c2', {}), ['review'], []],
     ['overwriting inside a nested review type', (d: Y.Doc) => (d.getMap('review').get('conflicts') as Y.Map<unknown>).set('c1', { status: 'resolved' }), ['review'], ['review']],
     ['deleting an entry', (d: Y.Doc) => d.getArray('entries').delete(0, 1), [], ['entries']],
+    ['appending an entry and deleting it again', (d: Y.Doc) => { d.getArray('entries').push([{ id: 'b:3' }]); d.getArray('entries').delete(2, 1); }, ['entries'], ['entries']],
     ['creating a new top-level type', (d: Y.Doc) => d.getMap('sneaky').set('x', 1), ['sneaky'], []],
   ])('sees %s', (_what, change, insertRoots, deleteRoots) => {
     const { relay, device } = setup();
-    const result = inspectUpdate(relay, deviceUpdate(device, change));
-    expect([...result.insertRoots].sort()).toEqual(insertRoots);
-    expect([...result.deleteRoots].sort()).toEqual(deleteRoots);
-    expect(result.unresolved).toBe(0);
+    const { inspection, changed } = applyAndInspect(relay, deviceUpdate(device, change));
+    expect(changed).toBe(true);
+    expect([...inspection.insertRoots].sort()).toEqual(insertRoots);
+    expect([...inspection.deleteRoots].sort()).toEqual(deleteRoots);
   });
 
   it('lists the values an update inserts, with where they land', () => {
     const { relay, device } = setup();
     const update = deviceUpdate(device, (d) => d.getArray('entries').push([{ id: 'b:1', user: 'bob' }]));
-    expect(inspectUpdate(relay, update).inserted).toEqual([{ root: 'entries', key: null, value: { id: 'b:1', user: 'bob' } }]);
+    expect(applyAndInspect(relay, update).inspection.inserted).toEqual([
+      { root: 'entries', key: null, value: { id: 'b:1', user: 'bob' }, topLevel: true },
+    ]);
   });
 
-  it('ignores what the relay already holds', () => {
+  it('tells values inside a nested type from top-level ones, and flags non-value content', () => {
     const { relay, device } = setup();
-    const update = deviceUpdate(device, (d) => d.getArray('entries').push([{ id: 'b:1' }]));
+    const update = deviceUpdate(device, (d) => {
+      const inner = new Y.Array();
+      d.getArray('entries').push([inner]);
+      inner.push([{ id: 'x:1' }]);
+    });
+    const { inspection } = applyAndInspect(relay, update);
+    expect(inspection.nonValueRoots).toEqual(new Set(['entries']));
+    expect(inspection.inserted).toEqual([{ root: 'entries', key: null, value: { id: 'x:1' }, topLevel: false }]);
+  });
+
+  it('sees nothing in an update the relay already holds', () => {
+    const { relay, device } = setup();
+    const update = deviceUpdate(device, (d) => {
+      d.getArray('entries').push([{ id: 'b:1' }]);
+      d.getMap('fields').set('supplier', 'Other');
+    });
     Y.applyUpdate(relay, update);
-    const again = inspectUpdate(relay, update);
-    expect(again.insertRoots.size).toBe(0);
-    expect(again.inserted).toEqual([]);
-  });
-
-  it('counts items whose dependencies the relay lacks as unresolved', () => {
-    const { relay, device } = setup();
-    deviceUpdate(device, (d) => d.getArray('entries').push([{ id: 'b:1' }]));
-    const second = deviceUpdate(device, (d) => d.getArray('entries').push([{ id: 'b:2' }]));
-    expect(inspectUpdate(relay, second).unresolved).toBe(1);
+    const again = applyAndInspect(relay, update);
+    expect(again.changed).toBe(false);
+    expect(again.inspection.insertRoots.size).toBe(0);
+    expect(again.inspection.deleteRoots.size).toBe(0);
+    expect(again.inspection.inserted).toEqual([]);
   });
 });
