@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import type { RelayLimits } from './limits';
+import { repoRoot } from './repoRoot';
 
 export interface RelayConfig {
   port: number;
@@ -53,7 +54,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
     dataDir: path.resolve(env.TALLY_DATA ?? './data'),
     logLevel: env.LOG_LEVEL ?? 'info',
     site: siteOf(env.TALLY_SITE ?? 'main'),
-    appDir: path.resolve(env.TALLY_APP_DIR ?? path.join(import.meta.dirname, '..', 'dist', 'app')),
+    appDir: path.resolve(env.TALLY_APP_DIR ?? path.join(repoRoot(), 'dist', 'app')),
     limits,
   };
 }
