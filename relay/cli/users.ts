@@ -1,5 +1,6 @@
 /**
- * The users CLI: `tsx relay/cli/users.ts <command>` (`npm run users -- <command>`).
+ * The users CLI: `npm run users -- <command>` (dist/relay/users.mjs, bundled
+ * from this file by build/relayBundle.ts; `tsx relay/cli/users.ts` works too).
  * Works on `<data>/users.json` while the relay runs; the relay notices
  * changes within seconds.
  *

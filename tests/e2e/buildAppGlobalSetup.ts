@@ -3,7 +3,7 @@
  * missing or older than any of its sources, so `npm test` from a clean clone
  * tests the app the relay would serve.
  */
-import { ensureAppBuilt } from '../../client/app/ensureBuilt';
+import { ensureAppBuilt } from '../../build/appBuild';
 
 export default function setup(): void {
   const ms = ensureAppBuilt();
