@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { USERS_CLI_ARGS } from '../../build/relayBundle';
 import { repoRoot } from './ChildServer';
 
 export interface TallyCredentials {
@@ -19,12 +20,12 @@ export interface TallyCredentials {
 
 let credentials: TallyCredentials | null = null;
 
-/** The run's credentials, enrolling the bench user on first use (null if the relay has no users CLI). */
+/** The run's credentials, enrolling the bench user on first use with the bundled CLI (null if the relay has no users CLI). */
 export function tallyCredentials(): TallyCredentials | null {
   if (credentials) return credentials;
   if (!existsSync(join(repoRoot, 'relay/cli/users.ts'))) return null;
   const dir = mkdtempSync(join(tmpdir(), 'bench-tally-users-'));
-  const out = execFileSync(process.execPath, ['--import', 'tsx', 'relay/cli/users.ts', 'add', 'bench-crew', '--role', 'crew', '--data', dir], {
+  const out = execFileSync(process.execPath, [...USERS_CLI_ARGS, 'add', 'bench-crew', '--role', 'crew', '--data', dir], {
     cwd: repoRoot,
     encoding: 'utf8',
   });

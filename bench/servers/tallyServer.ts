@@ -1,4 +1,9 @@
-/** Tally's relay, started the way `npm start` starts it (tsx relay/main.ts), minus npm. */
+/**
+ * Tally's relay, started the way `npm start` starts it (`node
+ * --enable-source-maps dist/relay/main.mjs`), minus npm. bench/run.ts makes
+ * sure the bundle is fresh before any server starts.
+ */
+import { RELAY_ARGS } from '../../build/relayBundle';
 import type { LaunchSpec } from './ChildServer';
 import { enrolInto } from './tallyCredentials';
 
@@ -8,7 +13,7 @@ export const tallySpec: LaunchSpec = {
   ackMeaning: 'mux `ack` after LevelDB write with sync:true (fsync)',
   dialect: 'tally-mux',
   command: (port, dataDir) => ({
-    args: ['--import', 'tsx', 'relay/main.ts'],
+    args: [...RELAY_ARGS],
     env: { PORT: String(port), TALLY_DATA: dataDir, HOST: '127.0.0.1', LOG_LEVEL: process.env.BENCH_RELAY_LOG ?? 'warn' },
   }),
   compactOnLoadEnv: { TALLY_COMPACT_AFTER_UPDATES: '2' },

@@ -1,9 +1,12 @@
 /**
- * Runs the relay as a real child process (`node --import tsx relay/main.ts`,
- * what `npm start` runs), so SIGKILL and SIGTERM hit the real thing.
+ * Runs the relay as a real child process (`node --enable-source-maps
+ * dist/relay/main.mjs`, what `npm start` runs), so SIGKILL and SIGTERM hit the
+ * real thing. The bundle is rebuilt first when it is older than relay/ or
+ * shared/, so the process runs the sources under test.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { ensureRelayBuilt, RELAY_ARGS } from '../../build/relayBundle';
 import { FileUserStore } from '../../relay/auth/FileUserStore';
 import type { Role } from '../../shared/auth/roles';
 
@@ -18,8 +21,14 @@ export interface RelayProcess {
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
+let checkedBundle = false;
+
+/** Starts the relay on `dataDir`, on a free port unless `env.PORT` says otherwise; resolves once it listens. */
 export async function spawnRelay(dataDir: string, env: Record<string, string> = {}): Promise<RelayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'relay/main.ts'], {
+  // Once per test file; parallel workers may both build, which is safe (whole files, by rename).
+  if (!checkedBundle) ensureRelayBuilt();
+  checkedBundle = true;
+  const child = spawn(process.execPath, [...RELAY_ARGS], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', TALLY_DATA: dataDir, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
