@@ -83,7 +83,7 @@ export class PerDocConnection implements RoomPeer {
       authProtocol.writePermissionDenied(e, result.reason);
       return this.socket.send(encoding.toUint8Array(e));
     }
-    if (result.reply) this.socket.send(result.reply);
+    if (result.replies) for (const reply of result.replies) this.socket.send(reply);
     if (result.wrote) this.durableAcks.after(this.room.whenDurable(), '', this.room.stateVector());
   }
 

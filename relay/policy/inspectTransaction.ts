@@ -97,12 +97,14 @@ export function inspectTransaction(txn: Y.Transaction): TransactionInspection {
   return result;
 }
 
-/** True when `txn` has added or deleted anything so far. */
-export function transactionChanged(txn: Y.Transaction): boolean {
-  if (txn.deleteSet.clients.size > 0) return true;
+/** The new state of every client `txn` has added structs of so far (clients it did not advance are absent). */
+export function advancedClients(txn: Y.Transaction): Map<number, number> {
+  const advanced = new Map<number, number>();
   for (const [client, structs] of txn.doc.store.clients as Map<number, Struct[]>) {
     const last = structs[structs.length - 1];
-    if (last !== undefined && last.id.clock + last.length > (txn.beforeState.get(client) ?? 0)) return true;
+    if (last === undefined) continue;
+    const state = last.id.clock + last.length;
+    if (state > (txn.beforeState.get(client) ?? 0)) advanced.set(client, state);
   }
-  return false;
+  return advanced;
 }

@@ -18,7 +18,8 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import type { DocStore } from '../../shared/DocStore';
 import type { RelayLimits } from '../limits';
 import type { RelayLog } from '../log';
-import { inspectTransaction, transactionChanged } from '../policy/inspectTransaction';
+import { advancedClients, inspectTransaction } from '../policy/inspectTransaction';
+import { StoredSegments, type StateVector } from './StoredSegments';
 import type { RoomPeer } from './RoomPeer';
 
 /** y-websocket message types. */
@@ -40,7 +41,7 @@ const RELOAD_RETRY_MS = 500;
 
 /** Outcome of one inbound y-websocket message. */
 export type ReceiveResult =
-  | { kind: 'ok'; reply?: Uint8Array; wrote: boolean }
+  | { kind: 'ok'; replies?: Uint8Array[]; wrote: boolean }
   | { kind: 'refused'; reason: string; tooLarge: boolean };
 
 /** Thrown for a y-websocket message of a type the relay does not know. */
@@ -57,6 +58,8 @@ export class DocRoom {
   private readonly peers = new Map<RoomPeer, Set<number>>();
   /** Work that waits for the document to be loaded, in arrival order. */
   private readonly waiting: (() => void)[] = [];
+  /** What the store holds since the last compaction, to answer sync step 1 without encoding. */
+  private readonly segments = new StoredSegments();
   private lastWrite: Promise<void> = Promise.resolve();
   private pendingWrites = 0;
   private storedUpdates = 0;
@@ -167,7 +170,7 @@ export class DocRoom {
         return {
           kind: 'ok',
           wrote: false,
-          reply: this.encodeAwareness(Array.from(this.awarenessState?.getStates().keys() ?? [])),
+          replies: [this.encodeAwareness(Array.from(this.awarenessState?.getStates().keys() ?? []))],
         };
       case YMessage.auth:
         // Auth messages only flow relay -> client; a client's is ignored.
@@ -194,6 +197,8 @@ export class DocRoom {
     let refusal: string | null = null;
     let failure: unknown = null;
     let changed = false;
+    let until: StateVector = new Map();
+    let deletes = false;
     Y.transact(
       this.doc,
       (txn) => {
@@ -202,7 +207,9 @@ export class DocRoom {
         } catch (err) {
           failure = err;
         }
-        changed = transactionChanged(txn);
+        until = advancedClients(txn);
+        deletes = txn.deleteSet.clients.size > 0;
+        changed = until.size > 0 || deletes;
         const pendingChanged = !samePending(pendingBefore, pendingNow());
         if (failure === null) {
           if (pendingChanged) refusal = 'the update depends on changes the relay does not have: send the full state';
@@ -221,7 +228,7 @@ export class DocRoom {
     }
     if (failure !== null) throw failure;
     if (refusal !== null) return { kind: 'refused', reason: refusal, tooLarge: false };
-    if (changed) this.persistAndForward(update, peer);
+    if (changed) this.persistAndForward(update, peer, until, deletes);
     return { kind: 'ok', wrote: changed };
   }
 
@@ -250,6 +257,7 @@ export class DocRoom {
     this.doc.off('afterTransaction', this.handleAfterTransaction);
     this.doc = doc;
     doc.on('afterTransaction', this.handleAfterTransaction);
+    this.segments.reset(updates, Y.decodeStateVector(Y.encodeStateVector(doc)), deleteSetOf(doc));
     this.storedUpdates = updates.length;
     this.approxBytes = updates.reduce((sum, u) => sum + u.byteLength, 0);
     this.loaded = true;
@@ -294,10 +302,14 @@ export class DocRoom {
     const syncType = decoding.readVarUint(decoder);
     switch (syncType) {
       case syncProtocol.messageYjsSyncStep1: {
-        const e = encoding.createEncoder();
-        encoding.writeVarUint(e, YMessage.sync);
-        syncProtocol.writeSyncStep2(e, this.doc, decoding.readVarUint8Array(decoder));
-        return { kind: 'ok', wrote: false, reply: encoding.toUint8Array(e) };
+        const missing = this.segments.missing(Y.decodeStateVector(decoding.readVarUint8Array(decoder)));
+        // Everything but the last as plain updates, the last as the step 2
+        // that tells the client it is in sync: by then it has all of them.
+        const replies = missing.map((part, i) =>
+          syncMessage(i === missing.length - 1 ? syncProtocol.messageYjsSyncStep2 : syncProtocol.messageYjsUpdate, part),
+        );
+        if (replies.length === 0) replies.push(syncMessage(syncProtocol.messageYjsSyncStep2, EMPTY_UPDATE));
+        return { kind: 'ok', wrote: false, replies };
       }
       case syncProtocol.messageYjsSyncStep2:
       case syncProtocol.messageYjsUpdate:
@@ -310,17 +322,21 @@ export class DocRoom {
   /** Stores the relay's own writes (the record reviewer's), which no peer sent as bytes. */
   private readonly handleAfterTransaction = (txn: Y.Transaction): void => {
     if (!txn.local || txn.origin === FROM_STORE) return;
-    if (txn.deleteSet.clients.size === 0 && sameState(txn.beforeState, txn.afterState)) return;
-    this.persistAndForward(Y.encodeStateAsUpdate(txn.doc, Y.encodeStateVector(txn.beforeState)), null);
+    const until = new Map<number, number>();
+    for (const [client, clock] of txn.afterState) if (clock > (txn.beforeState.get(client) ?? 0)) until.set(client, clock);
+    if (txn.deleteSet.clients.size === 0 && until.size === 0) return;
+    // The encoding carries the document's whole delete set: flag it as deleting.
+    this.persistAndForward(Y.encodeStateAsUpdate(txn.doc, Y.encodeStateVector(txn.beforeState)), null, until, true);
   };
 
-  /** Appends `update` to the store and, once durable, sends it to every peer but `from`. */
-  private persistAndForward(update: Uint8Array, from: RoomPeer | null): void {
+  /**
+   * Appends `update` (whose structs reach `until`) to the store and, once
+   * durable, sends it to every peer but `from`.
+   */
+  private persistAndForward(update: Uint8Array, from: RoomPeer | null, until: StateVector, deletes: boolean): void {
+    this.segments.add(update, until, deletes);
     const durable = this.persist(update);
-    const e = encoding.createEncoder();
-    encoding.writeVarUint(e, YMessage.sync);
-    syncProtocol.writeUpdate(e, update);
-    const message = encoding.toUint8Array(e);
+    const message = syncMessage(syncProtocol.messageYjsUpdate, update);
     // Forward only what is on disk: a device never holds a change of
     // someone else's that the relay could still lose in a crash.
     durable.then(
@@ -374,6 +390,7 @@ export class DocRoom {
       // While reloading, `doc` does not hold everything on disk: the reload compacts again if needed.
       if (this.destroyed || !this.loaded) return;
       const state = Y.encodeStateAsUpdate(this.doc);
+      this.segments.reset([state], Y.decodeStateVector(Y.encodeStateVector(this.doc)), deleteSetOf(this.doc));
       this.storedUpdates = 1;
       this.approxBytes = state.byteLength;
       this.track(this.store.compact(this.name, state));
@@ -413,8 +430,20 @@ function samePending(a: (Uint8Array | null)[], b: (Uint8Array | null)[]): boolea
   });
 }
 
-function sameState(a: Map<number, number>, b: Map<number, number>): boolean {
-  if (a.size !== b.size) return false;
-  for (const [client, clock] of a) if (b.get(client) !== clock) return false;
-  return true;
+/** An update with no structs and no deletions. */
+const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc());
+
+/** A y-websocket sync message of `syncType` carrying `update`. */
+function syncMessage(syncType: number, update: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, YMessage.sync);
+  encoding.writeVarUint(e, syncType);
+  encoding.writeVarUint8Array(e, update);
+  return encoding.toUint8Array(e);
+}
+
+/** `doc`'s delete set alone as an update, or null when nothing was ever deleted. */
+function deleteSetOf(doc: Y.Doc): Uint8Array | null {
+  if (Y.createDeleteSetFromStructStore(doc.store).clients.size === 0) return null;
+  return Y.encodeStateAsUpdate(doc, Y.encodeStateVector(doc));
 }

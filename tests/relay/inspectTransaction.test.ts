@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { inspectTransaction, transactionChanged, type TransactionInspection } from '../../relay/policy/inspectTransaction';
+import { advancedClients, inspectTransaction, type TransactionInspection } from '../../relay/policy/inspectTransaction';
 
 /** A relay copy and a device copy of one record that already share some history. */
 function setup(): { relay: Y.Doc; device: Y.Doc } {
@@ -35,7 +35,7 @@ function applyAndInspect(relay: Y.Doc, update: Uint8Array): { inspection: Transa
     relay,
     (txn) => {
       Y.applyUpdate(relay, update);
-      changed = transactionChanged(txn);
+      changed = advancedClients(txn).size > 0 || txn.deleteSet.clients.size > 0;
       inspection = inspectTransaction(txn);
     },
     'device',
