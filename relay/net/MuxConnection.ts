@@ -18,7 +18,7 @@ import {
   type MuxFrame,
 } from '../../shared/protocol/muxMessages';
 import type { DocRegistry } from '../sync/DocRegistry';
-import { UnknownMessageTypeError, type DocRoom, type ReceiveResult } from '../sync/DocRoom';
+import { UnknownMessageTypeError, needsOnlyStoredBytes, type DocRoom, type ReceiveResult } from '../sync/DocRoom';
 import type { RoomPeer } from '../sync/RoomPeer';
 import type { RelayLimits } from '../limits';
 import type { RelayLog } from '../log';
@@ -117,7 +117,9 @@ export class MuxConnection {
       case 'change': {
         const peer = this.open(frame.doc);
         if (!peer) return;
-        peer.room.run(() => this.handle(peer, frame));
+        const task = (): void => this.handle(peer, frame);
+        if (frame.type === 'doc' && needsOnlyStoredBytes(frame.message)) peer.room.runOnRead(task);
+        else peer.room.run(task);
         return;
       }
       case 'closeDoc': {
@@ -149,7 +151,7 @@ export class MuxConnection {
     const room = this.registry.get(doc);
     const peer = new MuxDocPeer(room, `${this.label}:${doc}`, this);
     this.peers.set(doc, peer);
-    room.run(() => {
+    room.runOnRead(() => {
       if (this.peers.get(doc) === peer && this.socket.isOpen) room.subscribe(peer, { sendSyncStep1: true });
     });
     room.whenLoaded.catch((err: unknown) => {

@@ -11,7 +11,7 @@ import * as authProtocol from 'y-protocols/auth';
 import type { WebSocket } from 'ws';
 import { CloseCode } from '../../shared/protocol/closeCodes';
 import type { DocRegistry } from '../sync/DocRegistry';
-import { UnknownMessageTypeError, YMessage, type DocRoom } from '../sync/DocRoom';
+import { UnknownMessageTypeError, YMessage, needsOnlyStoredBytes, type DocRoom } from '../sync/DocRoom';
 import type { RoomPeer } from '../sync/RoomPeer';
 import type { RelayLimits } from '../limits';
 import type { RelayLog } from '../log';
@@ -45,7 +45,9 @@ export class PerDocConnection implements RoomPeer {
     ws.on('message', (data, isBinary) => {
       const check = checkInbound(data, isBinary, limits.maxMessageBytes);
       if (!check.ok) return this.socket.close(check.close, check.detail);
-      this.room.run(() => this.handle(check.bytes));
+      const task = (): void => this.handle(check.bytes);
+      if (needsOnlyStoredBytes(check.bytes)) this.room.runOnRead(task);
+      else this.room.run(task);
     });
     ws.on('close', () => {
       this.durableAcks.stop();
@@ -53,7 +55,7 @@ export class PerDocConnection implements RoomPeer {
     });
     ws.on('error', (err) => this.log.warn({ conn: this.label, err: err.message }, 'socket error'));
     this.writes = writePolicyFor(principal);
-    this.room.run(() => {
+    this.room.runOnRead(() => {
       if (this.socket.isOpen) this.room.subscribe(this, { sendSyncStep1: true });
     });
     this.room.whenLoaded.catch((err: unknown) => this.socket.close(CloseCode.loadFailed, String(err)));

@@ -44,6 +44,11 @@ export type ReceiveResult =
   | { kind: 'ok'; replies?: Uint8Array[]; wrote: boolean }
   | { kind: 'refused'; reason: string; tooLarge: boolean };
 
+/** True for a y-websocket sync step 1, which a room answers from its stored bytes alone (`runOnRead`). */
+export function needsOnlyStoredBytes(message: Uint8Array): boolean {
+  return message.length >= 2 && message[0] === YMessage.sync && message[1] === syncProtocol.messageYjsSyncStep1;
+}
+
 /** Thrown for a y-websocket message of a type the relay does not know. */
 export class UnknownMessageTypeError extends Error {}
 
@@ -52,8 +57,14 @@ export class DocRoom {
   doc = new Y.Doc();
   /** Resolves when the document was first read from disk; rejects if that failed. */
   readonly whenLoaded: Promise<void>;
-  /** False while the document is being read from disk (first load or rollback). */
+  /** False while the document is being read from disk and built (first load or rollback). */
   loaded = false;
+  /** True once the stored bytes are read (before the Y.Doc is built from them). */
+  private bytesRead = false;
+  /** Work that only needs the stored bytes (answering a sync step 1), in arrival order. */
+  private readonly readWaiting: (() => void)[] = [];
+  /** Peers subscribed before the document was built: they get the relay's step 1 once it is. */
+  private readonly stepOneOwed = new Set<RoomPeer>();
   private awarenessState: awarenessProtocol.Awareness | null = null;
   private readonly peers = new Map<RoomPeer, Set<number>>();
   /** Work that waits for the document to be loaded, in arrival order. */
@@ -88,7 +99,7 @@ export class DocRoom {
   }
 
   get isIdle(): boolean {
-    return this.peers.size === 0 && this.pendingWrites === 0 && this.loaded && this.waiting.length === 0;
+    return this.peers.size === 0 && this.pendingWrites === 0 && this.loaded && this.waiting.length === 0 && this.readWaiting.length === 0;
   }
 
   /** Presence of the peers, created on first use (most documents never need it). */
@@ -123,15 +134,28 @@ export class DocRoom {
     else this.waiting.push(task);
   }
 
-  /** Adds a peer and sends it the relay's sync step 1 and current awareness. Call from `run`. */
+  /**
+   * Runs `task` once the stored bytes are read, which may be before the
+   * document is built from them: for subscribing and answering a sync step 1
+   * (see `needsOnlyStoredBytes`), so a device opening a large record gets it
+   * straight from disk.
+   */
+  runOnRead(task: () => void): void {
+    if (this.bytesRead && this.readWaiting.length === 0) task();
+    else this.readWaiting.push(task);
+  }
+
+  /**
+   * Adds a peer and sends it the relay's sync step 1 (once the document is
+   * built) and current awareness. Call from `runOnRead`: every change applied
+   * after that reaches the peer.
+   */
   subscribe(peer: RoomPeer, opts: { sendSyncStep1: boolean }): void {
     if (this.peers.has(peer)) return;
     this.peers.set(peer, new Set());
     if (opts.sendSyncStep1) {
-      const e = encoding.createEncoder();
-      encoding.writeVarUint(e, YMessage.sync);
-      syncProtocol.writeSyncStep1(e, this.doc);
-      peer.send(encoding.toUint8Array(e));
+      if (this.loaded) this.sendStepOne(peer);
+      else this.stepOneOwed.add(peer);
     }
     const states = this.awarenessState?.getStates();
     if (states && states.size > 0) {
@@ -144,6 +168,7 @@ export class DocRoom {
     const controlled = this.peers.get(peer);
     if (!controlled) return;
     this.peers.delete(peer);
+    this.stepOneOwed.delete(peer);
     if (controlled.size > 0 && this.awarenessState) {
       awarenessProtocol.removeAwarenessStates(this.awarenessState, Array.from(controlled), null);
     }
@@ -246,6 +271,15 @@ export class DocRoom {
   private async load(): Promise<void> {
     const updates = await this.store.load(this.name);
     if (this.destroyed) return;
+    // Until the document is built its clocks are unknown: whatever is
+    // stored goes whole to anyone who asks, which is always correct.
+    this.segments.reset(updates, null, null);
+    this.bytesRead = true;
+    const answered = this.readWaiting.length > 0;
+    while (this.bytesRead && this.readWaiting.length > 0) this.readWaiting.shift()!();
+    // Let those answers leave before building a large document blocks the loop.
+    if (answered && updates.length > 0) await new Promise((resolve) => setImmediate(resolve));
+    if (this.destroyed) return;
     const doc = new Y.Doc();
     Y.transact(
       doc,
@@ -261,10 +295,19 @@ export class DocRoom {
     this.storedUpdates = updates.length;
     this.approxBytes = updates.reduce((sum, u) => sum + u.byteLength, 0);
     this.loaded = true;
+    for (const peer of this.stepOneOwed) this.sendStepOne(peer);
+    this.stepOneOwed.clear();
     const detach = this.onLoaded?.(this);
     if (detach) this.detachers.push(detach);
     this.maybeCompact();
     this.drain();
+  }
+
+  private sendStepOne(peer: RoomPeer): void {
+    const e = encoding.createEncoder();
+    encoding.writeVarUint(e, YMessage.sync);
+    syncProtocol.writeSyncStep1(e, this.doc);
+    peer.send(encoding.toUint8Array(e));
   }
 
   /**
@@ -275,6 +318,7 @@ export class DocRoom {
   private reload(): void {
     if (!this.loaded || this.destroyed) return;
     this.loaded = false;
+    this.bytesRead = false;
     this.detach();
     this.log.info({ doc: this.name }, 'reloading document to drop a refused update');
     const attempt = (): void => {
@@ -290,6 +334,7 @@ export class DocRoom {
   }
 
   private drain(): void {
+    while (this.bytesRead && this.readWaiting.length > 0) this.readWaiting.shift()!();
     while (this.loaded && this.waiting.length > 0) this.waiting.shift()!();
     this.checkIdle();
   }

@@ -15,8 +15,8 @@ export type StateVector = Map<number, number>;
 
 interface Segment {
   parts: Uint8Array[];
-  /** Clock up to which each client's structs are in `parts`. */
-  until: StateVector;
+  /** Clock up to which each client's structs are in `parts` (null: not known yet, so never covered). */
+  until: StateVector | null;
   /** Whether `parts` delete something (a state vector cannot tell whether a device has deletions). */
   deletes: boolean;
 }
@@ -27,8 +27,8 @@ export class StoredSegments {
   private baseDeletes: Uint8Array | null = null;
   private appended: Segment[] = [];
 
-  /** Starts over from `parts` (a load or a compaction) whose structs reach `until`. */
-  reset(parts: Uint8Array[], until: StateVector, deletesOnly: Uint8Array | null): void {
+  /** Starts over from `parts` (a load or a compaction) whose structs reach `until` (null: not known). */
+  reset(parts: Uint8Array[], until: StateVector | null, deletesOnly: Uint8Array | null): void {
     this.base = { parts, until, deletes: deletesOnly !== null };
     this.baseDeletes = deletesOnly;
     this.appended = [];
@@ -57,7 +57,8 @@ export class StoredSegments {
 }
 
 /** True when `sv` holds every struct up to `until`. */
-function covers(sv: StateVector, until: StateVector): boolean {
+function covers(sv: StateVector, until: StateVector | null): boolean {
+  if (until === null) return false;
   for (const [client, clock] of until) {
     if ((sv.get(client) ?? 0) < clock) return false;
   }
