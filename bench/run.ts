@@ -7,7 +7,9 @@
  * Options: --only=tally,y-websocket,hocuspocus  --workloads=idle,catchup,latency,
  * throughput,handover,big,many  --quick (small sizes, for trying the bench out)
  * --profile (CPU profile of the Tally relay, written to bench/results/prof/)
- * --keep (leave the servers' data directories in place).
+ * --keep (leave the servers' data directories in place)
+ * --relay-flags=--trace-gc,--max-semi-space-size=32 (extra node flags for the Tally relay)
+ * --relay-out=/tmp/relay.log (append the Tally relay's stdout and stderr to a file).
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -81,10 +83,15 @@ async function main(): Promise<void> {
   log(`prepared catch-up updates in ${(performance.now() - t).toFixed(0)} ms`);
 
   const servers = specs.map((spec) => new ChildServer(spec));
-  if (args.has('profile')) {
-    const profDir = join(resultsDir, 'prof');
-    mkdirSync(profDir, { recursive: true });
-    for (const s of servers) if (s.spec.id === 'tally') s.nodeFlags = ['--cpu-prof', `--cpu-prof-dir=${profDir}`];
+  for (const s of servers) {
+    if (s.spec.id !== 'tally') continue;
+    s.nodeFlags = args.get('relay-flags')?.split(',') ?? [];
+    if (args.has('profile')) {
+      const profDir = join(resultsDir, 'prof');
+      mkdirSync(profDir, { recursive: true });
+      s.nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${profDir}`);
+    }
+    s.outputFile = args.get('relay-out');
   }
   const results = new Map<string, ServerResults>(specs.map((s) => [s.id, { costs: {}, errors: {} }]));
 

@@ -5,6 +5,7 @@
  * command, its readiness URL and the way clients reach it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { mkdirSync, readFileSync, readdirSync, lstatSync, rmSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -89,6 +90,8 @@ export class ChildServer {
   private output: string[] = [];
   /** Extra node flags for every start (e.g. --cpu-prof). */
   nodeFlags: string[] = [];
+  /** A file the server's stdout and stderr are appended to (for traces such as --trace-gc). */
+  outputFile: string | undefined;
   private pastCpuMs = 0;
   /** Extra environment for the next start only (e.g. a compaction threshold). */
   nextEnv: Record<string, string> = {};
@@ -134,6 +137,7 @@ export class ChildServer {
     this.child = child;
     this.output = [];
     const keep = (b: Buffer) => {
+      if (this.outputFile) appendFileSync(this.outputFile, b);
       this.output.push(b.toString());
       if (this.output.length > 200) this.output.splice(0, 100);
     };
