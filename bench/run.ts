@@ -33,8 +33,9 @@ import { ensureRelayBuilt } from '../build/relayBundle';
 
 const args = new Map(
   process.argv.slice(2).map((a) => {
-    const [k, v] = a.replace(/^--/, '').split('=');
-    return [k!, v ?? 'true'] as const;
+    const arg = a.replace(/^--/, '');
+    const eq = arg.indexOf('=');
+    return eq < 0 ? ([arg, 'true'] as const) : ([arg.slice(0, eq), arg.slice(eq + 1)] as const);
   }),
 );
 const quick = args.has('quick');
