@@ -378,7 +378,10 @@ export class DocRoom {
    * Appends `update` (whose structs reach `until`) to the store and, once
    * durable, sends it to every peer but `from`.
    */
-  private persistAndForward(update: Uint8Array, from: RoomPeer | null, until: StateVector, deletes: boolean): void {
+  private persistAndForward(received: Uint8Array, from: RoomPeer | null, until: StateVector, deletes: boolean): void {
+    // A received update is a view into the socket's read buffer (up to 64 KB);
+    // keeping the view would keep that whole buffer alive until compaction.
+    const update = received.byteLength === received.buffer.byteLength ? received : received.slice();
     this.segments.add(update, until, deletes);
     const durable = this.persist(update);
     const message = syncMessage(syncProtocol.messageYjsUpdate, update);
