@@ -76,6 +76,8 @@ export class DocRoom {
   private storedUpdates = 0;
   private approxBytes = 0;
   private compactionQueued = false;
+  /** Whether `doc` was ever filled from the store (a reload then needs a fresh one). */
+  private everBuilt = false;
   /** Set inside a transaction whose update must be rolled back. */
   private reloadAfter = false;
   private destroyed = false;
@@ -280,7 +282,9 @@ export class DocRoom {
     // Let those answers leave before building a large document blocks the loop.
     if (answered && updates.length > 0) await new Promise((resolve) => setImmediate(resolve));
     if (this.destroyed) return;
-    const doc = new Y.Doc();
+    // The first load fills the document the room was made with; a reload starts a fresh one.
+    const doc = this.everBuilt ? new Y.Doc() : this.doc;
+    this.everBuilt = true;
     Y.transact(
       doc,
       () => {
