@@ -18,7 +18,6 @@ import { apiHandler } from './http/api';
 import { serveApp } from './http/serveApp';
 import { MuxConnection } from './net/MuxConnection';
 import { PerDocConnection } from './net/PerDocConnection';
-import type { GuardedSocket } from './net/GuardedSocket';
 import type { UserStore } from '../shared/auth/UserStore';
 import { authenticateWith, openPrincipal, tokenOf } from './auth/authenticateUpgrade';
 import type { Role } from '../shared/auth/roles';
@@ -73,8 +72,13 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const log = options.log ?? silentLog;
   const { users } = options;
   const authenticate = users ? authenticateWith(users) : (_req: http.IncomingMessage, url: URL) => openPrincipal(url);
-  /** The token each socket authenticated with, to re-check on user changes. */
-  const tokens = new Map<GuardedSocket, string | null>();
+  /** Every open connection, with the token it authenticated with (re-checked on user changes). */
+  const connections = new Map<MuxConnection | PerDocConnection, string | null>();
+  const forget = (conn: MuxConnection | PerDocConnection): void => {
+    connections.delete(conn);
+  };
+  /** Sockets closed at the door (bad token, bad name), until their closing handshake ends. */
+  const refused = new Set<WebSocket>();
   const roleOf = (user: string): Role | undefined => {
     if (!users) return 'admin';
     const found = users.get(user);
@@ -85,11 +89,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const reviewer = new RecordReviewer(room.name, room.doc, { roleOf, log });
     return () => reviewer.destroy();
   });
-  const sockets = new Set<GuardedSocket>();
-  const muxConnections = new Set<MuxConnection>();
   let nextConnId = 1;
 
-  const stats = (): RelayStats => ({ connections: sockets.size, docsInMemory: registry.size, storage: store.health() });
+  const stats = (): RelayStats => ({ connections: connections.size, docsInMemory: registry.size, storage: store.health() });
 
   const api = users ? apiHandler({ users, site: options.site ?? 'main', log }) : undefined;
   const app = options.appDir ? serveApp(options.appDir) : undefined;
@@ -108,8 +110,15 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : http.createServer(onRequest);
 
   // ws refuses far-oversized frames itself (1009) before buffering them;
-  // anything between the limit and that ceiling gets our 4413.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes * 2 + 1024, perMessageDeflate: false });
+  // anything between the limit and that ceiling gets our 4413. `connections`
+  // and `refused` track every socket, so ws's own client set (a Set entry and
+  // a close listener per socket) is off.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: limits.maxMessageBytes * 2 + 1024,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
 
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://relay.invalid');
@@ -121,15 +130,12 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const principal = authenticate(req, url);
     if (!principal) {
       log.warn({ connId, path: url.pathname }, 'refused connection without a valid token');
-      ws.close(CloseCode.unauthorized.code, CloseCode.unauthorized.reason);
-      return;
+      return refuse(ws, CloseCode.unauthorized.code, CloseCode.unauthorized.reason);
     }
-    const token = tokenOf(req, url);
+    const token = keptToken(tokenOf(req, url));
     if (url.pathname === '/mux') {
-      const conn = new MuxConnection(ws, principal, registry, limits, log, connId);
-      track(conn.socket, token);
-      muxConnections.add(conn);
-      ws.on('close', () => muxConnections.delete(conn));
+      const conn = new MuxConnection(ws, principal, registry, limits, log, connId, forget);
+      connections.set(conn, token);
       const health = store.health();
       conn.sendStatus(health.ok, health.lastError ?? 'storage ok');
       return;
@@ -143,43 +149,43 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       }
       if (!isDocName(docName)) {
         log.warn({ connId, path: url.pathname }, 'refused invalid document name');
-        ws.close(CloseCode.badDocName.code, CloseCode.badDocName.reason);
-        return;
+        return refuse(ws, CloseCode.badDocName.code, CloseCode.badDocName.reason);
       }
-      track(new PerDocConnection(ws, docName, principal, registry, limits, log, connId).socket, token);
+      connections.set(new PerDocConnection(ws, docName, principal, registry, limits, log, connId, forget), token);
       return;
     }
-    ws.close(CloseCode.badDocName.code, 'unknown endpoint: use /mux or /sync/<document>');
+    refuse(ws, CloseCode.badDocName.code, 'unknown endpoint: use /mux or /sync/<document>');
   }
 
-  function track(socket: GuardedSocket, token: string | null): void {
-    sockets.add(socket);
-    tokens.set(socket, token);
-    socket.ws.on('close', () => {
-      sockets.delete(socket);
-      tokens.delete(socket);
-    });
+  function refuse(ws: WebSocket, code: number, reason: string): void {
+    refused.add(ws);
+    ws.once('close', () => refused.delete(ws));
+    ws.close(code, reason);
   }
 
   // A revoked (or re-enrolled) user's sockets close as soon as the store notices.
   const unsubscribeUsers = users?.onChange(() => {
-    for (const [socket, token] of tokens) {
-      if (!token || !users.authenticate(token)) socket.close(CloseCode.unauthorized, 'token revoked');
+    for (const [conn, token] of connections) {
+      if (!token || !users.authenticate(token)) conn.socket.close(CloseCode.unauthorized, 'token revoked');
     }
   });
 
   const unsubscribeHealth = store.onHealthChange((health) => {
     if (!health.ok) log.error({ err: health.lastError }, 'storage failing: changes are held and retried, nothing is acknowledged');
     else log.info({}, 'storage recovered');
-    for (const conn of muxConnections) conn.sendStatus(health.ok, health.lastError ?? 'storage ok');
+    for (const conn of connections.keys()) {
+      if (conn instanceof MuxConnection) conn.sendStatus(health.ok, health.lastError ?? 'storage ok');
+    }
   });
 
   // Pings find half-open sockets on the relay's side; the status frame does
   // the same for devices, whose browsers cannot see WebSocket pings.
   const heartbeat = setInterval(() => {
-    for (const socket of sockets) socket.heartbeat();
     const health = store.health();
-    for (const conn of muxConnections) conn.sendStatus(health.ok, health.lastError ?? 'storage ok');
+    for (const conn of connections.keys()) {
+      conn.socket.heartbeat();
+      if (conn instanceof MuxConnection) conn.sendStatus(health.ok, health.lastError ?? 'storage ok');
+    }
   }, limits.pingIntervalMs);
   heartbeat.unref();
 
@@ -204,7 +210,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         unsubscribeHealth();
         unsubscribeUsers?.();
         server.close();
-        for (const socket of sockets) socket.close(CloseCode.shuttingDown);
+        for (const conn of connections.keys()) conn.socket.close(CloseCode.shuttingDown);
         // A failing disk must not hang a shutdown forever: after the grace
         // period the caller's store.close() reports what was given up.
         const flushed = Promise.all([registry.whenAllDurable(), store.flush()]).then(() => true);
@@ -215,11 +221,21 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         }
         clearTimeout(timer);
         registry.destroyAll();
-        for (const ws of wss.clients) ws.terminate();
+        for (const conn of connections.keys()) conn.socket.ws.terminate();
+        for (const ws of refused) ws.terminate();
         wss.close();
         server.closeAllConnections();
       })();
       return closed;
     },
   };
+}
+
+/**
+ * The token as kept for the life of a connection. A token parsed from the
+ * query is a slice of the whole request URL and would keep all of it alive;
+ * the copy holds the token's characters only.
+ */
+function keptToken(token: string | null): string | null {
+  return token === null ? null : Buffer.from(token, 'utf8').toString('utf8');
 }

@@ -5,8 +5,8 @@
  */
 export class DurableAckBatcher<V> {
   private readonly ready = new Map<string, V>();
-  /** Bumped by `forget`: acks queued under an older generation are dropped. */
-  private readonly generations = new Map<string, number>();
+  /** Bumped by `forget`: acks queued under an older generation are dropped. Made by the first `forget`. */
+  private generations: Map<string, number> | null = null;
   private scheduled = false;
   private stopped = false;
 
@@ -17,10 +17,10 @@ export class DurableAckBatcher<V> {
 
   /** Sends `value` for `doc` once `durable` resolves (unless a newer value goes first). */
   after(durable: Promise<void>, doc: string, value: V): void {
-    const generation = this.generations.get(doc) ?? 0;
+    const generation = this.generationOf(doc);
     durable.then(
       () => {
-        if ((this.generations.get(doc) ?? 0) === generation) this.ready_(doc, value);
+        if (this.generationOf(doc) === generation) this.ready_(doc, value);
       },
       () => {
         // The write failed for good (store closed): nothing is acknowledged.
@@ -30,7 +30,8 @@ export class DurableAckBatcher<V> {
 
   /** Drops every ack not yet sent for `doc` (the client closed it; a reopened copy counts anew). */
   forget(doc: string): void {
-    this.generations.set(doc, (this.generations.get(doc) ?? 0) + 1);
+    this.generations ??= new Map();
+    this.generations.set(doc, this.generationOf(doc) + 1);
     this.ready.delete(doc);
   }
 
@@ -38,6 +39,10 @@ export class DurableAckBatcher<V> {
   stop(): void {
     this.stopped = true;
     this.ready.clear();
+  }
+
+  private generationOf(doc: string): number {
+    return this.generations?.get(doc) ?? 0;
   }
 
   private ready_(doc: string, value: V): void {

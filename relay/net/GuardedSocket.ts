@@ -12,6 +12,12 @@ import type { RelayLog } from '../log';
 /** How long a closing socket may take to say goodbye before it is cut. */
 const CLOSE_GRACE_MS = 2_000;
 
+/** Whoever owns the socket, named in log lines. */
+export interface SocketOwner {
+  /** Built when a line is logged, not kept per connection. */
+  readonly label: string;
+}
+
 export class GuardedSocket {
   private closing = false;
   /** Set by the relay's heartbeat; false until the next pong. */
@@ -21,7 +27,7 @@ export class GuardedSocket {
     readonly ws: WebSocket,
     private readonly maxBufferedBytes: number,
     private readonly log: RelayLog,
-    readonly label: string,
+    private readonly owner: SocketOwner,
   ) {
     ws.on('pong', () => {
       this.alive = true;
@@ -47,7 +53,7 @@ export class GuardedSocket {
     if (this.closing) return;
     this.closing = true;
     const level = info.code === CloseCode.shuttingDown.code ? 'info' : 'warn';
-    this.log[level]({ conn: this.label, code: info.code, reason: info.reason, detail }, 'closing connection');
+    this.log[level]({ conn: this.owner.label, code: info.code, reason: info.reason, detail }, 'closing connection');
     try {
       this.ws.close(info.code, info.reason);
     } catch {
@@ -62,7 +68,7 @@ export class GuardedSocket {
   /** One heartbeat tick: terminate if the last ping went unanswered, else ping again. */
   heartbeat(): void {
     if (!this.alive) {
-      this.log.warn({ conn: this.label }, 'no pong since last ping: terminating half-open connection');
+      this.log.warn({ conn: this.owner.label }, 'no pong since last ping: terminating half-open connection');
       this.ws.terminate();
       return;
     }

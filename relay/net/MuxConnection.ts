@@ -32,9 +32,11 @@ import { writePolicyFor, type WritePolicy } from '../policy/writeRefusal';
 class MuxDocPeer implements RoomPeer {
   constructor(
     readonly room: DocRoom,
-    readonly label: string,
     private readonly conn: MuxConnection,
   ) {}
+  get label(): string {
+    return `${this.conn.label}:${this.room.name}`;
+  }
   get writes(): WritePolicy {
     return this.conn.writes;
   }
@@ -59,39 +61,46 @@ function docFrameOf(doc: string, message: Uint8Array): Uint8Array {
   return lastFrame.frame;
 }
 
+const newerChangeNo = (a: number, b: number): boolean => a > b;
+
+// A relay holds thousands of idle connections: what each one keeps is kept
+// small (no label strings, no ack state until the first change, one listener
+// per socket event).
 export class MuxConnection {
   readonly socket: GuardedSocket;
-  readonly label: string;
   readonly writes: WritePolicy;
   private readonly peers = new Map<string, MuxDocPeer>();
-  private readonly acks: DurableAckBatcher<number>;
+  private acks: DurableAckBatcher<number> | null = null;
 
+  /** `onClosed` runs once, after the socket closed and every document was left. */
   constructor(
     ws: WebSocket,
     readonly principal: Principal,
     private readonly registry: DocRegistry,
     private readonly limits: RelayLimits,
     private readonly log: RelayLog,
-    connId: number,
+    private readonly connId: number,
+    private readonly onClosed: (conn: MuxConnection) => void,
   ) {
-    this.label = `${principal.user}@${principal.device}#${connId}/mux`;
     this.writes = writePolicyFor(principal);
-    this.socket = new GuardedSocket(ws, limits.maxBufferedBytes, log, this.label);
-    this.acks = new DurableAckBatcher(
-      (doc, changeNo) => this.socket.send(writeAckFrame(doc, changeNo)),
-      (a, b) => a > b,
-    );
+    this.socket = new GuardedSocket(ws, limits.maxBufferedBytes, log, this);
     ws.on('message', (data, isBinary) => {
       const check = checkInbound(data, isBinary, limits.maxMessageBytes);
       if (!check.ok) return this.socket.close(check.close, check.detail);
       this.receive(check.bytes);
     });
     ws.on('close', () => {
-      this.acks.stop();
+      this.acks?.stop();
       for (const peer of this.peers.values()) peer.room.unsubscribe(peer);
       this.peers.clear();
+      this.onClosed(this);
     });
     ws.on('error', (err) => this.log.warn({ conn: this.label, err: err.message }, 'socket error'));
+  }
+
+  /** Who this is, for logs: user, device, connection id. */
+  get label(): string {
+    return `${this.principal.user}@${this.principal.device}#${this.connId}/mux`;
   }
 
   /** Number of documents open on this connection. */
@@ -126,7 +135,7 @@ export class MuxConnection {
         const peer = this.peers.get(frame.doc);
         if (peer) {
           this.peers.delete(frame.doc);
-          this.acks.forget(frame.doc);
+          this.acks?.forget(frame.doc);
           peer.room.unsubscribe(peer);
         }
         return;
@@ -149,7 +158,7 @@ export class MuxConnection {
       return null;
     }
     const room = this.registry.get(doc);
-    const peer = new MuxDocPeer(room, `${this.label}:${doc}`, this);
+    const peer = new MuxDocPeer(room, this);
     this.peers.set(doc, peer);
     room.runOnRead(() => {
       if (this.peers.get(doc) === peer && this.socket.isOpen) room.subscribe(peer, { sendSyncStep1: true });
@@ -180,6 +189,11 @@ export class MuxConnection {
       return this.socket.send(writeErrorFrame(peer.room.name, code, result.reason));
     }
     if (result.replies) for (const reply of result.replies) peer.send(reply);
-    if (frame.type === 'change') this.acks.after(peer.room.whenDurable(), peer.room.name, frame.changeNo);
+    if (frame.type === 'change') this.ackBatcher().after(peer.room.whenDurable(), peer.room.name, frame.changeNo);
+  }
+
+  private ackBatcher(): DurableAckBatcher<number> {
+    this.acks ??= new DurableAckBatcher((doc, changeNo) => this.socket.send(writeAckFrame(doc, changeNo)), newerChangeNo);
+    return this.acks;
   }
 }

@@ -21,11 +21,16 @@ import { DurableAckBatcher } from './DurableAckBatcher';
 import type { Principal } from './Principal';
 import { writePolicyFor, type WritePolicy } from '../policy/writeRefusal';
 
+// Writes resolve in order, so the later state vector is always the newer one.
+const alwaysNewer = (): boolean => true;
+
 export class PerDocConnection implements RoomPeer {
   readonly socket: GuardedSocket;
   private readonly room: DocRoom;
-  private readonly durableAcks: DurableAckBatcher<Uint8Array>;
+  /** Made by the first write: most connections of a relay are idle. */
+  private durableAcks: DurableAckBatcher<Uint8Array> | null = null;
 
+  /** `onClosed` runs once, after the socket closed and the document was left. */
   constructor(
     ws: WebSocket,
     docName: string,
@@ -33,15 +38,11 @@ export class PerDocConnection implements RoomPeer {
     registry: DocRegistry,
     private readonly limits: RelayLimits,
     private readonly log: RelayLog,
-    connId: number,
+    private readonly connId: number,
+    private readonly onClosed: (conn: PerDocConnection) => void,
   ) {
-    this.label = `${principal.user}@${principal.device}#${connId}/${docName}`;
-    this.socket = new GuardedSocket(ws, limits.maxBufferedBytes, log, this.label);
+    this.socket = new GuardedSocket(ws, limits.maxBufferedBytes, log, this);
     this.room = registry.get(docName);
-    this.durableAcks = new DurableAckBatcher(
-      (_doc, sv) => this.sendDurableStep1(sv),
-      () => true, // writes resolve in order, so the later one is always newer
-    );
     ws.on('message', (data, isBinary) => {
       const check = checkInbound(data, isBinary, limits.maxMessageBytes);
       if (!check.ok) return this.socket.close(check.close, check.detail);
@@ -50,8 +51,9 @@ export class PerDocConnection implements RoomPeer {
       else this.room.run(task);
     });
     ws.on('close', () => {
-      this.durableAcks.stop();
+      this.durableAcks?.stop();
       this.room.unsubscribe(this);
+      this.onClosed(this);
     });
     ws.on('error', (err) => this.log.warn({ conn: this.label, err: err.message }, 'socket error'));
     this.writes = writePolicyFor(principal);
@@ -61,8 +63,12 @@ export class PerDocConnection implements RoomPeer {
     this.room.whenLoaded.catch((err: unknown) => this.socket.close(CloseCode.loadFailed, String(err)));
   }
 
-  readonly label: string;
   readonly writes: WritePolicy;
+
+  /** Who this is, for logs: user, device, connection id, document. */
+  get label(): string {
+    return `${this.principal.user}@${this.principal.device}#${this.connId}/${this.room.name}`;
+  }
 
   send(message: Uint8Array): void {
     this.socket.send(message);
@@ -86,7 +92,10 @@ export class PerDocConnection implements RoomPeer {
       return this.socket.send(encoding.toUint8Array(e));
     }
     if (result.replies) for (const reply of result.replies) this.socket.send(reply);
-    if (result.wrote) this.durableAcks.after(this.room.whenDurable(), '', this.room.stateVector());
+    if (result.wrote) {
+      this.durableAcks ??= new DurableAckBatcher((_doc, sv) => this.sendDurableStep1(sv), alwaysNewer);
+      this.durableAcks.after(this.room.whenDurable(), '', this.room.stateVector());
+    }
   }
 
   private sendDurableStep1(stateVector: Uint8Array): void {
