@@ -34,7 +34,7 @@ export class DocRegistry {
       return room;
     }
     room = new DocRoom(name, this.store, this.limits, this.log, this.onRoomLoaded);
-    room.onIdle = (idle) => this.scheduleEviction(idle);
+    room.onIdle = this.scheduleEvictionOf;
     const created = room;
     this.rooms.set(name, created);
     created.whenLoaded.catch((err: unknown) => {
@@ -59,6 +59,9 @@ export class DocRegistry {
     for (const room of this.rooms.values()) room.destroy();
     this.rooms.clear();
   }
+
+  /** One function for every room's `onIdle`, not a closure per room. */
+  private readonly scheduleEvictionOf = (room: DocRoom): void => this.scheduleEviction(room);
 
   private scheduleEviction(room: DocRoom): void {
     if (this.evictTimers.has(room)) return;

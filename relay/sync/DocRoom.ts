@@ -64,7 +64,7 @@ export class DocRoom {
   /** Work that only needs the stored bytes (answering a sync step 1), in arrival order. */
   private readonly readWaiting: (() => void)[] = [];
   /** Peers subscribed before the document was built: they get the relay's step 1 once it is. */
-  private readonly stepOneOwed = new Set<RoomPeer>();
+  private stepOneOwed: Set<RoomPeer> | null = null;
   private awarenessState: awarenessProtocol.Awareness | null = null;
   private readonly peers = new Map<RoomPeer, Set<number>>();
   /** Work that waits for the document to be loaded, in arrival order. */
@@ -83,8 +83,8 @@ export class DocRoom {
   private destroyed = false;
   /** Called when the room has no peers and nothing pending (the registry may evict it). */
   onIdle: (room: DocRoom) => void = () => {};
-  /** Undo functions of what was attached after load (e.g. the record reviewer). */
-  private readonly detachers: (() => void)[] = [];
+  /** Undoes what was attached after load (the record reviewer), if anything. */
+  private detacher: (() => void) | null = null;
 
   constructor(
     readonly name: string,
@@ -157,7 +157,7 @@ export class DocRoom {
     this.peers.set(peer, new Set());
     if (opts.sendSyncStep1) {
       if (this.loaded) this.sendStepOne(peer);
-      else this.stepOneOwed.add(peer);
+      else (this.stepOneOwed ??= new Set()).add(peer);
     }
     const states = this.awarenessState?.getStates();
     if (states && states.size > 0) {
@@ -170,7 +170,7 @@ export class DocRoom {
     const controlled = this.peers.get(peer);
     if (!controlled) return;
     this.peers.delete(peer);
-    this.stepOneOwed.delete(peer);
+    this.stepOneOwed?.delete(peer);
     if (controlled.size > 0 && this.awarenessState) {
       awarenessProtocol.removeAwarenessStates(this.awarenessState, Array.from(controlled), null);
     }
@@ -299,10 +299,10 @@ export class DocRoom {
     this.storedUpdates = updates.length;
     this.approxBytes = updates.reduce((sum, u) => sum + u.byteLength, 0);
     this.loaded = true;
-    for (const peer of this.stepOneOwed) this.sendStepOne(peer);
-    this.stepOneOwed.clear();
+    for (const peer of this.stepOneOwed ?? []) this.sendStepOne(peer);
+    this.stepOneOwed = null;
     const detach = this.onLoaded?.(this);
-    if (detach) this.detachers.push(detach);
+    if (detach) this.detacher = detach;
     this.maybeCompact();
     this.drain();
   }
@@ -344,7 +344,9 @@ export class DocRoom {
   }
 
   private detach(): void {
-    for (const undo of this.detachers.splice(0)) undo();
+    const undo = this.detacher;
+    this.detacher = null;
+    undo?.();
   }
 
   private receiveSync(decoder: decoding.Decoder, peer: RoomPeer): ReceiveResult {

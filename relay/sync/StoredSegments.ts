@@ -21,8 +21,11 @@ interface Segment {
   deletes: boolean;
 }
 
+/** The clocks of an empty base, shared. */
+const NOTHING: StateVector = new Map();
+
 export class StoredSegments {
-  private base: Segment = { parts: [], until: new Map(), deletes: false };
+  private base: Segment = { parts: [], until: NOTHING, deletes: false };
   /** The base's delete set alone, sent instead of the base to a device that holds every struct of it. */
   private baseDeletes: Uint8Array | null = null;
   private appended: Segment[] = [];
