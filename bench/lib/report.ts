@@ -186,6 +186,13 @@ export function renderReport(report: BenchReport): string {
       errorOf: 'idle',
     },
     {
+      workload: 'memory',
+      measure: `server RSS per further idle connection (${num(sizes.idleConnections)} more: the marginal cost, without what the first ones paid once)`,
+      target: '',
+      cell: (r) => (r.idle ? bytes(r.idle.marginalBytesPerConnection) : 'n/a'),
+      errorOf: 'idle',
+    },
+    {
       workload: 'storage',
       measure: cu
         ? `bytes on disk after the catch-up (x the compacted Yjs state, ${bytes(cu.compactedStateBytes)})`

@@ -1,7 +1,9 @@
 /**
  * memory per idle connection: N connections, each a device with one document
  * open and synced, then nothing. (server RSS after - before) / N, on a server
- * that has just started.
+ * that has just started. Then N more: their cost per connection is the
+ * marginal one, without what the first N paid once (V8 growing its young
+ * generation to its maximum, compiled code, allocator arenas).
  */
 import type { ChildServer } from '../servers/ChildServer';
 import { makeDevice, pool } from '../clients/makeDevice';
@@ -14,18 +16,34 @@ export interface IdleMemoryResult {
   rssBefore: number;
   rssAfter: number;
   bytesPerConnection: number;
+  /** RSS after N more connections, and their cost per connection. */
+  rssAfterMore: number;
+  marginalBytesPerConnection: number;
 }
 
 export async function runIdleMemory(server: ChildServer, connections = 1_000): Promise<IdleMemoryResult> {
   await sleep(1_000);
   const rssBefore = server.rss();
-  const devices: BenchDevice[] = Array.from({ length: connections }, () => makeDevice(server));
-  await pool(devices, 50, async (dev, i) => {
-    await dev.connect();
-    await dev.open(recordDoc(`idle-${i}`));
-  });
-  await sleep(2_000);
-  const rssAfter = server.rss();
+  const devices: BenchDevice[] = [];
+  const connectMore = async (offset: number): Promise<number> => {
+    const more = Array.from({ length: connections }, () => makeDevice(server));
+    devices.push(...more);
+    await pool(more, 50, async (dev, i) => {
+      await dev.connect();
+      await dev.open(recordDoc(`idle-${offset + i}`));
+    });
+    await sleep(2_000);
+    return server.rss();
+  };
+  const rssAfter = await connectMore(0);
+  const rssAfterMore = await connectMore(connections);
   for (const d of devices) d.close();
-  return { connections, rssBefore, rssAfter, bytesPerConnection: (rssAfter - rssBefore) / connections };
+  return {
+    connections,
+    rssBefore,
+    rssAfter,
+    bytesPerConnection: (rssAfter - rssBefore) / connections,
+    rssAfterMore,
+    marginalBytesPerConnection: (rssAfterMore - rssAfter) / connections,
+  };
 }
