@@ -219,8 +219,8 @@ export class DocRoom {
     if (notAllowed !== null) return { kind: 'refused', reason: notAllowed, tooLarge: false };
 
     const store = this.doc.store;
-    const pendingBefore = [store.pendingStructs?.update ?? null, store.pendingDs];
-    const pendingNow = (): (Uint8Array | null)[] => [store.pendingStructs?.update ?? null, store.pendingDs];
+    const structsBefore = store.pendingStructs?.update ?? null;
+    const deletesBefore = store.pendingDs;
     let refusal: string | null = null;
     let failure: unknown = null;
     let changed = false;
@@ -237,7 +237,8 @@ export class DocRoom {
         until = advancedClients(txn);
         deletes = txn.deleteSet.clients.size > 0;
         changed = until.size > 0 || deletes;
-        const pendingChanged = !samePending(pendingBefore, pendingNow());
+        const pendingChanged =
+          !sameBytes(structsBefore, store.pendingStructs?.update ?? null) || !sameBytes(deletesBefore, store.pendingDs);
         if (failure === null) {
           if (pendingChanged) refusal = 'the update depends on changes the relay does not have: send the full state';
           else if (changed) refusal = peer.writes.refuseChange(this.name, () => inspectTransaction(txn));
@@ -390,13 +391,16 @@ export class DocRoom {
     const update = received.byteLength === received.buffer.byteLength ? received : received.slice();
     this.segments.add(update, until, deletes);
     const durable = this.persist(update);
-    const message = syncMessage(syncProtocol.messageYjsUpdate, update);
     // Forward only what is on disk: a device never holds a change of
     // someone else's that the relay could still lose in a crash.
     durable.then(
       () => {
+        let message: Uint8Array | null = null;
         for (const peer of this.peers.keys()) {
-          if (peer !== from) peer.send(message);
+          if (peer === from) continue;
+          // Built only when someone else is listening: most changes have no other reader.
+          message ??= syncMessage(syncProtocol.messageYjsUpdate, update);
+          peer.send(message);
         }
       },
       () => {},
@@ -474,14 +478,11 @@ export class DocRoom {
   }
 }
 
-/** True when two (pendingStructs, pendingDs) snapshots hold the same bytes. */
-function samePending(a: (Uint8Array | null)[], b: (Uint8Array | null)[]): boolean {
-  return a.every((x, i) => {
-    const y = b[i]!;
-    if (x === y) return true;
-    if (x === null || y === null || x.byteLength !== y.byteLength) return false;
-    return x.every((byte, k) => byte === y[k]);
-  });
+/** True when `a` and `b` are both null or hold the same bytes (Yjs replaces pending updates on every retry). */
+function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || a.byteLength !== b.byteLength) return false;
+  return a.every((byte, k) => byte === b[k]);
 }
 
 /** An update with no structs and no deletions. */
