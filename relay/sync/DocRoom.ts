@@ -66,7 +66,8 @@ export class DocRoom {
   /** Peers subscribed before the document was built: they get the relay's step 1 once it is. */
   private stepOneOwed: Set<RoomPeer> | null = null;
   private awarenessState: awarenessProtocol.Awareness | null = null;
-  private readonly peers = new Map<RoomPeer, Set<number>>();
+  /** Subscribed peers, each with the awareness client ids it controls (null until it sends awareness). */
+  private readonly peers = new Map<RoomPeer, Set<number> | null>();
   /** Work that waits for the document to be loaded, in arrival order. */
   private readonly waiting: (() => void)[] = [];
   /** What the store holds since the last compaction, to answer sync step 1 without encoding. */
@@ -154,7 +155,7 @@ export class DocRoom {
    */
   subscribe(peer: RoomPeer, opts: { sendSyncStep1: boolean }): void {
     if (this.peers.has(peer)) return;
-    this.peers.set(peer, new Set());
+    this.peers.set(peer, null);
     if (opts.sendSyncStep1) {
       if (this.loaded) this.sendStepOne(peer);
       else (this.stepOneOwed ??= new Set()).add(peer);
@@ -167,11 +168,11 @@ export class DocRoom {
 
   /** Removes a peer and the awareness states it controlled. */
   unsubscribe(peer: RoomPeer): void {
+    if (!this.peers.has(peer)) return;
     const controlled = this.peers.get(peer);
-    if (!controlled) return;
     this.peers.delete(peer);
     this.stepOneOwed?.delete(peer);
-    if (controlled.size > 0 && this.awarenessState) {
+    if (controlled && controlled.size > 0 && this.awarenessState) {
       awarenessProtocol.removeAwarenessStates(this.awarenessState, Array.from(controlled), null);
     }
     this.checkIdle();
@@ -412,8 +413,10 @@ export class DocRoom {
     origin: unknown,
   ): void => {
     const changed = added.concat(updated, removed);
-    const controlled = this.peers.get(origin as RoomPeer);
-    if (controlled) {
+    const peer = origin as RoomPeer;
+    if (this.peers.has(peer)) {
+      let controlled = this.peers.get(peer);
+      if (!controlled) this.peers.set(peer, (controlled = new Set()));
       for (const id of added) controlled.add(id);
       for (const id of removed) controlled.delete(id);
     }

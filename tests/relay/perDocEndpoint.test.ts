@@ -29,6 +29,16 @@ describe('/sync/<doc> (stock y-websocket protocol)', () => {
     await t.cleanup();
   });
 
+  it("shares a provider's presence with the others and drops it when that provider leaves", async () => {
+    const a = provider(new Y.Doc(), 'doc:presence');
+    const b = provider(new Y.Doc(), 'doc:presence');
+    a.awareness.setLocalStateField('user', { name: 'Ana, dock 3' });
+    const seenByB = (): unknown => b.awareness.getStates().get(a.awareness.clientID);
+    await eventually(() => (seenByB() as { user?: { name?: string } } | undefined)?.user?.name === 'Ana, dock 3', 5_000, "b sees a's presence");
+    a.destroy();
+    await eventually(() => seenByB() === undefined, 5_000, "a's presence removed at b");
+  });
+
   it('lets two unmodified y-websocket providers edit one document and converge', async () => {
     const a = new Y.Doc();
     const b = new Y.Doc();
