@@ -18,7 +18,7 @@ import { emptyReviewState, type ReviewState } from '../../shared/review/ReviewSt
 import { readReviewState, writeReviewState } from '../../shared/review/reviewMap';
 import { isProposal, isResolution } from '../../shared/review/reviewEntries';
 import type { RelayLog } from '../log';
-import { wasRefused } from '../sync/DocRoom';
+import { wasRefused } from '../sync/applyJudged';
 
 /** Entry kinds that can change a record's review. */
 const REVIEWED_KINDS = new Set<string>([

@@ -14,11 +14,12 @@ import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import * as syncProtocol from 'y-protocols/sync';
-import * as awarenessProtocol from 'y-protocols/awareness';
 import type { DocStore } from '../../shared/DocStore';
 import type { RelayLimits } from '../limits';
 import type { RelayLog } from '../log';
-import { advancedClients, inspectTransaction } from '../policy/inspectTransaction';
+import { inspectTransaction } from '../policy/inspectTransaction';
+import { applyJudged } from './applyJudged';
+import { RoomAwareness } from './RoomAwareness';
 import { StoredSegments, type StateVector } from './StoredSegments';
 import type { RoomPeer } from './RoomPeer';
 
@@ -27,14 +28,6 @@ export const YMessage = { sync: 0, awareness: 1, auth: 2, queryAwareness: 3 } as
 
 /** Origin of updates replayed from disk: they are not written back. */
 const FROM_STORE = Symbol('from-store');
-
-/** `Transaction.meta` key set on a transaction whose update was refused: observers must ignore it. */
-const REFUSED = Symbol('refused');
-
-/** True when `txn` carried an update the relay refused (and is about to roll back). */
-export function wasRefused(txn: Y.Transaction): boolean {
-  return txn.meta.get(REFUSED) === true;
-}
 
 /** How long to wait before retrying a reload that failed (disk trouble). */
 const RELOAD_RETRY_MS = 500;
@@ -65,9 +58,10 @@ export class DocRoom {
   private readonly readWaiting: (() => void)[] = [];
   /** Peers subscribed before the document was built: they get the relay's step 1 once it is. */
   private stepOneOwed: Set<RoomPeer> | null = null;
-  private awarenessState: awarenessProtocol.Awareness | null = null;
-  /** Subscribed peers, each with the awareness client ids it controls (null until it sends awareness). */
-  private readonly peers = new Map<RoomPeer, Set<number> | null>();
+  private readonly peers = new Set<RoomPeer>();
+  private readonly presence = new RoomAwareness<RoomPeer>((message) => {
+    for (const peer of this.peers) peer.send(message);
+  });
   /** Work that waits for the document to be loaded, in arrival order. */
   private readonly waiting: (() => void)[] = [];
   /** What the store holds since the last compaction, to answer sync step 1 without encoding. */
@@ -79,8 +73,6 @@ export class DocRoom {
   private compactionQueued = false;
   /** Whether `doc` was ever filled from the store (a reload then needs a fresh one). */
   private everBuilt = false;
-  /** Set inside a transaction whose update must be rolled back. */
-  private reloadAfter = false;
   private destroyed = false;
   /** Called when the room has no peers and nothing pending (the registry may evict it). */
   onIdle: (room: DocRoom) => void = () => {};
@@ -103,18 +95,6 @@ export class DocRoom {
 
   get isIdle(): boolean {
     return this.peers.size === 0 && this.pendingWrites === 0 && this.loaded && this.waiting.length === 0 && this.readWaiting.length === 0;
-  }
-
-  /** Presence of the peers, created on first use (most documents never need it). */
-  get awareness(): awarenessProtocol.Awareness {
-    if (this.awarenessState === null) {
-      // Awareness only needs a doc for its own client id; a separate one
-      // survives the document being reloaded.
-      this.awarenessState = new awarenessProtocol.Awareness(new Y.Doc());
-      this.awarenessState.setLocalState(null);
-      this.awarenessState.on('update', this.handleAwarenessUpdate);
-    }
-    return this.awarenessState;
   }
 
   /** Resolves once every change received so far is on disk. */
@@ -155,26 +135,20 @@ export class DocRoom {
    */
   subscribe(peer: RoomPeer, opts: { sendSyncStep1: boolean }): void {
     if (this.peers.has(peer)) return;
-    this.peers.set(peer, null);
+    this.peers.add(peer);
     if (opts.sendSyncStep1) {
       if (this.loaded) this.sendStepOne(peer);
       else (this.stepOneOwed ??= new Set()).add(peer);
     }
-    const states = this.awarenessState?.getStates();
-    if (states && states.size > 0) {
-      peer.send(this.encodeAwareness(Array.from(states.keys())));
-    }
+    const presence = this.presence.statesMessage();
+    if (presence) peer.send(presence);
   }
 
   /** Removes a peer and the awareness states it controlled. */
   unsubscribe(peer: RoomPeer): void {
-    if (!this.peers.has(peer)) return;
-    const controlled = this.peers.get(peer);
-    this.peers.delete(peer);
+    if (!this.peers.delete(peer)) return;
     this.stepOneOwed?.delete(peer);
-    if (controlled && controlled.size > 0 && this.awarenessState) {
-      awarenessProtocol.removeAwarenessStates(this.awarenessState, Array.from(controlled), null);
-    }
+    this.presence.peerLeft(peer);
     this.checkIdle();
   }
 
@@ -191,14 +165,14 @@ export class DocRoom {
         return this.receiveSync(decoder, peer);
       case YMessage.awareness: {
         const update = decoding.readVarUint8Array(decoder);
-        awarenessProtocol.applyAwarenessUpdate(this.awareness, update, peer);
+        this.presence.apply(update, peer);
         return { kind: 'ok', wrote: false };
       }
       case YMessage.queryAwareness:
         return {
           kind: 'ok',
           wrote: false,
-          replies: [this.encodeAwareness(Array.from(this.awarenessState?.getStates().keys() ?? []))],
+          replies: [this.presence.queryAnswer()],
         };
       case YMessage.auth:
         // Auth messages only flow relay -> client; a client's is ignored.
@@ -219,46 +193,12 @@ export class DocRoom {
     const notAllowed = peer.writes.refuseAny(this.name);
     if (notAllowed !== null) return { kind: 'refused', reason: notAllowed, tooLarge: false };
 
-    const store = this.doc.store;
-    const structsBefore = store.pendingStructs?.update ?? null;
-    const deletesBefore = store.pendingDs;
-    let refusal: string | null = null;
-    let failure: unknown = null;
-    let changed = false;
-    let until: StateVector = new Map();
-    let deletes = false;
-    Y.transact(
-      this.doc,
-      (txn) => {
-        try {
-          Y.applyUpdate(this.doc, update);
-        } catch (err) {
-          failure = err;
-        }
-        until = advancedClients(txn);
-        deletes = txn.deleteSet.clients.size > 0;
-        changed = until.size > 0 || deletes;
-        const pendingChanged =
-          !sameBytes(structsBefore, store.pendingStructs?.update ?? null) || !sameBytes(deletesBefore, store.pendingDs);
-        if (failure === null) {
-          if (pendingChanged) refusal = 'the update depends on changes the relay does not have: send the full state';
-          else if (changed) refusal = peer.writes.refuseChange(this.name, () => inspectTransaction(txn));
-        }
-        // Observers (the record reviewer) run when this transaction ends: they must skip it.
-        if (failure !== null || refusal !== null) txn.meta.set(REFUSED, true);
-        if ((failure !== null && (changed || pendingChanged)) || refusal !== null) this.reloadAfter = true;
-      },
-      peer,
-      false,
-    );
-    if (this.reloadAfter) {
-      this.reloadAfter = false;
-      this.reload();
-    }
-    if (failure !== null) throw failure;
-    if (refusal !== null) return { kind: 'refused', reason: refusal, tooLarge: false };
-    if (changed) this.persistAndForward(update, peer, until, deletes);
-    return { kind: 'ok', wrote: changed };
+    const outcome = applyJudged(this.doc, update, peer, (txn) => peer.writes.refuseChange(this.name, () => inspectTransaction(txn)));
+    if (outcome.tainted) this.reload();
+    if (outcome.failure !== null) throw outcome.failure;
+    if (outcome.refusal !== null) return { kind: 'refused', reason: outcome.refusal, tooLarge: false };
+    if (outcome.changed) this.persistAndForward(update, peer, outcome.until, outcome.deletes);
+    return { kind: 'ok', wrote: outcome.changed };
   }
 
   /** Drops the document from memory. Only call when `isIdle`. */
@@ -267,8 +207,7 @@ export class DocRoom {
     this.destroyed = true;
     this.detach();
     this.doc.off('afterTransaction', this.handleAfterTransaction);
-    this.awarenessState?.off('update', this.handleAwarenessUpdate);
-    this.awarenessState?.destroy();
+    this.presence.destroy();
     this.doc.destroy();
   }
 
@@ -397,7 +336,7 @@ export class DocRoom {
     durable.then(
       () => {
         let message: Uint8Array | null = null;
-        for (const peer of this.peers.keys()) {
+        for (const peer of this.peers) {
           if (peer === from) continue;
           // Built only when someone else is listening: most changes have no other reader.
           message ??= syncMessage(syncProtocol.messageYjsUpdate, update);
@@ -406,29 +345,6 @@ export class DocRoom {
       },
       () => {},
     );
-  }
-
-  private readonly handleAwarenessUpdate = (
-    { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
-    origin: unknown,
-  ): void => {
-    const changed = added.concat(updated, removed);
-    const peer = origin as RoomPeer;
-    if (this.peers.has(peer)) {
-      let controlled = this.peers.get(peer);
-      if (!controlled) this.peers.set(peer, (controlled = new Set()));
-      for (const id of added) controlled.add(id);
-      for (const id of removed) controlled.delete(id);
-    }
-    const message = this.encodeAwareness(changed);
-    for (const peer of this.peers.keys()) peer.send(message);
-  };
-
-  private encodeAwareness(clients: number[]): Uint8Array {
-    const e = encoding.createEncoder();
-    encoding.writeVarUint(e, YMessage.awareness);
-    encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients));
-    return encoding.toUint8Array(e);
   }
 
   private persist(update: Uint8Array): Promise<void> {
@@ -481,12 +397,6 @@ export class DocRoom {
   }
 }
 
-/** True when `a` and `b` are both null or hold the same bytes (Yjs replaces pending updates on every retry). */
-function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
-  if (a === b) return true;
-  if (a === null || b === null || a.byteLength !== b.byteLength) return false;
-  return a.every((byte, k) => byte === b[k]);
-}
 
 /** An update with no structs and no deletions. */
 const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc());
