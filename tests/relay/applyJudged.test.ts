@@ -12,7 +12,9 @@ function deviceUpdates(): { first: Uint8Array; second: Uint8Array; client: numbe
   return { first: updates[0]!, second: updates[1]!, client: device.clientID };
 }
 
-const accept = (): null => null;
+function accept(): string | null {
+  return null;
+}
 
 describe('applyJudged', () => {
   it('applies an update the judge accepts and says which clocks it advanced', () => {
@@ -29,15 +31,19 @@ describe('applyJudged', () => {
     const doc = new Y.Doc();
     Y.applyUpdate(doc, first);
     let asked = false;
-    const outcome = applyJudged(doc, first, 'peer', () => ((asked = true), 'no'));
+    const outcome = applyJudged(doc, first, 'peer', (): string | null => {
+      asked = true;
+      return 'no';
+    });
     expect(outcome).toMatchObject({ changed: false, refusal: null, tainted: false });
     expect(asked).toBe(false);
   });
 
-  it.each([
+  const refusals: [string, 'first' | 'second', () => string | null, string][] = [
     ['a refusal from the judge', 'first', () => 'not allowed', 'not allowed'],
     ['an update whose dependencies are missing', 'second', accept, MISSING_DEPENDENCIES],
-  ] as const)('marks %s as tainting the document, and observers see the transaction refused', (_what, which, judge, reason) => {
+  ];
+  it.each(refusals)('marks %s as tainting the document, and observers see the transaction refused', (_what, which, judge, reason) => {
     const updates = deviceUpdates();
     const doc = new Y.Doc();
     let observedRefused: boolean | undefined;
