@@ -26,6 +26,7 @@ const LIMIT_ENV: Record<string, keyof RelayLimits> = {
   TALLY_COMPACT_AFTER_UPDATES: 'compactAfterUpdates',
   TALLY_IDLE_EVICT_MS: 'idleEvictMs',
   TALLY_PING_INTERVAL_MS: 'pingIntervalMs',
+  TALLY_MAX_REFUSALS_PER_MINUTE: 'maxRefusalsPerMinute',
 };
 
 function positiveInt(name: string, raw: string): number {

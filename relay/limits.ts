@@ -22,6 +22,8 @@ export interface RelayLimits {
   pingIntervalMs: number;
   /** How long a shutdown waits for pending writes (a failing disk) before giving up on them. */
   closeTimeoutMs: number;
+  /** Refused writes one connection may make per minute before it is disconnected (4403). */
+  maxRefusalsPerMinute: number;
 }
 
 export const defaultLimits: RelayLimits = {
@@ -34,6 +36,7 @@ export const defaultLimits: RelayLimits = {
   idleEvictMs: 30_000,
   pingIntervalMs: 30_000,
   closeTimeoutMs: 10_000,
+  maxRefusalsPerMinute: 30,
 };
 
 /** Fills unset limits with the defaults. */

@@ -25,6 +25,7 @@ import type { RelayLog } from '../log';
 import { GuardedSocket } from './GuardedSocket';
 import { checkInbound } from './inbound';
 import { DurableAckBatcher } from './DurableAckBatcher';
+import { RefusalBudget } from './RefusalBudget';
 import type { Principal } from './Principal';
 import { writePolicyFor, type WritePolicy } from '../policy/writeRefusal';
 
@@ -71,6 +72,8 @@ export class MuxConnection {
   readonly writes: WritePolicy;
   private readonly peers = new Map<string, MuxDocPeer>();
   private acks: DurableAckBatcher<number> | null = null;
+  /** Made on the first refused write. */
+  private refusals: RefusalBudget | null = null;
 
   /** `onClosed` runs once, after the socket closed and every document was left. */
   constructor(
@@ -185,11 +188,17 @@ export class MuxConnection {
     }
     if (result.kind === 'refused') {
       this.log.warn({ conn: this.label, doc: peer.room.name, reason: result.reason }, 'write refused');
+      if (!this.refusalBudget().spend()) return this.socket.close(CloseCode.forbidden, 'too many refused writes');
       const code = result.tooLarge ? MuxErrorCode.docTooLarge : MuxErrorCode.permissionDenied;
       return this.socket.send(writeErrorFrame(peer.room.name, code, result.reason));
     }
     if (result.replies) for (const reply of result.replies) peer.send(reply);
     if (frame.type === 'change') this.ackBatcher().after(peer.room.whenDurable(), peer.room.name, frame.changeNo);
+  }
+
+  private refusalBudget(): RefusalBudget {
+    this.refusals ??= new RefusalBudget(this.limits.maxRefusalsPerMinute);
+    return this.refusals;
   }
 
   private ackBatcher(): DurableAckBatcher<number> {

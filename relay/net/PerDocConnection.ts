@@ -18,6 +18,7 @@ import type { RelayLog } from '../log';
 import { GuardedSocket } from './GuardedSocket';
 import { checkInbound } from './inbound';
 import { DurableAckBatcher } from './DurableAckBatcher';
+import { RefusalBudget } from './RefusalBudget';
 import type { Principal } from './Principal';
 import { writePolicyFor, type WritePolicy } from '../policy/writeRefusal';
 
@@ -29,6 +30,8 @@ export class PerDocConnection implements RoomPeer {
   private readonly room: DocRoom;
   /** Made by the first write: most connections of a relay are idle. */
   private durableAcks: DurableAckBatcher<Uint8Array> | null = null;
+  /** Made on the first refused write. */
+  private refusals: RefusalBudget | null = null;
 
   /** `onClosed` runs once, after the socket closed and the document was left. */
   constructor(
@@ -86,6 +89,8 @@ export class PerDocConnection implements RoomPeer {
     if (result.kind === 'refused') {
       if (result.tooLarge) return this.socket.close(CloseCode.tooLarge, result.reason);
       this.log.warn({ conn: this.label, doc: this.room.name, reason: result.reason }, 'write refused');
+      this.refusals ??= new RefusalBudget(this.limits.maxRefusalsPerMinute);
+      if (!this.refusals.spend()) return this.socket.close(CloseCode.forbidden, 'too many refused writes');
       const e = encoding.createEncoder();
       encoding.writeVarUint(e, YMessage.auth);
       authProtocol.writePermissionDenied(e, result.reason);
