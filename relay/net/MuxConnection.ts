@@ -18,12 +18,12 @@ import {
   type MuxFrame,
 } from '../../shared/protocol/muxMessages';
 import type { DocRegistry } from '../sync/DocRegistry';
-import { UnknownMessageTypeError, needsOnlyStoredBytes, type DocRoom, type ReceiveResult } from '../sync/DocRoom';
+import { needsOnlyStoredBytes, type DocRoom, type ReceiveResult } from '../sync/DocRoom';
 import type { RoomPeer } from '../sync/RoomPeer';
 import type { RelayLimits } from '../limits';
 import type { RelayLog } from '../log';
 import { GuardedSocket } from './GuardedSocket';
-import { checkInbound } from './inbound';
+import { checkInbound, closeInfoForUnreadable } from './inbound';
 import { DurableAckBatcher } from './DurableAckBatcher';
 import { RefusalBudget } from './RefusalBudget';
 import type { Principal } from './Principal';
@@ -183,7 +183,7 @@ export class MuxConnection {
       else if (frame.type === 'change') result = peer.room.applyUpdate(frame.update, peer);
       else return;
     } catch (err) {
-      const info = err instanceof UnknownMessageTypeError ? CloseCode.unknownType : CloseCode.malformed;
+      const info = closeInfoForUnreadable(err);
       return this.socket.close(info, `${peer.room.name}: ${(err as Error).message}`);
     }
     if (result.kind === 'refused') {

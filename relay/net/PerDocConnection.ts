@@ -11,12 +11,12 @@ import * as authProtocol from 'y-protocols/auth';
 import type { WebSocket } from 'ws';
 import { CloseCode } from '../../shared/protocol/closeCodes';
 import type { DocRegistry } from '../sync/DocRegistry';
-import { UnknownMessageTypeError, YMessage, needsOnlyStoredBytes, type DocRoom } from '../sync/DocRoom';
+import { YMessage, needsOnlyStoredBytes, type DocRoom } from '../sync/DocRoom';
 import type { RoomPeer } from '../sync/RoomPeer';
 import type { RelayLimits } from '../limits';
 import type { RelayLog } from '../log';
 import { GuardedSocket } from './GuardedSocket';
-import { checkInbound } from './inbound';
+import { checkInbound, closeInfoForUnreadable } from './inbound';
 import { DurableAckBatcher } from './DurableAckBatcher';
 import { RefusalBudget } from './RefusalBudget';
 import type { Principal } from './Principal';
@@ -83,7 +83,7 @@ export class PerDocConnection implements RoomPeer {
     try {
       result = this.room.receive(bytes, this);
     } catch (err) {
-      const info = err instanceof UnknownMessageTypeError ? CloseCode.unknownType : CloseCode.malformed;
+      const info = closeInfoForUnreadable(err);
       return this.socket.close(info, (err as Error).message);
     }
     if (result.kind === 'refused') {
