@@ -52,11 +52,6 @@ export class StoredSegments {
     this.appended.push({ update, until: flat, deletes });
   }
 
-  /** Number of updates kept (the base counts as its parts). */
-  get size(): number {
-    return this.base.parts.length + this.appended.length;
-  }
-
   /** The updates a device holding `sv` lacks, in store order. */
   missing(sv: StateVector): Uint8Array[] {
     const out: Uint8Array[] = [];
