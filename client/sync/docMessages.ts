@@ -5,12 +5,10 @@
  * core and is skipped.
  */
 import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
 import type * as Y from 'yjs';
+import { YMessage, syncStep1Of } from '../../shared/protocol/syncMessages';
 
-const messageSync = 0;
-const messageAuth = 2;
 
 /** What one relay message means to a document. */
 export type RelayDocMessage =
@@ -20,22 +18,17 @@ export type RelayDocMessage =
   | { kind: 'ignored' };
 
 /** The subscription message: sync step 1 with the document's state vector. */
-export function writeSubscription(doc: Y.Doc): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, messageSync);
-  syncProtocol.writeSyncStep1(encoder, doc);
-  return encoding.toUint8Array(encoder);
-}
+export const writeSubscription: (doc: Y.Doc) => Uint8Array = syncStep1Of;
 
 /** Reads one relay message; throws on malformed bytes. */
 export function readRelayDocMessage(message: Uint8Array): RelayDocMessage {
   const decoder = decoding.createDecoder(message);
   const type = decoding.readVarUint(decoder);
-  if (type === messageAuth) {
+  if (type === YMessage.auth) {
     decoding.readVarUint(decoder);
     return { kind: 'denied', reason: decoding.readVarString(decoder) };
   }
-  if (type !== messageSync) return { kind: 'ignored' };
+  if (type !== YMessage.sync) return { kind: 'ignored' };
   const step = decoding.readVarUint(decoder);
   const payload = decoding.readVarUint8Array(decoder);
   switch (step) {

@@ -11,7 +11,8 @@ import * as authProtocol from 'y-protocols/auth';
 import type { WebSocket } from 'ws';
 import { CloseCode } from '../../shared/protocol/closeCodes';
 import type { DocRegistry } from '../sync/DocRegistry';
-import { YMessage, needsOnlyStoredBytes, type DocRoom } from '../sync/DocRoom';
+import { needsOnlyStoredBytes, type DocRoom } from '../sync/DocRoom';
+import { YMessage, syncMessage } from '../../shared/protocol/syncMessages';
 import type { RoomPeer } from '../sync/RoomPeer';
 import type { RelayLimits } from '../limits';
 import type { RelayLog } from '../log';
@@ -104,10 +105,6 @@ export class PerDocConnection implements RoomPeer {
   }
 
   private sendDurableStep1(stateVector: Uint8Array): void {
-    const e = encoding.createEncoder();
-    encoding.writeVarUint(e, YMessage.sync);
-    encoding.writeVarUint(e, syncProtocol.messageYjsSyncStep1);
-    encoding.writeVarUint8Array(e, stateVector);
-    this.socket.send(encoding.toUint8Array(e));
+    this.socket.send(syncMessage(syncProtocol.messageYjsSyncStep1, stateVector));
   }
 }

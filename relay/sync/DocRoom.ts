@@ -11,10 +11,10 @@
  * fsynced, which is what acks wait for.
  */
 import * as Y from 'yjs';
-import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import * as syncProtocol from 'y-protocols/sync';
 import type { DocStore } from '../../shared/DocStore';
+import { YMessage, syncMessage, syncStep1Of } from '../../shared/protocol/syncMessages';
 import type { RelayLimits } from '../limits';
 import type { RelayLog } from '../log';
 import { inspectTransaction } from '../policy/inspectTransaction';
@@ -23,8 +23,6 @@ import { RoomAwareness } from './RoomAwareness';
 import { StoredSegments, type StateVector } from './StoredSegments';
 import type { RoomPeer } from './RoomPeer';
 
-/** y-websocket message types. */
-export const YMessage = { sync: 0, awareness: 1, auth: 2, queryAwareness: 3 } as const;
 
 /** Origin of updates replayed from disk: they are not written back. */
 const FROM_STORE = Symbol('from-store');
@@ -249,10 +247,7 @@ export class DocRoom {
   }
 
   private sendStepOne(peer: RoomPeer): void {
-    const e = encoding.createEncoder();
-    encoding.writeVarUint(e, YMessage.sync);
-    syncProtocol.writeSyncStep1(e, this.doc);
-    peer.send(encoding.toUint8Array(e));
+    peer.send(syncStep1Of(this.doc));
   }
 
   /**
@@ -401,14 +396,6 @@ export class DocRoom {
 /** An update with no structs and no deletions. */
 const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc());
 
-/** A y-websocket sync message of `syncType` carrying `update`. */
-function syncMessage(syncType: number, update: Uint8Array): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, YMessage.sync);
-  encoding.writeVarUint(e, syncType);
-  encoding.writeVarUint8Array(e, update);
-  return encoding.toUint8Array(e);
-}
 
 /** `doc`'s delete set alone as an update, or null when nothing was ever deleted. */
 function deleteSetOf(doc: Y.Doc): Uint8Array | null {
