@@ -55,9 +55,10 @@ function rootName(type: Y.AbstractType<unknown>, cache: Map<Y.AbstractType<unkno
 
 /**
  * Inspects everything `txn` added to or deleted from its document so far.
- * Call it inside the transaction (after `Y.applyUpdate`), before it ends.
+ * Call it inside the transaction (after `Y.applyUpdate`), before it ends;
+ * `advanced` is `advancedClients(txn)`, when the caller already has it.
  */
-export function inspectTransaction(txn: Y.Transaction): TransactionInspection {
+export function inspectTransaction(txn: Y.Transaction, advanced: Map<number, number> = advancedClients(txn)): TransactionInspection {
   const result: TransactionInspection = {
     insertRoots: new Set(),
     inserted: [],
@@ -68,10 +69,9 @@ export function inspectTransaction(txn: Y.Transaction): TransactionInspection {
   const rootOfItem = (item: Y.Item): string =>
     (item.parent instanceof Y.AbstractType ? rootName(item.parent, roots) : null) ?? '?';
 
-  for (const [client, structs] of txn.doc.store.clients as Map<number, Struct[]>) {
+  for (const client of advanced.keys()) {
+    const structs = txn.doc.store.clients.get(client) as Struct[];
     const before = txn.beforeState.get(client) ?? 0;
-    const last = structs[structs.length - 1];
-    if (last === undefined || last.id.clock + last.length <= before) continue;
     for (let i = before === 0 ? 0 : Y.findIndexSS(structs, before); i < structs.length; i++) {
       const item = structs[i];
       // GC structs carry neither content nor a place: they only fill clock space.

@@ -191,7 +191,7 @@ export class DocRoom {
     const notAllowed = peer.writes.refuseAny(this.name);
     if (notAllowed !== null) return { kind: 'refused', reason: notAllowed, tooLarge: false };
 
-    const outcome = applyJudged(this.doc, update, peer, (txn) => peer.writes.refuseChange(this.name, () => inspectTransaction(txn)));
+    const outcome = applyJudged(this.doc, update, peer, (txn, advanced) => peer.writes.refuseChange(this.name, () => inspectTransaction(txn, advanced)));
     if (outcome.tainted) this.reload();
     if (outcome.failure !== null) throw outcome.failure;
     if (outcome.refusal !== null) return { kind: 'refused', reason: outcome.refusal, tooLarge: false };

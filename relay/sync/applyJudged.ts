@@ -37,7 +37,7 @@ export const MISSING_DEPENDENCIES = 'the update depends on changes the relay doe
 
 /**
  * Applies `update` to `doc` (transaction origin `origin`) and asks `judge`
- * about what it did, inside the transaction. An update whose structs or
+ * about what it did, inside the transaction (with the clients it advanced). An update whose structs or
  * deletions Yjs would keep pending (their dependencies are missing) is
  * refused: pending parts would later be integrated without being judged.
  */
@@ -45,7 +45,7 @@ export function applyJudged(
   doc: Y.Doc,
   update: Uint8Array,
   origin: unknown,
-  judge: (txn: Y.Transaction) => string | null,
+  judge: (txn: Y.Transaction, advanced: StateVector) => string | null,
 ): JudgedUpdate {
   const store = doc.store;
   const structsBefore = store.pendingStructs?.update ?? null;
@@ -66,7 +66,7 @@ export function applyJudged(
         !sameBytes(structsBefore, store.pendingStructs?.update ?? null) || !sameBytes(deletesBefore, store.pendingDs);
       if (outcome.failure === null) {
         if (pendingChanged) outcome.refusal = MISSING_DEPENDENCIES;
-        else if (outcome.changed) outcome.refusal = judge(txn);
+        else if (outcome.changed) outcome.refusal = judge(txn, outcome.until);
       }
       const rejected = outcome.failure !== null || outcome.refusal !== null;
       if (rejected) txn.meta.set(REFUSED, true);
