@@ -130,6 +130,16 @@ describe('Tally devices through a faulty network', () => {
       await new Promise((resolve) => setImmediate(resolve));
     };
 
+    /** Puts the proxy in `mode` for longer than a connection may stay silent, writing meanwhile. */
+    const holdLongerThanStale = async (net: FaultProxy, mode: 'stall' | 'halfOpen'): Promise<void> => {
+      net.setMode(mode);
+      await burst();
+      await pause(STALE_MS * 0.6);
+      await burst();
+      await pause(STALE_MS * 0.8);
+      net.setMode('pass');
+    };
+
     for (const fault of plan) {
       await burst();
       switch (fault) {
@@ -157,21 +167,11 @@ describe('Tally devices through a faulty network', () => {
           break;
         case Fault.stallLong:
           // Longer than the relay's ping timeout and the device's silence limit: both ends give up.
-          proxy.setMode('stall');
-          await burst();
-          await pause(STALE_MS * 0.6);
-          await burst();
-          await pause(STALE_MS * 0.8);
-          proxy.setMode('pass');
+          await holdLongerThanStale(proxy, 'stall');
           break;
         case Fault.halfOpen:
           // Connections open now stay dead after the proxy passes traffic again.
-          proxy.setMode('halfOpen');
-          await burst();
-          await pause(STALE_MS * 0.6);
-          await burst();
-          await pause(STALE_MS * 0.8);
-          proxy.setMode('pass');
+          await holdLongerThanStale(proxy, 'halfOpen');
           break;
       }
       await burst();
