@@ -69,25 +69,18 @@ export function inspectTransaction(txn: Y.Transaction, advanced: Map<number, num
   const rootOfItem = (item: Y.Item): string =>
     (item.parent instanceof Y.AbstractType ? rootName(item.parent, roots) : null) ?? '?';
 
-  for (const client of advanced.keys()) {
-    const structs = txn.doc.store.clients.get(client) as Struct[];
-    const before = txn.beforeState.get(client) ?? 0;
-    for (let i = before === 0 ? 0 : Y.findIndexSS(structs, before); i < structs.length; i++) {
-      const item = structs[i];
-      // GC structs carry neither content nor a place: they only fill clock space.
-      if (!(item instanceof Y.Item)) continue;
-      const root = rootOfItem(item);
-      result.insertRoots.add(root);
-      if (item.deleted) result.deleteRoots.add(root);
-      const content = item.content;
-      if (content instanceof Y.ContentAny || content instanceof Y.ContentJSON) {
-        const topLevel = item.parent instanceof Y.AbstractType && item.parent._item === null;
-        for (const value of (content as unknown as { arr: unknown[] }).arr) {
-          result.inserted.push({ root, key: item.parentSub, value, topLevel });
-        }
-      } else if (!(content instanceof Y.ContentDeleted)) {
-        result.nonValueRoots.add(root);
+  for (const item of itemsAdded(txn, advanced)) {
+    const root = rootOfItem(item);
+    result.insertRoots.add(root);
+    if (item.deleted) result.deleteRoots.add(root);
+    const content = item.content;
+    if (content instanceof Y.ContentAny || content instanceof Y.ContentJSON) {
+      const topLevel = item.parent instanceof Y.AbstractType && item.parent._item === null;
+      for (const value of (content as unknown as { arr: unknown[] }).arr) {
+        result.inserted.push({ root, key: item.parentSub, value, topLevel });
       }
+    } else if (!(content instanceof Y.ContentDeleted)) {
+      result.nonValueRoots.add(root);
     }
   }
 
@@ -95,6 +88,24 @@ export function inspectTransaction(txn: Y.Transaction, advanced: Map<number, num
     if (struct instanceof Y.Item) result.deleteRoots.add(rootOfItem(struct));
   });
   return result;
+}
+
+/**
+ * The items `txn` has added so far, by client and clock (GC structs, which
+ * carry neither content nor a place, are left out). `advanced` is
+ * `advancedClients(txn)`, when the caller already has it.
+ */
+export function itemsAdded(txn: Y.Transaction, advanced: Map<number, number> = advancedClients(txn)): Y.Item[] {
+  const added: Y.Item[] = [];
+  for (const client of advanced.keys()) {
+    const structs = txn.doc.store.clients.get(client) as Struct[];
+    const before = txn.beforeState.get(client) ?? 0;
+    for (let i = before === 0 ? 0 : Y.findIndexSS(structs, before); i < structs.length; i++) {
+      const struct = structs[i];
+      if (struct instanceof Y.Item) added.push(struct);
+    }
+  }
+  return added;
 }
 
 /** The new state of every client `txn` has added structs of so far (clients it did not advance are absent). */

@@ -19,6 +19,7 @@ import { readReviewState, writeReviewState } from '../../shared/review/reviewMap
 import { isProposal, isResolution } from '../../shared/review/reviewEntries';
 import type { RelayLog } from '../log';
 import { wasRefused } from '../sync/applyJudged';
+import { itemsAdded } from '../policy/inspectTransaction';
 
 /** Entry kinds that can change a record's review. */
 const REVIEWED_KINDS = new Set<string>([
@@ -80,7 +81,10 @@ export class RecordReviewer {
     // A refused update is about to be rolled back: it must not be decided on.
     if (txn.origin === REVIEW_ORIGIN || wasRefused(txn)) return;
     const added: Entry[] = [];
-    for (const item of itemsAddedTo(event.target, txn)) {
+    // Found from the transaction's clocks: Yjs's `event.changes` walks the
+    // whole array, so every append would cost the length of the log.
+    for (const item of itemsAdded(txn)) {
+      if (item.parent !== event.target || item.deleted) continue;
       for (const value of item.content.getContent()) {
         // Receive lines and comments never change the review: skip parsing them.
         if (!REVIEWED_KINDS.has((value as { kind?: unknown } | null)?.kind as string)) continue;
@@ -148,21 +152,3 @@ export class RecordReviewer {
   }
 }
 
-/**
- * The items `txn` added to `type` and did not delete, by client and clock.
- * Yjs's `event.changes` walks the whole array to find them, which makes every
- * append cost the length of the log once several devices' lines interleave.
- */
-function itemsAddedTo(type: Y.Array<unknown>, txn: Y.Transaction): Y.Item[] {
-  const added: Y.Item[] = [];
-  for (const [client, after] of txn.afterState) {
-    const before = txn.beforeState.get(client) ?? 0;
-    if (after <= before) continue;
-    const structs = txn.doc.store.clients.get(client) as (Y.Item | Y.GC)[];
-    for (let i = before === 0 ? 0 : Y.findIndexSS(structs, before); i < structs.length; i++) {
-      const struct = structs[i];
-      if (struct instanceof Y.Item && struct.parent === type && !struct.deleted) added.push(struct);
-    }
-  }
-  return added;
-}
