@@ -221,6 +221,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         }
         clearTimeout(timer);
         registry.destroyAll();
+        // Give clients a moment to answer the 1001 close, so they see why the
+        // socket went (cutting it at once can reach them as 1006); then cut.
+        await closedOrAfter(Array.from(connections.keys(), (conn) => conn.socket.ws), CLOSE_HANDSHAKE_MS);
         for (const conn of connections.keys()) conn.socket.ws.terminate();
         for (const ws of refused) ws.terminate();
         wss.close();
@@ -229,6 +232,19 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       return closed;
     },
   };
+}
+
+/** How long a shutdown waits for clients to answer its close frame. */
+const CLOSE_HANDSHAKE_MS = 1_000;
+
+/** Resolves when every socket in `sockets` has closed, or after `ms`, whichever comes first. */
+async function closedOrAfter(sockets: WebSocket[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const allClosed = Promise.all(
+    sockets.map((ws) => (ws.readyState === ws.CLOSED ? undefined : new Promise<void>((resolve) => ws.once('close', () => resolve())))),
+  );
+  await Promise.race([allClosed, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 /**
