@@ -10,7 +10,6 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createHash, X509Certificate } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { generate } from 'selfsigned';
 
 export interface SiteCertificate {
   cert: string;
@@ -55,6 +54,8 @@ export async function siteCertificate(dir: string): Promise<SiteCertificate> {
     { type: 7, ip: '127.0.0.1' },
     ...lanAddresses().map((ip) => ({ type: 7 as const, ip })),
   ];
+  // Loaded only here: the library takes a quarter of a second to load, and most starts never need it.
+  const { generate } = await import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: `Tally relay ${host}` }], {
     keyType: 'ec',
     curve: 'P-256',
