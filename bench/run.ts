@@ -4,7 +4,7 @@
  * Prints a markdown table and writes it to bench/results/latest.md (and the raw
  * numbers to latest.json). How to read it: bench/README.md.
  *
- * Options: --only=tally,y-websocket,hocuspocus  --workloads=idle,catchup,latency,
+ * Options: --only=tally,y-websocket,hocuspocus,floor  --workloads=idle,catchup,latency,
  * throughput,handover,big,many  --quick (small sizes, for trying the bench out)
  * --profile (CPU profile of the Tally relay, written to bench/results/prof/)
  * --keep (leave the servers' data directories in place)
@@ -19,6 +19,7 @@ import { ChildServer, type LaunchSpec } from './servers/ChildServer';
 import { tallySpec } from './servers/tallyServer';
 import { yWebsocketSpec } from './servers/yWebsocketServer';
 import { hocuspocusSpec } from './servers/hocuspocusServer';
+import { floorSpec } from './servers/floorServer';
 import { selfCheck, setEntryUser } from './lib/yupdates';
 import { tallyCredentials } from './servers/tallyCredentials';
 import { type Cost, meter } from './lib/measure';
@@ -39,7 +40,7 @@ const args = new Map(
   }),
 );
 const quick = args.has('quick');
-const allSpecs: LaunchSpec[] = [tallySpec, yWebsocketSpec, hocuspocusSpec];
+const allSpecs: LaunchSpec[] = [tallySpec, yWebsocketSpec, hocuspocusSpec, floorSpec];
 const only = args.get('only')?.split(',');
 const specs = only ? allSpecs.filter((s) => only.includes(s.id)) : allSpecs;
 const allWorkloads = ['idle', 'catchup', 'latency', 'throughput', 'handover', 'big', 'many'] as const;
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
   // a change in the machine's load over the run hits all of them alike.
   for (const w of workloads) {
     for (const server of servers) {
+      if (server.spec.workloads && !server.spec.workloads.includes(w)) continue;
       const r = results.get(server.spec.id)!;
       log(`${w} on ${server.spec.id}`);
       const done = meter(server);
@@ -132,7 +134,7 @@ async function main(): Promise<void> {
     loadAfter: os.loadavg(),
     quick,
     runtimeMs: performance.now() - started,
-    servers: specs.map((s) => ({ id: s.id, title: s.title, ackMeaning: s.ackMeaning, compaction: s.compaction, throughputEnv: s.evictQuicklyEnv })),
+    servers: specs.map((s) => ({ id: s.id, title: s.title, ackMeaning: s.ackMeaning, compaction: s.compaction, throughputEnv: s.evictQuicklyEnv, workloads: s.workloads })),
     results: Object.fromEntries(results),
     catchUpShape: catchUpData
       ? { ...sizes.catchUp, uploadBytes: catchUpData.uploadBytes, compactedStateBytes: catchUpData.compactedStateBytes }

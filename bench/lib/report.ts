@@ -33,7 +33,7 @@ export interface BenchReport {
   loadAfter: number[];
   quick: boolean;
   runtimeMs: number;
-  servers: Array<{ id: string; title: string; ackMeaning: string; compaction: string; throughputEnv?: Record<string, string> }>;
+  servers: Array<{ id: string; title: string; ackMeaning: string; compaction: string; throughputEnv?: Record<string, string>; workloads?: readonly string[] }>;
   results: Record<string, ServerResults>;
   catchUpShape: { devices: number; docs: number; lines: number; uploadBytes: number; compactedStateBytes: number } | null;
   sizes: {
@@ -79,9 +79,12 @@ interface Row {
   errorOf: string;
 }
 
+/** The servers a site would pick instead of Tally (the floor is a yardstick, not an anchor). */
+const ANCHORS = new Set(['y-websocket', 'hocuspocus']);
+
 function fastestAnchorCatchUp(all: Record<string, ServerResults>): number {
   const times = Object.entries(all)
-    .filter(([id]) => id !== 'tally')
+    .filter(([id]) => ANCHORS.has(id))
     .map(([, r]) => r.catchUp?.ms ?? NaN)
     .filter(Number.isFinite);
   return times.length ? Math.min(...times) : NaN;
@@ -255,6 +258,8 @@ export function renderReport(report: BenchReport): string {
   for (const row of rows) {
     const cells = ids.map((id) => {
       const r = results[id]!;
+      const takesPart = servers.find((s) => s.id === id)!.workloads;
+      if (row.errorOf && takesPart && !takesPart.includes(row.errorOf)) return '—';
       if (row.errorOf && r.errors[row.errorOf]) return `error: ${escape(r.errors[row.errorOf]!.slice(0, 120))}`;
       let text = row.cell(r, id);
       if (id === 'tally' && row.met) text += mark(row.met(r, results));

@@ -48,6 +48,8 @@ export interface LaunchSpec {
    * leaves and need none).
    */
   evictQuicklyEnv?: Record<string, string>;
+  /** The workloads this server takes part in (default: all). */
+  workloads?: readonly string[];
 }
 
 /** Asks the OS for a free loopback port. */
