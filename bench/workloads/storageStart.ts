@@ -61,8 +61,13 @@ export interface BigDocumentResult {
   stateBytes: number;
   /** Time from asking for the document to holding all of it, after a restart. */
   firstLoadMs: number;
-  /** The same after that first load (which compacts where the server does). */
+  /**
+   * The same after that first load (which compacts where the server does):
+   * the median of COMPACTED_LOADS asks, each right after a restart.
+   */
   compactedLoadMs: number;
+  /** Fastest and slowest of those asks. */
+  compactedLoadRangeMs: [number, number];
   loadedAll: boolean;
   error?: string;
 }
@@ -110,6 +115,9 @@ async function timeLoad(server: ChildServer, want: Map<number, number>, timeoutM
   return { ms: completeAt - t0, complete: !Number.isNaN(completeAt) };
 }
 
+/** How many restarts the compacted load is measured over. */
+const COMPACTED_LOADS = 5;
+
 /** Starts and stops the server itself (on a fresh data directory). */
 export async function runBigDocument(server: ChildServer, updates = 250_000, window = 256, timeLimitMs = 60_000): Promise<BigDocumentResult> {
   await server.startFresh('big');
@@ -145,9 +153,18 @@ export async function runBigDocument(server: ChildServer, updates = 250_000, win
   await server.start();
   const first = await timeLoad(server, want, 30_000);
   await server.diskSettled(1_000, 20_000);
-  await server.stop(30_000);
-  await server.start();
-  const compacted = await timeLoad(server, want, 30_000);
+  // One ask right after a start varies by half its time (cold code, the
+  // scheduler), so the compacted load is asked for after several restarts.
+  const compactedMs: number[] = [];
+  let compactedComplete = first.complete;
+  for (let i = 0; i < COMPACTED_LOADS && compactedComplete; i++) {
+    await server.stop(30_000);
+    await server.start();
+    const load = await timeLoad(server, want, 30_000);
+    compactedComplete = load.complete;
+    compactedMs.push(load.ms);
+  }
+  compactedMs.sort((a, b) => a - b);
   const bytesOnDisk = await server.diskSettled(1_000, 10_000);
   await server.stop();
   return {
@@ -157,8 +174,9 @@ export async function runBigDocument(server: ChildServer, updates = 250_000, win
     bytesOnDisk,
     stateBytes,
     firstLoadMs: first.ms,
-    compactedLoadMs: compacted.ms,
-    loadedAll: first.complete && compacted.complete,
+    compactedLoadMs: compactedComplete ? compactedMs[Math.floor(compactedMs.length / 2)]! : NaN,
+    compactedLoadRangeMs: [compactedMs[0] ?? NaN, compactedMs[compactedMs.length - 1] ?? NaN],
+    loadedAll: compactedComplete,
   };
 }
 
