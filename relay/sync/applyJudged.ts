@@ -1,6 +1,6 @@
 /**
- * Applies one peer's update to a document inside a transaction and judges it
- * before the transaction ends, so observers (the record reviewer) can tell a
+ * Applies a peer's update (or several it sent together) to a document inside
+ * one transaction and judges them, as a whole, before the transaction ends, so observers (the record reviewer) can tell a
  * refused update from an accepted one. Yjs cannot take integrated items back:
  * a document that took part of a refused or malformed update is `tainted`,
  * and its room reloads it from disk.
@@ -36,14 +36,16 @@ export interface JudgedUpdate {
 export const MISSING_DEPENDENCIES = 'the update depends on changes the relay does not have: send the full state';
 
 /**
- * Applies `update` to `doc` (transaction origin `origin`) and asks `judge`
- * about what it did, inside the transaction (with the clients it advanced). An update whose structs or
- * deletions Yjs would keep pending (their dependencies are missing) is
- * refused: pending parts would later be integrated without being judged.
+ * Applies `updates` in order to `doc` in one transaction (origin `origin`)
+ * and asks `judge` about what they did, inside the transaction (with the
+ * clients they advanced). Updates whose structs or deletions Yjs would keep
+ * pending (their dependencies are missing) are refused: pending parts would
+ * later be integrated without being judged. Applying stops at the first
+ * update Yjs cannot read.
  */
 export function applyJudged(
   doc: Y.Doc,
-  update: Uint8Array,
+  updates: readonly Uint8Array[],
   origin: unknown,
   judge: (txn: Y.Transaction, advanced: StateVector) => string | null,
 ): JudgedUpdate {
@@ -55,7 +57,7 @@ export function applyJudged(
     doc,
     (txn) => {
       try {
-        Y.applyUpdate(doc, update);
+        for (const update of updates) Y.applyUpdate(doc, update);
       } catch (err) {
         outcome.failure = err;
       }

@@ -20,10 +20,33 @@ describe('applyJudged', () => {
   it('applies an update the judge accepts and says which clocks it advanced', () => {
     const { first, client } = deviceUpdates();
     const doc = new Y.Doc();
-    const outcome = applyJudged(doc, first, 'peer', accept);
+    const outcome = applyJudged(doc, [first], 'peer', accept);
     expect(outcome).toMatchObject({ changed: true, deletes: false, refusal: null, failure: null, tainted: false });
     expect(outcome.until).toEqual(new Map([[client, 1]]));
     expect(doc.getArray('entries').toJSON()).toEqual([{ id: 'a:1' }]);
+  });
+
+  it('applies updates sent together in one transaction, judged once, the later one resting on the earlier', () => {
+    const { first, second, client } = deviceUpdates();
+    const doc = new Y.Doc();
+    let transactions = 0;
+    doc.on('afterTransaction', () => transactions++);
+    let judged = 0;
+    const outcome = applyJudged(doc, [first, second], 'peer', () => {
+      judged++;
+      return null;
+    });
+    expect(outcome).toMatchObject({ changed: true, refusal: null, tainted: false });
+    expect(outcome.until).toEqual(new Map([[client, 2]]));
+    expect([transactions, judged]).toEqual([1, 1]);
+    expect(doc.getArray('entries').toJSON()).toEqual([{ id: 'a:1' }, { id: 'a:2' }]);
+  });
+
+  it('refuses updates sent together as a whole when the judge refuses what they did', () => {
+    const { first, second } = deviceUpdates();
+    const doc = new Y.Doc();
+    const outcome = applyJudged(doc, [first, second], 'peer', () => 'not allowed');
+    expect(outcome).toMatchObject({ refusal: 'not allowed', tainted: true });
   });
 
   it('reports an update the document already holds as no change, without asking the judge', () => {
@@ -31,7 +54,7 @@ describe('applyJudged', () => {
     const doc = new Y.Doc();
     Y.applyUpdate(doc, first);
     let asked = false;
-    const outcome = applyJudged(doc, first, 'peer', (): string | null => {
+    const outcome = applyJudged(doc, [first], 'peer', (): string | null => {
       asked = true;
       return 'no';
     });
@@ -50,7 +73,7 @@ describe('applyJudged', () => {
     doc.on('afterTransaction', (txn: Y.Transaction) => {
       observedRefused = wasRefused(txn);
     });
-    const outcome = applyJudged(doc, updates[which], 'peer', judge);
+    const outcome = applyJudged(doc, [updates[which]], 'peer', judge);
     expect(outcome.refusal).toBe(reason);
     expect(outcome.tainted).toBe(true);
     expect(observedRefused).toBe(true);
@@ -58,7 +81,7 @@ describe('applyJudged', () => {
 
   it('returns what stopped Yjs on malformed bytes, tainting the document only if part of it got in', () => {
     const doc = new Y.Doc();
-    const outcome = applyJudged(doc, new Uint8Array([1, 200, 200, 200, 200]), 'peer', accept);
+    const outcome = applyJudged(doc, [new Uint8Array([1, 200, 200, 200, 200])], 'peer', accept);
     expect(outcome.failure).toBeInstanceOf(Error);
     expect(outcome.changed).toBe(false);
     expect(outcome.tainted).toBe(false);
