@@ -15,6 +15,7 @@ import {
   writeDocFrame,
   writeErrorFrame,
   writeStatusFrame,
+  type ChangeFrame,
   type MuxFrame,
 } from '../../shared/protocol/muxMessages';
 import type { DocRegistry } from '../sync/DocRegistry';
@@ -74,6 +75,8 @@ export class MuxConnection {
   private acks: DurableAckBatcher<number> | null = null;
   /** Made on the first refused write. */
   private refusals: RefusalBudget | null = null;
+  /** `change` frames of the read being handled, per document, applied together after it (`flushChanges`). */
+  private changes: Map<MuxDocPeer, ChangeFrame[]> | null = null;
 
   /** `onClosed` runs once, after the socket closed and every document was left. */
   constructor(
@@ -124,13 +127,19 @@ export class MuxConnection {
       const info = err instanceof MalformedFrameError ? CloseCode.malformed : CloseCode.unknownType;
       return this.socket.close(info, (err as Error).message);
     }
+    // Frames other than changes see every change that arrived before them handled first.
+    if (frame.type !== 'change') this.flushChanges();
     switch (frame.type) {
-      case 'doc':
       case 'change': {
+        const peer = this.open(frame.doc);
+        if (peer) this.queueChange(peer, frame);
+        return;
+      }
+      case 'doc': {
         const peer = this.open(frame.doc);
         if (!peer) return;
         const task = (): void => this.handle(peer, frame);
-        if (frame.type === 'doc' && needsOnlyStoredBytes(frame.message)) peer.room.runOnRead(task);
+        if (needsOnlyStoredBytes(frame.message)) peer.room.runOnRead(task);
         else peer.room.run(task);
         return;
       }
@@ -194,6 +203,38 @@ export class MuxConnection {
     }
     if (result.replies) for (const reply of result.replies) peer.send(reply);
     if (frame.type === 'change') this.ackBatcher().after(peer.room.whenDurable(), peer.room.name, frame.changeNo);
+  }
+
+  /**
+   * Holds a change until the read it came in is handled: ws hands over every
+   * frame of one read before the microtask runs, so a device streaming lines
+   * to a document has them applied in one transaction.
+   */
+  private queueChange(peer: MuxDocPeer, frame: ChangeFrame): void {
+    if (this.changes === null) {
+      this.changes = new Map();
+      queueMicrotask(() => this.flushChanges());
+    }
+    const frames = this.changes.get(peer);
+    if (frames) frames.push(frame);
+    else this.changes.set(peer, [frame]);
+  }
+
+  private flushChanges(): void {
+    const changes = this.changes;
+    if (changes === null) return;
+    this.changes = null;
+    for (const [peer, frames] of changes) peer.room.run(() => this.handleChanges(peer, frames));
+  }
+
+  /** Applies `frames` together, or one by one in their place when together they are refused. */
+  private handleChanges(peer: MuxDocPeer, frames: ChangeFrame[]): void {
+    if (frames.length === 1) return this.handle(peer, frames[0]!);
+    if (!this.socket.isOpen || this.peers.get(peer.room.name) !== peer) return;
+    if (!peer.room.applyTogether(frames.map((f) => f.update), peer)) {
+      return peer.room.runInPlace(frames.map((frame) => () => this.handle(peer, frame)));
+    }
+    this.ackBatcher().after(peer.room.whenDurable(), peer.room.name, frames[frames.length - 1]!.changeNo);
   }
 
   private refusalBudget(): RefusalBudget {

@@ -18,7 +18,7 @@ import { YMessage, syncMessage, syncStep1Of } from '../../shared/protocol/syncMe
 import type { RelayLimits } from '../limits';
 import type { RelayLog } from '../log';
 import { inspectTransaction } from '../policy/inspectTransaction';
-import { applyJudged } from './applyJudged';
+import { applyJudged, type JudgedUpdate } from './applyJudged';
 import { RoomAwareness } from './RoomAwareness';
 import { StoredSegments, type StateVector } from './StoredSegments';
 import type { RoomPeer } from './RoomPeer';
@@ -191,12 +191,55 @@ export class DocRoom {
     const notAllowed = peer.writes.refuseAny(this.name);
     if (notAllowed !== null) return { kind: 'refused', reason: notAllowed, tooLarge: false };
 
-    const outcome = applyJudged(this.doc, update, peer, (txn, advanced) => peer.writes.refuseChange(this.name, () => inspectTransaction(txn, advanced)));
-    if (outcome.tainted) this.reload();
+    const outcome = this.applyAndJudge([update], peer);
     if (outcome.failure !== null) throw outcome.failure;
     if (outcome.refusal !== null) return { kind: 'refused', reason: outcome.refusal, tooLarge: false };
     if (outcome.changed) this.persistAndForward(update, peer, outcome.until, outcome.deletes);
     return { kind: 'ok', wrote: outcome.changed };
+  }
+
+  /**
+   * Applies updates a peer sent together (mux `change` frames that arrived in
+   * one read) in one transaction, judged as a whole: a device streaming lines
+   * then costs one transaction per read instead of one per line. Returns
+   * false when they must go one by one through `applyUpdate` instead, which
+   * finds the one at fault and answers each (one is refused or unreadable, or
+   * they would overflow the document); nothing of them is kept then. Call
+   * from `run`, and redo them with `runInPlace`.
+   */
+  applyTogether(updates: readonly Uint8Array[], peer: RoomPeer): boolean {
+    let bytes = 0;
+    for (const update of updates) bytes += update.byteLength;
+    if (this.approxBytes + bytes > this.limits.maxDocBytes) return false;
+    if (peer.writes.refuseAny(this.name) !== null) return false;
+    const outcome = this.applyAndJudge(updates, peer);
+    if (outcome.failure !== null || outcome.refusal !== null) return false;
+    // Each is stored as it arrived; the clocks of all of them stand for each
+    // (a device that lacks one of them gets them all, which is harmless).
+    if (outcome.changed) for (const update of updates) this.persistAndForward(update, peer, outcome.until, outcome.deletes);
+    return true;
+  }
+
+  /**
+   * Runs `tasks` in order ahead of anything already waiting in `run`'s queue:
+   * work redone in its place (updates refused together, one by one). Tasks
+   * left when the document starts reloading wait at the front of the queue.
+   */
+  runInPlace(tasks: readonly (() => void)[]): void {
+    for (let i = 0; i < tasks.length; i++) {
+      if (!this.loaded) {
+        this.waiting.unshift(...tasks.slice(i));
+        return;
+      }
+      tasks[i]!();
+    }
+  }
+
+  /** Applies and judges `updates` in one transaction; reloads the document if it must not keep what got in. */
+  private applyAndJudge(updates: readonly Uint8Array[], peer: RoomPeer): JudgedUpdate {
+    const outcome = applyJudged(this.doc, updates, peer, (txn, advanced) => peer.writes.refuseChange(this.name, () => inspectTransaction(txn, advanced)));
+    if (outcome.tainted) this.reload();
+    return outcome;
   }
 
   /** Drops the document from memory. Only call when `isIdle`. */

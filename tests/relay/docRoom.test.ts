@@ -6,10 +6,12 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { DocRoom, needsOnlyStoredBytes, type ReceiveResult } from '../../relay/sync/DocRoom';
 import type { RoomPeer } from '../../relay/sync/RoomPeer';
+import type { WritePolicy } from '../../relay/policy/writeRefusal';
 import { MemoryDocStore } from '../../relay/storage/MemoryDocStore';
 import { resolveLimits } from '../../relay/limits';
 import { silentLog } from '../../relay/log';
 import { readSync, syncStep1 } from '../support/yMessages';
+import { eventually } from '../support/rawClient';
 
 const openPolicy = { refuseAny: () => null, refuseChange: () => null };
 
@@ -71,4 +73,70 @@ describe('DocRoom', () => {
     expect(device.getArray('entries').length).toBe(101);
     room.destroy();
   });
+
+  describe('updates a device sent together', () => {
+    /** Each change a Y.Doc makes, as the update it emits. */
+    function updatesOf(doc: Y.Doc, ...ids: string[]): Uint8Array[] {
+      const out: Uint8Array[] = [];
+      const keep = (u: Uint8Array): void => void out.push(u);
+      doc.on('update', keep);
+      for (const id of ids) doc.getArray('entries').push([{ id }]);
+      doc.off('update', keep);
+      return out;
+    }
+    /** A peer whose writes are refused when they insert an entry with an id starting "bad". */
+    function judgingPeer(): RoomPeer {
+      const writes: WritePolicy = {
+        refuseAny: () => null,
+        refuseChange: (_doc, inspect) =>
+          inspect().inserted.some((v) => String((v.value as { id?: unknown }).id).startsWith('bad')) ? 'bad entry' : null,
+      };
+      return { ...peer(), writes };
+    }
+    const storedIds = async (store: MemoryDocStore): Promise<unknown[]> => {
+      const doc = new Y.Doc();
+      for (const u of await store.load('record:R-1')) Y.applyUpdate(doc, u);
+      return doc.getArray('entries').toJSON().map((e) => (e as { id: string }).id);
+    };
+
+    it('applies them in one transaction and stores each', async () => {
+      const store = new MemoryDocStore();
+      const room = new DocRoom('record:R-1', store, resolveLimits({}), silentLog);
+      await room.whenLoaded;
+      let transactions = 0;
+      room.doc.on('afterTransaction', () => transactions++);
+      const updates = updatesOf(new Y.Doc(), 'a:1', 'a:2', 'a:3');
+      expect(room.applyTogether(updates, peer())).toBe(true);
+      await room.whenDurable();
+      expect(transactions).toBe(1);
+      expect(store.stats('record:R-1').updates).toBe(3);
+      expect(await storedIds(store)).toEqual(['a:1', 'a:2', 'a:3']);
+      room.destroy();
+    });
+
+    it('gives them back, keeping nothing, when one is refused; one by one in their place, the others are kept', async () => {
+      const store = new MemoryDocStore();
+      const room = new DocRoom('record:R-1', store, resolveLimits({}), silentLog);
+      await room.whenLoaded;
+      const device = judgingPeer();
+      const honest = new Y.Doc();
+      const [first, second] = updatesOf(honest, 'a:1', 'a:2');
+      const [forged] = updatesOf(new Y.Doc(), 'bad:1');
+      const updates = [first!, forged!, second!];
+      expect(room.applyTogether(updates, device)).toBe(false);
+      // A change that arrives meanwhile is handled after the ones redone in place.
+      const [later] = updatesOf(honest, 'a:3');
+      const order: string[] = [];
+      room.run(() => order.push(room.applyUpdate(later!, device).kind));
+      room.runInPlace(updates.map((u) => () => void order.push(room.applyUpdate(u, device).kind)));
+      await eventually(() => order.length === 4, 2_000, 'every change handled');
+      expect(order).toEqual(['ok', 'refused', 'ok', 'ok']);
+      await room.whenDurable();
+      expect(await storedIds(store)).toEqual(['a:1', 'a:2', 'a:3']);
+      await eventually(() => room.loaded, 2_000, 'the reload');
+      expect(room.doc.getArray('entries').toJSON().map((e) => (e as { id: string }).id)).toEqual(['a:1', 'a:2', 'a:3']);
+      room.destroy();
+    });
+  });
 });
+

@@ -115,6 +115,56 @@ describe('the relay refuses forbidden writes from any client', () => {
     expect(await served()).toEqual(after);
   });
 
+  it.each(attempts)('over /mux, between honest changes sent in the same write: %s', async (_what, who, change, reason) => {
+    const user = who(users);
+    const before = (await stored(t)) as { entries: unknown[] };
+    const c = await mux(user);
+    const honestDevice = docFromUpdates(await t.store.load(RECORD));
+    const honest: Uint8Array[] = [];
+    honestDevice.on('update', (u: Uint8Array) => honest.push(u));
+    const crew = await mux(users.crew);
+    addReceiveLine(honestDevice, author(users.crew), { item: 'SKU-3', qty: 1 });
+    addReceiveLine(honestDevice, author(users.crew), { item: 'SKU-4', qty: 1 });
+    // The forged change and the honest ones come from two sockets, so only the user's own frames share a read:
+    // the forged one between two frames that re-send the same honest lines (idempotent, so they must be acked).
+    await sendChangeAndWaitAck(crew, RECORD, 1, Y.mergeUpdates(honest));
+    const forged = await updateOf(t, (d) => change(d, users, author));
+    c.sendTogether([writeChangeFrame(RECORD, 1, honest[0]!), writeChangeFrame(RECORD, 2, forged), writeChangeFrame(RECORD, 3, honest[1]!)]);
+    const error = await c.waitFor((m) => {
+      const f = tryReadFrame(m);
+      return f?.type === 'error' ? f : undefined;
+    });
+    expect(error.type === 'error' && error.reason).toMatch(reason);
+    expect(refusalLogged(user)).toBe(true);
+    if (user !== users.auditor) {
+      // Handled one by one once refused together: the honest frame after the forged one is still acknowledged.
+      await c.waitFor((m) => {
+        const f = tryReadFrame(m);
+        return f?.type === 'ack' && f.changeNo === 3 ? f : undefined;
+      });
+    }
+    const after = (await stored(t)) as { entries: unknown[] };
+    expect(after.entries.length).toBe(before.entries.length + 2); // the two honest lines, once each
+    expect(await served()).toEqual(after);
+  });
+
+  it('over /mux: lines sent together in one write are all acknowledged and stored once each', async () => {
+    const c = await mux(users.crew);
+    const device = docFromUpdates(await t.store.load(RECORD));
+    const lines: Uint8Array[] = [];
+    device.on('update', (u: Uint8Array) => lines.push(u));
+    for (let i = 0; i < 20; i++) addReceiveLine(device, author(users.crew), { item: `SKU-${i}`, qty: 1 });
+    const before = (await stored(t)) as { entries: unknown[] };
+    c.sendTogether(lines.map((u, i) => writeChangeFrame(RECORD, i + 1, u)));
+    await c.waitFor((m) => {
+      const f = tryReadFrame(m);
+      return f?.type === 'ack' && f.changeNo === 20 ? f : undefined;
+    });
+    const after = (await stored(t)) as { entries: unknown[] };
+    expect(after.entries.length).toBe(before.entries.length + 20);
+    expect(await served()).toEqual(after);
+  });
+
   it.each(attempts)('over /sync/<doc> with hand-encoded y-protocols messages: %s', async (_what, who, change) => {
     const user = who(users);
     const before = await stored(t);

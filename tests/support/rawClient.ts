@@ -9,6 +9,8 @@ export interface RawClient {
   /** Every binary message received so far, in order. */
   received: Uint8Array[];
   send(bytes: Uint8Array | string): void;
+  /** Sends several messages in one socket write, so the relay reads them together (a device streaming lines). */
+  sendTogether(messages: Uint8Array[]): void;
   /** Resolves with the first (already received or future) message matching `pred`. */
   waitFor<T>(pick: (msg: Uint8Array) => T | undefined, timeoutMs?: number): Promise<T>;
   /** Resolves with the close code and reason. */
@@ -40,6 +42,13 @@ export async function connectRaw(url: string): Promise<RawClient> {
     received,
     closed,
     send: (bytes) => ws.send(bytes),
+    sendTogether(messages) {
+      // ws has no public way to batch frames: hold the socket's writes (ws nests its own cork) until all are queued.
+      const socket = (ws as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+      socket.cork();
+      for (const m of messages) ws.send(m);
+      socket.uncork();
+    },
     close: () => ws.close(),
     waitFor<T>(pick: (msg: Uint8Array) => T | undefined, timeoutMs = 10_000): Promise<T> {
       for (const msg of received) {
