@@ -171,11 +171,11 @@ export function renderReport(report: BenchReport): string {
     },
     {
       workload: 'throughput',
-      measure: 'server RSS start -> end of the window (growth/s over its second half)',
+      measure: 'server RSS start -> end of the window (growth/s of its peak, middle third -> last third)',
       target: 'flat',
       cell: (r) =>
         r.throughput
-          ? `${bytes(r.throughput.rssStart)} -> ${bytes(r.throughput.rssEnd)} (${bytes(r.throughput.rssSlope)}/s)${flat(r.throughput) ? '' : ' growing'}`
+          ? `${bytes(r.throughput.rssStart)} -> ${bytes(r.throughput.rssEnd)} (${bytes(r.throughput.rssPeakGrowth)}/s)${flat(r.throughput) ? '' : ' growing'}`
           : 'n/a',
       met: (t) => (t.throughput ? flat(t.throughput) : undefined),
       errorOf: 'throughput',
@@ -324,7 +324,7 @@ export function renderReport(report: BenchReport): string {
 
 function flat(t: ThroughputResult): boolean {
   // Growth under 1% of the starting RSS per second of load counts as flat.
-  return t.rssSlope <= 0.01 * t.rssStart;
+  return t.rssPeakGrowth <= 0.01 * t.rssStart;
 }
 
 function storageCell(r: ServerResults, pick: (s: CatchUpStorageResult) => number): string {

@@ -46,10 +46,14 @@ export interface ThroughputResult {
   rssEnd: number;
   rssPeak: number;
   /**
-   * RSS growth over the second half of the measuring window (least squares),
-   * bytes per second: after documents start leaving memory, what keeps growing.
+   * Growth of the highest RSS from the middle to the last third of the
+   * measuring window, bytes per second: after documents start leaving memory,
+   * what keeps growing. RSS under load is a sawtooth (it climbs until the
+   * garbage collector runs, every few seconds), so a slope fitted through it
+   * says more about where the window ends in a tooth than about growth; the
+   * peaks of two stretches that each hold whole teeth do not.
    */
-  rssSlope: number;
+  rssPeakGrowth: number;
   /** RSS every second of the measuring window, MB. */
   rssPerSecond: number[];
   cost: Cost;
@@ -133,25 +137,18 @@ export async function runThroughput(server: ChildServer, o: ThroughputOptions = 
     rssStart,
     rssEnd,
     rssPeak: peak,
-    rssSlope: slope(samples.slice(Math.floor(samples.length / 2)), 250),
+    rssPeakGrowth: peakGrowth(samples, 250),
     rssPerSecond: samples.filter((_, i) => i % 4 === 0).map((b) => Math.round(b / 2 ** 20)),
     cost: c,
     error,
   };
 }
 
-/** Least-squares slope of evenly spaced samples, per second. */
-function slope(samples: number[], everyMs: number): number {
-  const n = samples.length;
-  if (n < 2) return 0;
-  const xs = samples.map((_, i) => (i * everyMs) / 1000);
-  const mx = xs.reduce((a, b) => a + b, 0) / n;
-  const my = samples.reduce((a, b) => a + b, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < n; i++) {
-    num += (xs[i]! - mx) * (samples[i]! - my);
-    den += (xs[i]! - mx) ** 2;
-  }
-  return den === 0 ? 0 : num / den;
+/** How much the peak of the last third of evenly spaced samples exceeds the middle third's, per second. */
+function peakGrowth(samples: number[], everyMs: number): number {
+  const third = Math.floor(samples.length / 3);
+  if (third < 1) return 0;
+  const middle = Math.max(...samples.slice(third, 2 * third));
+  const last = Math.max(...samples.slice(2 * third));
+  return (last - middle) / ((third * everyMs) / 1000);
 }
