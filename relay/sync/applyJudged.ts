@@ -1,9 +1,9 @@
 /**
  * Applies a peer's update (or several it sent together) to a document inside
- * one transaction and judges them, as a whole, before the transaction ends, so observers (the record reviewer) can tell a
- * refused update from an accepted one. Yjs cannot take integrated items back:
- * a document that took part of a refused or malformed update is `tainted`,
- * and its room reloads it from disk.
+ * one transaction and judges them as a whole before the transaction ends, so
+ * observers (the record reviewer) can tell a refused update from an accepted
+ * one. Yjs cannot take integrated items back: a document that took part of a
+ * refused or malformed update is `tainted`, and its room reloads it from disk.
  */
 import * as Y from 'yjs';
 import { advancedClients } from '../policy/inspectTransaction';
