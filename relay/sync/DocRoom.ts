@@ -20,7 +20,8 @@ import type { RelayLog } from '../log';
 import { inspectTransaction } from '../policy/inspectTransaction';
 import { applyJudged, type JudgedUpdate } from './applyJudged';
 import { RoomAwareness } from './RoomAwareness';
-import { StoredSegments, type StateVector } from './StoredSegments';
+import type { StateVector } from './StoredSegments';
+import { RoomLog, deletesOnlyOf, snapshotOf } from './RoomLog';
 import type { RoomPeer } from './RoomPeer';
 
 
@@ -62,13 +63,8 @@ export class DocRoom {
   });
   /** Work that waits for the document to be loaded, in arrival order. */
   private readonly waiting: (() => void)[] = [];
-  /** What the store holds since the last compaction, to answer sync step 1 without encoding. */
-  private readonly segments = new StoredSegments();
-  private lastWrite: Promise<void> = Promise.resolve();
-  private pendingWrites = 0;
-  private storedUpdates = 0;
-  private approxBytes = 0;
-  private compactionQueued = false;
+  /** The ordered path to disk, and what the store holds since the last compaction. */
+  private readonly written: RoomLog;
   /** Whether `doc` was ever filled from the store (a reload then needs a fresh one). */
   private everBuilt = false;
   private destroyed = false;
@@ -84,6 +80,15 @@ export class DocRoom {
     private readonly log: RelayLog,
     private readonly onLoaded?: (room: DocRoom) => (() => void) | void,
   ) {
+    this.written = new RoomLog(
+      name,
+      store,
+      limits,
+      log,
+      // While reloading, `doc` does not hold everything on disk: the reload compacts again if needed.
+      () => (this.destroyed || !this.loaded ? null : snapshotOf(this.doc)),
+      () => this.checkIdle(),
+    );
     this.whenLoaded = this.load();
   }
 
@@ -92,12 +97,12 @@ export class DocRoom {
   }
 
   get isIdle(): boolean {
-    return this.peers.size === 0 && this.pendingWrites === 0 && this.loaded && this.waiting.length === 0 && this.readWaiting.length === 0;
+    return this.peers.size === 0 && this.written.pendingWrites === 0 && this.loaded && this.waiting.length === 0 && this.readWaiting.length === 0;
   }
 
   /** Resolves once every change received so far is on disk. */
   whenDurable(): Promise<void> {
-    return this.lastWrite;
+    return this.written.whenDurable();
   }
 
   /** The state vector as of now (what the relay holds in memory). */
@@ -185,7 +190,7 @@ export class DocRoom {
    * update). Throws for bytes that are not a Yjs update. Call from `run`.
    */
   applyUpdate(update: Uint8Array, peer: RoomPeer): ReceiveResult {
-    if (this.approxBytes + update.byteLength > this.limits.maxDocBytes) {
+    if (this.written.approxBytes + update.byteLength > this.limits.maxDocBytes) {
       return { kind: 'refused', reason: `document ${this.name} would exceed ${this.limits.maxDocBytes} bytes`, tooLarge: true };
     }
     const notAllowed = peer.writes.refuseAny(this.name);
@@ -210,7 +215,7 @@ export class DocRoom {
   applyTogether(updates: readonly Uint8Array[], peer: RoomPeer): boolean {
     let bytes = 0;
     for (const update of updates) bytes += update.byteLength;
-    if (this.approxBytes + bytes > this.limits.maxDocBytes) return false;
+    if (this.written.approxBytes + bytes > this.limits.maxDocBytes) return false;
     if (peer.writes.refuseAny(this.name) !== null) return false;
     const outcome = this.applyAndJudge(updates, peer);
     if (outcome.failure !== null || outcome.refusal !== null) return false;
@@ -255,9 +260,8 @@ export class DocRoom {
   private async load(): Promise<void> {
     const updates = await this.store.load(this.name);
     if (this.destroyed) return;
-    // Until the document is built its clocks are unknown: whatever is
-    // stored goes whole to anyone who asks, which is always correct.
-    this.segments.reset(updates, null, null);
+    // Until the document is built its clocks are unknown.
+    this.written.loaded(updates, null, null);
     this.bytesRead = true;
     const answered = this.readWaiting.length > 0;
     while (this.bytesRead && this.readWaiting.length > 0) this.readWaiting.shift()!();
@@ -277,15 +281,13 @@ export class DocRoom {
     this.doc.off('afterTransaction', this.handleAfterTransaction);
     this.doc = doc;
     doc.on('afterTransaction', this.handleAfterTransaction);
-    this.segments.reset(updates, Y.decodeStateVector(Y.encodeStateVector(doc)), deleteSetOf(doc));
-    this.storedUpdates = updates.length;
-    this.approxBytes = updates.reduce((sum, u) => sum + u.byteLength, 0);
+    this.written.loaded(updates, Y.decodeStateVector(Y.encodeStateVector(doc)), deletesOnlyOf(doc));
     this.loaded = true;
     for (const peer of this.stepOneOwed ?? []) this.sendStepOne(peer);
     this.stepOneOwed = null;
     const detach = this.onLoaded?.(this);
     if (detach) this.detacher = detach;
-    this.maybeCompact();
+    this.written.maybeCompact();
     this.drain();
   }
 
@@ -305,7 +307,8 @@ export class DocRoom {
     this.detach();
     this.log.info({ doc: this.name }, 'reloading document to drop a refused update');
     const attempt = (): void => {
-      this.lastWrite
+      this.written
+        .whenDurable()
         .catch(() => {})
         .then(() => this.load())
         .catch((err: unknown) => {
@@ -332,7 +335,7 @@ export class DocRoom {
     const syncType = decoding.readVarUint(decoder);
     switch (syncType) {
       case syncProtocol.messageYjsSyncStep1: {
-        const missing = this.segments.missing(Y.decodeStateVector(decoding.readVarUint8Array(decoder)));
+        const missing = this.written.missing(Y.decodeStateVector(decoding.readVarUint8Array(decoder)));
         // Everything but the last as plain updates, the last as the step 2
         // that tells the client it is in sync: by then it has all of them.
         const replies = missing.map((part, i) =>
@@ -360,15 +363,11 @@ export class DocRoom {
   };
 
   /**
-   * Appends `update` (whose structs reach `until`) to the store and, once
+   * Appends `received` (whose structs reach `until`) to the store and, once
    * durable, sends it to every peer but `from`.
    */
   private persistAndForward(received: Uint8Array, from: RoomPeer | null, until: StateVector, deletes: boolean): void {
-    // A received update is a view into the socket's read buffer (up to 64 KB);
-    // keeping the view would keep that whole buffer alive until compaction.
-    const update = received.byteLength === received.buffer.byteLength ? received : received.slice();
-    this.segments.add(update, until, deletes);
-    const durable = this.persist(update);
+    const { update, durable } = this.written.append(received, until, deletes);
     // Forward only what is on disk: a device never holds a change of
     // someone else's that the relay could still lose in a crash.
     durable.then(
@@ -385,51 +384,6 @@ export class DocRoom {
     );
   }
 
-  private persist(update: Uint8Array): Promise<void> {
-    this.storedUpdates++;
-    this.approxBytes += update.byteLength;
-    const durable = this.track(this.store.append(this.name, update));
-    this.maybeCompact();
-    return durable;
-  }
-
-  /** Compacts while the document stays open, so a busy shift does not grow the log without bound. */
-  private maybeCompact(): void {
-    if (this.compactionQueued || this.destroyed) return;
-    if (this.storedUpdates < 2) return;
-    if (this.storedUpdates < this.limits.compactAfterUpdates && this.approxBytes < this.limits.compactAfterBytes) return;
-    this.compactionQueued = true;
-    // Deferred so a burst of updates in one tick is compacted once.
-    setImmediate(() => {
-      this.compactionQueued = false;
-      // While reloading, `doc` does not hold everything on disk: the reload compacts again if needed.
-      if (this.destroyed || !this.loaded) return;
-      const state = Y.encodeStateAsUpdate(this.doc);
-      this.segments.reset([state], Y.decodeStateVector(Y.encodeStateVector(this.doc)), deleteSetOf(this.doc));
-      this.storedUpdates = 1;
-      this.approxBytes = state.byteLength;
-      this.track(this.store.compact(this.name, state));
-    });
-  }
-
-  private track(write: Promise<void>): Promise<void> {
-    this.pendingWrites++;
-    const done = write.then(
-      () => {
-        this.pendingWrites--;
-        this.checkIdle();
-      },
-      (err: unknown) => {
-        this.pendingWrites--;
-        this.log.error({ doc: this.name, err: String(err) }, 'write failed for good');
-        throw err;
-      },
-    );
-    this.lastWrite = done;
-    done.catch(() => {});
-    return done;
-  }
-
   private checkIdle(): void {
     if (this.isIdle && !this.destroyed) this.onIdle(this);
   }
@@ -440,8 +394,3 @@ export class DocRoom {
 const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc());
 
 
-/** `doc`'s delete set alone as an update, or null when nothing was ever deleted. */
-function deleteSetOf(doc: Y.Doc): Uint8Array | null {
-  if (Y.createDeleteSetFromStructStore(doc.store).clients.size === 0) return null;
-  return Y.encodeStateAsUpdate(doc, Y.encodeStateVector(doc));
-}
