@@ -12,6 +12,7 @@ import { resolveLimits } from '../../relay/limits';
 import { silentLog } from '../../relay/log';
 import { readSync, syncStep1 } from '../support/yMessages';
 import { eventually } from '../support/rawClient';
+import { storedEntryIds } from '../support/muxClient';
 
 const openPolicy = { refuseAny: () => null, refuseChange: () => null };
 
@@ -93,11 +94,6 @@ describe('DocRoom', () => {
       };
       return { ...peer(), writes };
     }
-    const storedIds = async (store: MemoryDocStore): Promise<unknown[]> => {
-      const doc = new Y.Doc();
-      for (const u of await store.load('record:R-1')) Y.applyUpdate(doc, u);
-      return doc.getArray('entries').toJSON().map((e) => (e as { id: string }).id);
-    };
 
     it('applies them in one transaction and stores each', async () => {
       const store = new MemoryDocStore();
@@ -110,7 +106,7 @@ describe('DocRoom', () => {
       await room.whenDurable();
       expect(transactions).toBe(1);
       expect(store.stats('record:R-1').updates).toBe(3);
-      expect(await storedIds(store)).toEqual(['a:1', 'a:2', 'a:3']);
+      expect(await storedEntryIds(store, 'record:R-1')).toEqual(['a:1', 'a:2', 'a:3']);
       room.destroy();
     });
 
@@ -132,7 +128,7 @@ describe('DocRoom', () => {
       await eventually(() => order.length === 4, 2_000, 'every change handled');
       expect(order).toEqual(['ok', 'refused', 'ok', 'ok']);
       await room.whenDurable();
-      expect(await storedIds(store)).toEqual(['a:1', 'a:2', 'a:3']);
+      expect(await storedEntryIds(store, 'record:R-1')).toEqual(['a:1', 'a:2', 'a:3']);
       await eventually(() => room.loaded, 2_000, 'the reload');
       expect(room.doc.getArray('entries').toJSON().map((e) => (e as { id: string }).id)).toEqual(['a:1', 'a:2', 'a:3']);
       room.destroy();

@@ -9,6 +9,7 @@ import { MemoryDocStore } from '../../relay/storage/MemoryDocStore';
 import { resolveLimits } from '../../relay/limits';
 import { silentLog } from '../../relay/log';
 import { eventually } from '../support/rawClient';
+import { storedEntryIds } from '../support/muxClient';
 
 /** A document and the update each of its appends made, with the clocks it reached. */
 function lines(n: number): { doc: Y.Doc; updates: { update: Uint8Array; until: Map<number, number> }[] } {
@@ -19,11 +20,6 @@ function lines(n: number): { doc: Y.Doc; updates: { update: Uint8Array; until: M
   return { doc, updates };
 }
 
-const storedIds = async (store: MemoryDocStore): Promise<unknown[]> => {
-  const doc = new Y.Doc();
-  for (const u of await store.load('record:R-1')) Y.applyUpdate(doc, u);
-  return doc.getArray('entries').toJSON().map((e) => (e as { id: string }).id);
-};
 
 describe('RoomLog', () => {
   it('appends in order, resolves once durable, and counts what the store holds', async () => {
@@ -36,7 +32,7 @@ describe('RoomLog', () => {
     await log.whenDurable();
     expect([log.pendingWrites, settled]).toEqual([0, 3]);
     expect(log.approxBytes).toBe(updates.reduce((sum, u) => sum + u.update.byteLength, 0));
-    expect(await storedIds(store)).toEqual(['d:0', 'd:1', 'd:2']);
+    expect(await storedEntryIds(store, 'record:R-1')).toEqual(['d:0', 'd:1', 'd:2']);
   });
 
   it('keeps a copy of an update that is a view into a larger buffer', () => {
@@ -57,7 +53,7 @@ describe('RoomLog', () => {
     for (const { update, until } of updates) log.append(update, until, false);
     await eventually(() => store.stats('record:R-1').updates === 1, 2_000, 'compaction');
     await log.whenDurable();
-    expect(await storedIds(store)).toEqual(['d:0', 'd:1', 'd:2', 'd:3', 'd:4']);
+    expect(await storedEntryIds(store, 'record:R-1')).toEqual(['d:0', 'd:1', 'd:2', 'd:3', 'd:4']);
     expect(log.missing(new Map())).toEqual([Y.encodeStateAsUpdate(doc)]);
     expect(log.missing(Y.decodeStateVector(Y.encodeStateVector(doc)))).toEqual([]);
   });

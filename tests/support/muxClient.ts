@@ -1,5 +1,6 @@
 /** Helpers for talking the mux protocol with a RawClient in relay tests. */
 import * as Y from 'yjs';
+import type { DocStore } from '../../shared/DocStore';
 import { readMuxFrame, writeChangeFrame, writeDocFrame, type MuxFrame } from '../../shared/protocol/muxMessages';
 import type { RawClient } from './rawClient';
 import { readSync, syncStep1 } from './yMessages';
@@ -52,4 +53,12 @@ export function docFromUpdates(updates: Uint8Array[]): Y.Doc {
   const d = new Y.Doc();
   for (const u of updates) Y.applyUpdate(d, u);
   return d;
+}
+
+/** The ids of the entries `store` holds for `doc`, in order. */
+export async function storedEntryIds(store: Pick<DocStore, 'load'>, doc: string): Promise<string[]> {
+  return docFromUpdates(await store.load(doc))
+    .getArray('entries')
+    .toJSON()
+    .map((e) => (e as { id: string }).id);
 }
