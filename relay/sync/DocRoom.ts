@@ -17,7 +17,7 @@ import type { DocStore } from '../../shared/DocStore';
 import { YMessage, syncMessage, syncStep1Of } from '../../shared/protocol/syncMessages';
 import type { RelayLimits } from '../limits';
 import type { RelayLog } from '../log';
-import { inspectTransaction } from '../policy/inspectTransaction';
+import { advancedClients, inspectTransaction } from '../policy/inspectTransaction';
 import { applyJudged, type JudgedUpdate } from './applyJudged';
 import { RoomAwareness } from './RoomAwareness';
 import type { StateVector } from './StoredSegments';
@@ -355,8 +355,7 @@ export class DocRoom {
   /** Stores the relay's own writes (the record reviewer's), which no peer sent as bytes. */
   private readonly handleAfterTransaction = (txn: Y.Transaction): void => {
     if (!txn.local || txn.origin === FROM_STORE) return;
-    const until = new Map<number, number>();
-    for (const [client, clock] of txn.afterState) if (clock > (txn.beforeState.get(client) ?? 0)) until.set(client, clock);
+    const until = advancedClients(txn);
     if (txn.deleteSet.clients.size === 0 && until.size === 0) return;
     // The encoding carries the document's whole delete set: flag it as deleting.
     this.persistAndForward(Y.encodeStateAsUpdate(txn.doc, Y.encodeStateVector(txn.beforeState)), null, until, true);
