@@ -21,7 +21,7 @@ import { PerDocConnection } from './net/PerDocConnection';
 import type { UserStore } from '../shared/auth/UserStore';
 import { authenticateWith, openPrincipal, tokenOf } from './auth/authenticateUpgrade';
 import type { Role } from '../shared/auth/roles';
-import { RECORD_PREFIX } from './policy/writeRefusal';
+import { RECORD_PREFIX, writePolicyFor } from './policy/writeRefusal';
 import { RecordReviewer } from './review/RecordReviewer';
 
 export interface RelayOptions {
@@ -88,7 +88,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     if (!room.name.startsWith(RECORD_PREFIX)) return;
     const reviewer = new RecordReviewer(room.name, room.doc, { roleOf, log });
     return () => reviewer.destroy();
-  });
+  }, { site: options.site ?? 'main' });
   let nextConnId = 1;
 
   const stats = (): RelayStats => ({ connections: connections.size, docsInMemory: registry.size, storage: store.health() });
@@ -150,6 +150,11 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       if (!isDocName(docName)) {
         log.warn({ connId, path: url.pathname }, 'refused invalid document name');
         return refuse(ws, CloseCode.badDocName.code, CloseCode.badDocName.reason);
+      }
+      const unknown = writePolicyFor(principal).refuseOpen(docName, registry.site);
+      if (unknown !== null) {
+        log.warn({ connId, doc: docName, reason: unknown }, 'refused to open a document');
+        return refuse(ws, CloseCode.badDocName.code, unknown.slice(0, 120));
       }
       connections.set(new PerDocConnection(ws, docName, principal, registry, limits, log, connId, forget), token);
       return;

@@ -41,6 +41,7 @@ const errorNames: Record<number, string> = {
   [MuxErrorCode.docTooLarge]: 'document too large',
   [MuxErrorCode.permissionDenied]: 'permission denied',
   [MuxErrorCode.badDocName]: 'bad document name',
+  [MuxErrorCode.missingChanges]: 'waiting for changes the relay lacks',
 };
 
 /** Turns a relay `error` frame into a message, e.g. "storage failed: ENOSPC". */

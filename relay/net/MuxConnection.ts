@@ -165,6 +165,12 @@ export class MuxConnection {
       this.socket.send(writeErrorFrame(doc.slice(0, 200), MuxErrorCode.badDocName, 'invalid document name'));
       return null;
     }
+    const unknown = this.writes.refuseOpen(doc, this.registry.site);
+    if (unknown !== null) {
+      this.log.warn({ conn: this.label, doc, reason: unknown }, 'refused to open a document');
+      this.socket.send(writeErrorFrame(doc, MuxErrorCode.badDocName, unknown));
+      return null;
+    }
     if (this.peers.size >= this.limits.maxDocsPerConnection) {
       this.socket.close(CloseCode.tooManyDocs, `more than ${this.limits.maxDocsPerConnection} documents`);
       return null;
@@ -196,6 +202,11 @@ export class MuxConnection {
       return this.socket.close(info, `${peer.room.name}: ${(err as Error).message}`);
     }
     if (result.kind === 'refused') {
+      if (result.missing) {
+        // Not the sender's fault (a restore): nothing counts against it, the change stays pending.
+        this.log.info({ conn: this.label, doc: peer.room.name, reason: result.reason }, 'change waits for changes the relay lacks');
+        return this.socket.send(writeErrorFrame(peer.room.name, MuxErrorCode.missingChanges, result.reason));
+      }
       this.log.warn({ conn: this.label, doc: peer.room.name, reason: result.reason }, 'write refused');
       if (!this.refusalBudget().spend()) return this.socket.close(CloseCode.forbidden, 'too many refused writes');
       const code = result.tooLarge ? MuxErrorCode.docTooLarge : MuxErrorCode.permissionDenied;

@@ -89,9 +89,9 @@ export class PerDocConnection implements RoomPeer {
     }
     if (result.kind === 'refused') {
       if (result.tooLarge) return this.socket.close(CloseCode.tooLarge, result.reason);
-      this.log.warn({ conn: this.label, doc: this.room.name, reason: result.reason }, 'write refused');
+      this.log.warn({ conn: this.label, doc: this.room.name, reason: result.reason }, result.missing ? 'change waits for changes the relay lacks' : 'write refused');
       this.refusals ??= new RefusalBudget(this.limits.maxRefusalsPerMinute);
-      if (!this.refusals.spend()) return this.socket.close(CloseCode.forbidden, 'too many refused writes');
+      if (!result.missing && !this.refusals.spend()) return this.socket.close(CloseCode.forbidden, 'too many refused writes');
       const e = encoding.createEncoder();
       encoding.writeVarUint(e, YMessage.auth);
       authProtocol.writePermissionDenied(e, result.reason);

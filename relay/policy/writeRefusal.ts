@@ -1,65 +1,57 @@
 /**
- * The relay's write policy, applied to every update whatever client sent it
- * (rule 6 of the product brief). It answers in two steps: before anything is
- * applied (may this user write here at all?) and, for record documents, on
- * what the update did once applied inside a transaction that has not yet
- * ended. An update is judged whole: one forbidden part refuses all of it.
+ * The relay's write policy of one connection, applied to every update
+ * whatever client sent it (rule 6 of the product brief). It answers in two
+ * steps: before anything else (may this connection open or write here at
+ * all?) and on what an update would do, judged before it is applied
+ * (`judgeUpdate`). An update is judged whole: one forbidden part refuses all of it.
  */
-import { DEVICE_ROOTS, RELAY_ONLY_ROOTS, RecordRoot } from '../../shared/model/recordLayout';
-import { parseEntry } from '../../shared/model/parseEntry';
+import type * as Y from 'yjs';
 import type { Principal } from '../net/Principal';
-import type { TransactionInspection } from './inspectTransaction';
+import { unknownDocRefusal } from './contentRules';
+import { judgeUpdate, type UpdateSender, type Verdict } from './judgeUpdate';
 
 /** Document families by name prefix. */
 export const RECORD_PREFIX = 'record:';
 
+/** What a document room offers the policy about itself. */
+export interface JudgedDoc {
+  readonly docName: string;
+  /** The site the relay serves. */
+  readonly site: string;
+  readonly doc: Y.Doc;
+  /** Ids of the record's entries. */
+  entryIds(): ReadonlySet<string>;
+  /** The device of another live connection that announced `client` as its presence id, if any. */
+  announcedBy(client: number): string | undefined;
+}
+
 /** One connection's write rules, as a document room asks for them. */
 export interface WritePolicy {
-  /** Why nothing may be written to `docName` (read-only role), or null. Asked before applying. */
+  /** The sender, as the relay established it. */
+  readonly sender: UpdateSender;
+  /** Why `docName` may not be opened at all on a relay serving `site` (no such family, another site), or null. */
+  refuseOpen(docName: string, site: string): string | null;
+  /** Why nothing may be written to `docName` (read-only role), or null. Asked before judging. */
   refuseAny(docName: string): string | null;
-  /**
-   * Why the change `inspect()` describes may not be made to `docName`, or
-   * null. Asked inside the transaction; `inspect` is only called for
-   * documents whose content is policed.
-   */
-  refuseChange(docName: string, inspect: () => TransactionInspection): string | null;
+  /** Judges `update` for `doc` before it is applied; throws for bytes that are not a Yjs update. */
+  judge(update: Uint8Array, doc: JudgedDoc): Verdict;
 }
 
 /** The write policy of a connection authenticated as `principal`. */
 export function writePolicyFor(principal: Principal): WritePolicy {
+  const sender: UpdateSender = { user: principal.user, device: principal.device, role: principal.role, open: principal.open };
   return {
+    sender,
+    refuseOpen: (docName, site) => (principal.open ? null : unknownDocRefusal(docName, site)),
     refuseAny: () => (principal.mayWrite ? null : `${principal.role} may not write`),
-    refuseChange: (docName, inspect) => (docName.startsWith(RECORD_PREFIX) ? recordChangeRefusal(principal, inspect()) : null),
+    judge: (update, doc) =>
+      judgeUpdate(update, {
+        docName: doc.docName,
+        doc: doc.doc,
+        site: doc.site,
+        sender,
+        entryIds: () => doc.entryIds(),
+        announcedBy: (client) => doc.announcedBy(client),
+      }),
   };
-}
-
-const relayOnly = RELAY_ONLY_ROOTS as readonly string[];
-const deviceRoots = DEVICE_ROOTS as readonly string[];
-
-/** Why `principal` may not make `change` to a record document, or null. */
-export function recordChangeRefusal(principal: Principal, change: TransactionInspection): string | null {
-  for (const root of change.insertRoots) {
-    if (relayOnly.includes(root)) return `the ${root} map is written by the relay alone`;
-    if (!deviceRoots.includes(root)) return `"${root}" is not part of a record`;
-  }
-  for (const root of change.deleteRoots) {
-    if (root === RecordRoot.entries) return 'entries are append-only: correct a line with a reversal';
-    if (relayOnly.includes(root)) return `the ${root} map is written by the relay alone`;
-    if (root === RecordRoot.meta) return "a record's meta data is written once";
-  }
-  if (change.nonValueRoots.has(RecordRoot.entries)) return 'entries are plain values';
-  for (const { root, value, topLevel } of change.inserted) {
-    if (root !== RecordRoot.entries) continue;
-    if (!topLevel) return 'entries are plain values';
-    let entry;
-    try {
-      entry = parseEntry(value);
-    } catch (err) {
-      return `malformed entry: ${(err as Error).message}`;
-    }
-    if (!principal.open && entry.user !== principal.user) {
-      return `entry ${entry.id} is signed by ${entry.user} but was sent by ${principal.user}`;
-    }
-  }
-  return null;
 }

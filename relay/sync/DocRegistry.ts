@@ -19,7 +19,13 @@ export class DocRegistry {
     private readonly log: RelayLog,
     /** Called once per room after it loaded; may return a detach function. */
     private readonly onRoomLoaded?: (room: DocRoom) => (() => void) | void,
-  ) {}
+    options: { site?: string } = {},
+  ) {
+    this.site = options.site ?? 'main';
+  }
+
+  /** The site the relay serves (what its documents' write rules are judged against). */
+  readonly site: string;
 
   /** Documents currently in memory. */
   get size(): number {
@@ -33,7 +39,7 @@ export class DocRegistry {
       this.cancelEviction(room);
       return room;
     }
-    room = new DocRoom(name, this.store, this.limits, this.log, this.onRoomLoaded);
+    room = new DocRoom(name, this.store, this.limits, this.log, this.onRoomLoaded, { site: this.site });
     room.onIdle = this.scheduleEvictionOf;
     const created = room;
     this.rooms.set(name, created);

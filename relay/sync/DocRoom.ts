@@ -17,8 +17,12 @@ import type { DocStore } from '../../shared/DocStore';
 import { YMessage, syncMessage, syncStep1Of } from '../../shared/protocol/syncMessages';
 import type { RelayLimits } from '../limits';
 import type { RelayLog } from '../log';
-import { advancedClients, inspectTransaction } from '../policy/inspectTransaction';
-import { applyJudged, type JudgedUpdate } from './applyJudged';
+import { advancedClients } from '../policy/inspectTransaction';
+import type { JudgedDoc } from '../policy/writeRefusal';
+import type { Verdict } from '../policy/judgeUpdate';
+import { RecordRoot } from '../../shared/model/recordLayout';
+import { writeClaims } from '../../shared/model/writers';
+import { applyJudged } from './applyJudged';
 import { RoomAwareness } from './RoomAwareness';
 import type { StateVector } from './StoredSegments';
 import { RoomLog, deletesOnlyOf, snapshotOf } from './RoomLog';
@@ -28,13 +32,26 @@ import type { RoomPeer } from './RoomPeer';
 /** Origin of updates replayed from disk: they are not written back. */
 const FROM_STORE = Symbol('from-store');
 
+/** Origin of the relay's claims of new client ids (shared/model/writers.ts). */
+const CLAIM_ORIGIN = Symbol('relay-claims');
+
+/** The ids of the entries `doc` holds (any plain object with a string id). */
+function entryIdsOf(doc: Y.Doc): Set<string> {
+  const ids = new Set<string>();
+  for (const value of doc.getArray(RecordRoot.entries).toArray()) {
+    const id = (value as { id?: unknown } | null)?.id;
+    if (typeof id === 'string') ids.add(id);
+  }
+  return ids;
+}
+
 /** How long to wait before retrying a reload that failed (disk trouble). */
 const RELOAD_RETRY_MS = 500;
 
 /** Outcome of one inbound y-websocket message. */
 export type ReceiveResult =
   | { kind: 'ok'; replies?: Uint8Array[]; wrote: boolean }
-  | { kind: 'refused'; reason: string; tooLarge: boolean };
+  | { kind: 'refused'; reason: string; tooLarge: boolean; missing: boolean };
 
 /** True for a y-websocket sync step 1, which a room answers from its stored bytes alone (`runOnRead`). */
 export function needsOnlyStoredBytes(message: Uint8Array): boolean {
@@ -79,7 +96,9 @@ export class DocRoom {
     private readonly limits: RelayLimits,
     private readonly log: RelayLog,
     private readonly onLoaded?: (room: DocRoom) => (() => void) | void,
+    options: { site?: string } = {},
   ) {
+    this.site = options.site ?? 'main';
     this.written = new RoomLog(
       name,
       store,
@@ -91,6 +110,9 @@ export class DocRoom {
     );
     this.whenLoaded = this.load();
   }
+
+  /** The site the relay serves. */
+  readonly site: string;
 
   get peerCount(): number {
     return this.peers.size;
@@ -187,43 +209,89 @@ export class DocRoom {
 
   /**
    * Applies a peer's update (a mux `change` or a y-websocket sync step 2 or
-   * update). Throws for bytes that are not a Yjs update. Call from `run`.
+   * update), once its write policy has judged what it would do. Throws for
+   * bytes that are not a Yjs update. Call from `run`.
    */
   applyUpdate(update: Uint8Array, peer: RoomPeer): ReceiveResult {
     if (this.written.approxBytes + update.byteLength > this.limits.maxDocBytes) {
-      return { kind: 'refused', reason: `document ${this.name} would exceed ${this.limits.maxDocBytes} bytes`, tooLarge: true };
+      return { kind: 'refused', reason: `document ${this.name} would exceed ${this.limits.maxDocBytes} bytes`, tooLarge: true, missing: false };
     }
     const notAllowed = peer.writes.refuseAny(this.name);
-    if (notAllowed !== null) return { kind: 'refused', reason: notAllowed, tooLarge: false };
-
-    const outcome = this.applyAndJudge([update], peer);
-    if (outcome.failure !== null) throw outcome.failure;
-    if (outcome.refusal !== null) return { kind: 'refused', reason: outcome.refusal, tooLarge: false };
-    if (outcome.changed) this.persistAndForward(update, peer, outcome.until, outcome.deletes);
-    return { kind: 'ok', wrote: outcome.changed };
+    if (notAllowed !== null) return { kind: 'refused', reason: notAllowed, tooLarge: false, missing: false };
+    const result = this.judgeAndApply(update, peer);
+    if ('failure' in result) throw result.failure;
+    return result;
   }
 
   /**
    * Applies updates a peer sent together (mux `change` frames that arrived in
-   * one read) in one transaction, judged as a whole: a device streaming lines
-   * then costs one transaction per read instead of one per line. Returns
-   * false when they must go one by one through `applyUpdate` instead, which
-   * finds the one at fault and answers each (one is refused or unreadable, or
-   * they would overflow the document); nothing of them is kept then. Call
-   * from `run`, and redo them with `runInPlace`.
+   * one read) as one, judged as a whole: a device streaming lines then costs
+   * one judgement and one transaction per read instead of one per line.
+   * Returns false when they must go one by one through `applyUpdate` instead,
+   * which answers each (one is refused or unreadable, or they would overflow
+   * the document); nothing of them is kept then. Call from `run`, and redo
+   * them with `runInPlace`.
    */
   applyTogether(updates: readonly Uint8Array[], peer: RoomPeer): boolean {
     let bytes = 0;
     for (const update of updates) bytes += update.byteLength;
     if (this.written.approxBytes + bytes > this.limits.maxDocBytes) return false;
     if (peer.writes.refuseAny(this.name) !== null) return false;
-    const outcome = this.applyAndJudge(updates, peer);
-    if (outcome.failure !== null || outcome.refusal !== null) return false;
-    // Each is stored as it arrived; the clocks of all of them stand for each
-    // (a device that lacks one of them gets them all, which is harmless).
-    if (outcome.changed) for (const update of updates) this.persistAndForward(update, peer, outcome.until, outcome.deletes);
-    return true;
+    let merged: Uint8Array;
+    try {
+      merged = Y.mergeUpdates(updates as Uint8Array[]);
+    } catch {
+      return false;
+    }
+    const result = this.judgeAndApply(merged, peer);
+    return !('failure' in result) && result.kind === 'ok';
   }
+
+  /**
+   * Judges `update` and, when accepted, records its new client ids, applies
+   * it and stores it. A refused update never touches the document. Yjs's own
+   * check (nothing left pending) stays as a guard: should it find something
+   * the judgement missed, the document is reloaded from disk.
+   */
+  private judgeAndApply(update: Uint8Array, peer: RoomPeer): ReceiveResult | { failure: unknown } {
+    let verdict: Verdict;
+    try {
+      verdict = peer.writes.judge(update, this.judgedDoc);
+    } catch (err) {
+      return { failure: err };
+    }
+    if (verdict.kind === 'nothing') return { kind: 'ok', wrote: false };
+    if (verdict.kind === 'refused') return { kind: 'refused', reason: verdict.reason, tooLarge: false, missing: verdict.missing };
+    if (verdict.dropped.length > 0) {
+      this.log.info({ doc: this.name, peer: peer.label, clients: verdict.dropped }, "left out other devices' changes carried by an update");
+    }
+    // The claims go first on the same ordered path to disk as the update.
+    writeClaims(this.doc, verdict.claims, CLAIM_ORIGIN);
+    const outcome = applyJudged(this.doc, [verdict.update], peer, () => null);
+    if (outcome.tainted) this.reload();
+    if (outcome.failure !== null) return { failure: outcome.failure };
+    if (outcome.refusal !== null) return { kind: 'refused', reason: outcome.refusal, tooLarge: false, missing: true };
+    for (const entry of verdict.entries) this.entryIdSet?.add(entry.id);
+    if (outcome.changed) this.persistAndForward(verdict.update, peer, outcome.until, outcome.deletes);
+    return { kind: 'ok', wrote: outcome.changed };
+  }
+
+  /** What the write policy reads of this room. */
+  private readonly judgedDoc: JudgedDoc = ((room: DocRoom): JudgedDoc => ({
+    get docName(): string {
+      return room.name;
+    },
+    get site(): string {
+      return room.site;
+    },
+    get doc(): Y.Doc {
+      return room.doc;
+    },
+    entryIds: () => (room.entryIdSet ??= entryIdsOf(room.doc)),
+    announcedBy: () => undefined,
+  }))(this);
+  /** Ids of the entries the document holds, made on first use and kept up to date. */
+  private entryIdSet: Set<string> | null = null;
 
   /**
    * Runs `tasks` in order ahead of anything already waiting in `run`'s queue:
@@ -238,13 +306,6 @@ export class DocRoom {
       }
       tasks[i]!();
     }
-  }
-
-  /** Applies and judges `updates` in one transaction; reloads the document if it must not keep what got in. */
-  private applyAndJudge(updates: readonly Uint8Array[], peer: RoomPeer): JudgedUpdate {
-    const outcome = applyJudged(this.doc, updates, peer, (txn, advanced) => peer.writes.refuseChange(this.name, () => inspectTransaction(txn, advanced)));
-    if (outcome.tainted) this.reload();
-    return outcome;
   }
 
   /** Drops the document from memory. Only call when `isIdle`. */
@@ -280,6 +341,7 @@ export class DocRoom {
     );
     this.doc.off('afterTransaction', this.handleAfterTransaction);
     this.doc = doc;
+    this.entryIdSet = null;
     doc.on('afterTransaction', this.handleAfterTransaction);
     this.written.loaded(updates, Y.decodeStateVector(Y.encodeStateVector(doc)), deletesOnlyOf(doc));
     this.loaded = true;

@@ -35,12 +35,14 @@ export const Permission = {
   hold: 'hold',
   /** Settle a conflict in the review map. */
   resolveConflicts: 'resolveConflicts',
+  /** Keep the site's item master and bins. */
+  editSite: 'editSite',
   /** Add and revoke users, issue enrolment links. */
   manageUsers: 'manageUsers',
 } as const;
 export type Permission = (typeof Permission)[keyof typeof Permission];
 
-const supervisorGrants = ['read', 'write', 'decide', 'hold', 'resolveConflicts'] as const;
+const supervisorGrants = ['read', 'write', 'decide', 'hold', 'resolveConflicts', 'editSite'] as const;
 
 /** The grant table: what each role may do. */
 export const GRANTS: { readonly [R in Role]: readonly Permission[] } = {

@@ -131,7 +131,8 @@ export function putItem(doc: Y.Doc, barcode: string, item: ItemInfo): void {
   doc.transact(() => siteMap(doc, SiteRoot.items).set(barcode, value));
 }
 
-function parseItem(value: unknown): ItemInfo | undefined {
+/** The item a stored item-master value describes, or undefined when it is malformed. */
+export function parseItem(value: unknown): ItemInfo | undefined {
   const v = asObject(value);
   if (!v || !isCode(v.sku) || !isText(v.description) || !isCode(v.uom)) return undefined;
   return { sku: v.sku, description: v.description, uom: v.uom };
@@ -157,6 +158,17 @@ export function putLocation(doc: Y.Doc, location: Location): void {
   ensure(isCode(location.bin) && (location.zone === undefined || isCode(location.zone)), 'location');
   const value = location.zone === undefined ? {} : { zone: location.zone };
   doc.transact(() => siteMap(doc, SiteRoot.locations).set(location.bin, value));
+}
+
+/** True when `bin` -> `value` is a well-formed storage location entry. */
+export function isLocationEntry(bin: string, value: unknown): boolean {
+  const v = asObject(value);
+  return v !== undefined && isCode(bin) && (v.zone === undefined || isCode(v.zone)) && Object.keys(v).every((k) => k === 'zone');
+}
+
+/** True when `code` is a well-formed barcode or bin code (1-200 characters, no surrounding spaces). */
+export function isSiteCode(code: unknown): code is string {
+  return isCode(code);
 }
 
 /** Every storage location, sorted by bin code. */

@@ -39,8 +39,14 @@ export const MuxErrorCode = {
   docTooLarge: 2,
   /** The user may not write this document; the change was refused. */
   permissionDenied: 3,
-  /** The document name is not valid. */
+  /** The document name is not valid, or names no family of documents the relay serves. */
   badDocName: 4,
+  /**
+   * The change builds on changes the relay does not hold (after a restore,
+   * until their own device re-sends them); nothing of it was applied. Not a
+   * refusal: the device keeps it pending and offers it again later.
+   */
+  missingChanges: 5,
 } as const;
 
 export function writeDocFrame(doc: string, message: Uint8Array): Uint8Array {

@@ -8,10 +8,10 @@ import { addUser, spawnRelay, type RelayProcess } from '../support/relayProcess'
 import { applyDocFrames, openDoc, tryReadFrame } from '../support/muxClient';
 import { writeChangeFrame } from '../../shared/protocol/muxMessages';
 
-const DOCS = ['doc:k0', 'doc:k1', 'doc:k2'];
+const DOCS = ['record:K0', 'record:K1', 'record:K2'];
 
 /** Streams lines into DOCS until stopped; remembers, per doc, the highest acknowledged change. */
-function streamLines(c: RawClient, device: string): { acked: Map<string, number>; lineIds: (doc: string, upTo: number) => string[]; stop: () => void } {
+function streamLines(c: RawClient, user: string, device: string): { acked: Map<string, number>; lineIds: (doc: string, upTo: number) => string[]; stop: () => void } {
   const acked = new Map<string, number>();
   const docs = new Map(DOCS.map((d) => [d, new Y.Doc()]));
   const ids = new Map(DOCS.map((d) => [d, [] as string[]]));
@@ -29,7 +29,7 @@ function streamLines(c: RawClient, device: string): { acked: Map<string, number>
       const list = ids.get(name)!;
       const before = Y.encodeStateVector(doc);
       const id = `${device}:${n}`;
-      doc.getArray('entries').push([{ id, qty: 1 }]);
+      doc.getArray('entries').push([{ id, kind: 'line', user, device, at: n, seq: n, item: 'SKU-1', qty: 1 }]);
       list.push(id);
       if (c.ws.readyState === c.ws.OPEN) c.send(writeChangeFrame(name, list.length, Y.encodeStateAsUpdate(doc, before)));
     }
@@ -60,11 +60,12 @@ describe('relay process', () => {
 
   it('loses nothing it acknowledged when SIGKILLed mid-stream, three times over', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'tally-crash-'));
-    const token = await addUser(dir, 'ann', 'crew');
+    const { token, id: user } = await addUser(dir, 'ann', 'crew');
     for (let round = 0; round < 3; round++) {
       relay = await spawnRelay(dir);
-      const c = await connectRaw(`ws://127.0.0.1:${relay.port}/mux?token=${token}`);
-      const stream = streamLines(c, `round${round}`);
+      const device = `round${round}`;
+      const c = await connectRaw(`ws://127.0.0.1:${relay.port}/mux?token=${token}&device=${device}`);
+      const stream = streamLines(c, user, device);
       // Kill at a different moment each round, once acks are flowing.
       const wanted = 50 + round * 150;
       await c.waitFor((m) => {
@@ -91,10 +92,10 @@ describe('relay process', () => {
 
   it('flushes and exits 0 on SIGTERM', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'tally-term-'));
-    const token = await addUser(dir, 'ann', 'crew');
+    const { token, id: user } = await addUser(dir, 'ann', 'crew');
     relay = await spawnRelay(dir);
-    const c = await connectRaw(`ws://127.0.0.1:${relay.port}/mux?token=${token}`);
-    const stream = streamLines(c, 'term');
+    const c = await connectRaw(`ws://127.0.0.1:${relay.port}/mux?token=${token}&device=term`);
+    const stream = streamLines(c, user, 'term');
     await c.waitFor((m) => (tryReadFrame(m)?.type === 'ack' ? true : undefined), 20_000);
     relay.child.kill('SIGTERM');
     const { code } = await relay.exited;

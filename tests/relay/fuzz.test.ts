@@ -29,7 +29,7 @@ function seedFrames(userId: string): Uint8Array[] {
   return [
     writeChangeFrame('record:R-9', 1, update),
     writeDocFrame('record:R-9', syncUpdate(update)),
-    writeDocFrame('doc:plain', syncStep1(Y.encodeStateVector(doc))),
+    writeDocFrame('site:main', syncStep1(Y.encodeStateVector(doc))),
     writeChangeFrame(HONEST, 7, update),
   ];
 }
@@ -69,6 +69,7 @@ describe('fuzzing the relay', () => {
     c.close();
   }
 
+  // Unknown document families are refused at the door (an error frame), so the probe is a record.
   const frames = fc.oneof(
     fc.uint8Array({ maxLength: 300 }),
     fc.tuple(fc.constantFrom(...seedFrames('someone')), fc.nat(), fc.nat(), fc.integer({ min: 0, max: 255 })).map(([frame, cut, at, bits]) => {
@@ -82,7 +83,7 @@ describe('fuzzing the relay', () => {
   it('survives random and damaged frames on /mux', async () => {
     await fc.assert(
       fc.asyncProperty(frames, async (bytes) => {
-        await sendAndSettle(`/mux?token=${users.crew.token}`, bytes, writeDocFrame('doc:probe', QUERY_AWARENESS));
+        await sendAndSettle(`/mux?token=${users.crew.token}`, bytes, writeDocFrame('record:probe', QUERY_AWARENESS));
       }),
       { numRuns: 150 },
     );

@@ -47,9 +47,12 @@ describe('a client that keeps sending forbidden writes', () => {
     createReceipt(doc, createAuthor({ user: users.crew.id, device: 'crew-dev', firstSeq: 1 }), { id: 'R-7', site: 'main', supplier: 'ACME', dock: '1' });
     await sendChangeAndWaitAck(c, 'record:R-7', 1, Y.encodeStateAsUpdate(doc));
     for (let i = 0; i < 4; i++) {
-      const before = Y.encodeStateVector(doc);
-      doc.getMap('review').set('status', `closed-${i}`);
-      c.send(writeChangeFrame('record:R-7', 2 + i, Y.encodeStateAsUpdate(doc, before)));
+      // Each from the acknowledged state (a forbidden write built on a refused one would only wait for it).
+      const forger = new Y.Doc();
+      Y.applyUpdate(forger, Y.encodeStateAsUpdate(doc));
+      const before = Y.encodeStateVector(forger);
+      forger.getMap('review').set('status', `closed-${i}`);
+      c.send(writeChangeFrame('record:R-7', 2 + i, Y.encodeStateAsUpdate(forger, before)));
     }
     const closed = await c.closed;
     expect(closed.code).toBe(CloseCode.forbidden.code);

@@ -58,10 +58,11 @@ export async function spawnRelay(dataDir: string, env: Record<string, string> = 
 }
 
 /** Adds a user to the users file in `dataDir` (as the CLI does) and returns their token. */
-export async function addUser(dataDir: string, name: string, role: Role): Promise<string> {
+export async function addUser(dataDir: string, name: string, role: Role): Promise<{ token: string; id: string }> {
   const users = await FileUserStore.open(dataDir, { watch: false });
   try {
-    return (await users.add({ name, role })).token;
+    const issued = await users.add({ name, role });
+    return { token: issued.token, id: issued.user.id };
   } finally {
     await users.close();
   }
