@@ -36,16 +36,16 @@ export class SiteDocWriter {
   }
 
   /**
-   * Runs `write` against the site document once its room is loaded (at once
-   * if it is), inside one transaction with origin SITE_ORIGIN. `write` reads
-   * what the document holds then and writes only what differs; a failure is
-   * logged, never thrown into the room.
+   * Runs `change` against the site document once its room is loaded (at
+   * once if it is), inside one transaction with origin SITE_ORIGIN. `change`
+   * reads what the document holds then and writes only what differs; a
+   * failure is logged (with `what` was being written), never thrown into the room.
    */
-  write(what: string, write: (doc: Y.Doc) => void): void {
+  write(what: string, change: (doc: Y.Doc) => void): void {
     this.options.registry.use(this.docName, (room) => {
       const doc = room.doc;
       try {
-        doc.transact(() => write(doc), SITE_ORIGIN);
+        doc.transact(() => change(doc), SITE_ORIGIN);
       } catch (err) {
         this.options.log.error({ doc: this.docName, what, err: String(err) }, 'site document write failed');
       }
