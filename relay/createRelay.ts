@@ -23,6 +23,11 @@ import { authenticateWith, openPrincipal, tokenOf } from './auth/authenticateUpg
 import type { Role } from '../shared/auth/roles';
 import { RECORD_PREFIX, writePolicyFor } from './policy/writeRefusal';
 import { RecordReviewer } from './review/RecordReviewer';
+import { RecordIndexer } from './site/RecordIndexer';
+import { SiteDocWriter } from './site/SiteDocWriter';
+import { SiteUserNames } from './site/SiteUserNames';
+import type { DocRoom } from './sync/DocRoom';
+import { toSiteId } from '../shared/model/ids';
 
 export interface RelayOptions {
   /** Where documents are stored (LevelDocStore in production). The caller closes it. */
@@ -44,7 +49,11 @@ export interface RelayOptions {
   users?: UserStore;
   /** The built app to serve at `/` (dist/app); none when absent. */
   appDir?: string;
-  /** The site this relay serves, reported by /api/session (default 'main'). */
+  /**
+   * The site this relay serves (default 'main'): reported by /api/session,
+   * and the site document `site:<site>` whose record index and display names
+   * the relay writes.
+   */
   site?: string;
   /** Serve HTTPS/WSS with this certificate (PEM) instead of plain HTTP. */
   tls?: { cert: string; key: string };
@@ -84,16 +93,30 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const found = users.get(user);
     return found && found.revokedAt === undefined ? found.role : undefined;
   };
-  const registry = new DocRegistry(store, limits, log, (room) => {
-    if (!room.name.startsWith(RECORD_PREFIX)) return;
+  const site = toSiteId(options.site ?? 'main');
+  const registry = new DocRegistry(store, limits, log, (room) => attachToRoom(room), { site });
+  // The site document's derived parts (record index, display names) are the relay's to write.
+  const siteWriter = new SiteDocWriter({ registry, site, log });
+  const userNames = users ? new SiteUserNames({ users, writer: siteWriter }) : undefined;
+  /** What watches a room once it is loaded; the returned function detaches it. */
+  function attachToRoom(room: DocRoom): (() => void) | undefined {
+    if (room.name === siteWriter.docName) {
+      userNames?.publish();
+      return undefined;
+    }
+    if (!room.name.startsWith(RECORD_PREFIX)) return undefined;
     const reviewer = new RecordReviewer(room.name, room.doc, { roleOf, log });
-    return () => reviewer.destroy();
-  }, { site: options.site ?? 'main' });
+    const indexer = new RecordIndexer(room.doc, siteWriter);
+    return () => {
+      reviewer.destroy();
+      indexer.destroy();
+    };
+  }
   let nextConnId = 1;
 
   const stats = (): RelayStats => ({ connections: connections.size, docsInMemory: registry.size, storage: store.health() });
 
-  const api = users ? apiHandler({ users, site: options.site ?? 'main', log }) : undefined;
+  const api = users ? apiHandler({ users, site, log }) : undefined;
   const app = options.appDir ? serveApp(options.appDir) : undefined;
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     if (req.method === 'GET' && req.url?.split('?')[0] === '/healthz') {
@@ -214,6 +237,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         clearInterval(heartbeat);
         unsubscribeHealth();
         unsubscribeUsers?.();
+        userNames?.destroy();
         server.close();
         for (const conn of connections.keys()) conn.socket.close(CloseCode.shuttingDown);
         // A failing disk must not hang a shutdown forever: after the grace

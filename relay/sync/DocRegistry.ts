@@ -53,6 +53,20 @@ export class DocRegistry {
     return created;
   }
 
+  /**
+   * Runs `task` with the room of `name` once it is loaded (loading it if
+   * needed), for the relay's own writes. Unlike holding on to `get(name)`,
+   * the room may still be evicted afterwards: a task that wrote nothing
+   * leaves an idle room idle, so it is scheduled for eviction again.
+   */
+  use(name: string, task: (room: DocRoom) => void): void {
+    const room = this.get(name);
+    room.run(() => {
+      task(room);
+      if (room.isIdle && this.rooms.get(name) === room) this.scheduleEviction(room);
+    });
+  }
+
   /** Resolves when every room's writes are durable. */
   async whenAllDurable(): Promise<void> {
     await Promise.allSettled(Array.from(this.rooms.values(), (room) => room.whenDurable()));

@@ -32,3 +32,5 @@ export * from './receivedByItem';
 export * from './currentCounts';
 export * from './fieldConflicts';
 export * from './siteDocs';
+export * from './recordIndexRow';
+export * from './userNames';

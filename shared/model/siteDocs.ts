@@ -2,10 +2,11 @@
  * The site document: site-wide data shared by every record of a site, in one
  * Y.Doc named `site:<site>`:
  *
- * - `records`   Y.Map: record id -> {kind, title, site, createdAt, createdBy} (the record list)
+ * - `records`   Y.Map: record id -> {kind, title, site, createdAt, createdBy} (the record list;
+ *                written by the relay, derived from each record's meta and fields)
  * - `items`     Y.Map: barcode -> {sku, description, uom} (the item master)
  * - `locations` Y.Map: bin code -> {zone?} (maps, not arrays: adding a bin twice is one bin)
- * - `users`     Y.Map: user id -> {displayName}
+ * - `users`     Y.Map: user id -> {displayName} (written by the relay from its user store)
  *
  * Values are whole plain objects, replaced last-writer-wins. Readers skip
  * malformed values instead of throwing.
@@ -197,6 +198,16 @@ export function setUserName(doc: Y.Doc, user: string, displayName: string): void
 export function userName(doc: Y.Doc, user: string): string {
   const v = asObject(siteMap(doc, SiteRoot.users).get(user));
   return v && isCode(v.displayName) ? v.displayName : user;
+}
+
+/** Every display name the site lists: user id -> display name (malformed entries skipped). */
+export function readUserNames(doc: Y.Doc): Map<string, string> {
+  const names = new Map<string, string>();
+  siteMap(doc, SiteRoot.users).forEach((value, user) => {
+    const v = asObject(value);
+    if (v && isCode(v.displayName)) names.set(user, v.displayName);
+  });
+  return names;
 }
 
 /**

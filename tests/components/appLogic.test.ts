@@ -1,19 +1,29 @@
 /**
  * The app's framework-free rules, table-driven: the device's entry sequence,
- * sign-in links, which status changes a role may propose, the merged history
- * and what became of my proposals.
+ * sign-in links, which status changes a role may propose, the record list,
+ * the merged history and what became of my proposals.
  */
 import { describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import type { Role } from '../../shared/auth/roles';
-import { addReceiveLine, createAuthor, createReceipt, entriesOf, proposeChange, resolveConflict } from '../../shared/model';
+import {
+  addReceiveLine,
+  createAuthor,
+  createReceipt,
+  entriesOf,
+  proposeChange,
+  readRecord,
+  resolveConflict,
+  type RecordIndexEntry,
+} from '../../shared/model';
 import { applyReviewEvent, emptyReviewState, type ReviewState } from '../../shared/review';
 import { deviceAuthor, randomId, SeqCounter, type KeyValueStore } from '../../client/app/lib/device';
 import { recordHistory } from '../../client/app/lib/history';
 import { myProposals, outcomeText, SeenOutcomes } from '../../client/app/lib/proposals';
 import { statusActions, syncLabels } from '../../client/app/lib/recordState';
 import { parseSignInLink } from '../../client/app/lib/session';
-import { recordTitle } from '../../client/app/lib/recordRows';
+import { recordRows } from '../../client/app/lib/recordRows';
+import type { RecordView } from '../../client/app/lib/RecordSource';
 
 function memoryStore(): KeyValueStore & { data: Map<string, string> } {
   const data = new Map<string, string>();
@@ -95,10 +105,29 @@ describe('syncLabels', () => {
   });
 });
 
-it('titles a record by its header fields', () => {
-  expect(recordTitle('receipt', { supplier: 'ACME', po: '4711', dock: '3' })).toBe('ACME, PO 4711, dock 3');
-  expect(recordTitle('count', { zone: 'A' })).toBe('zone A');
-  expect(recordTitle('receipt', {})).toBe('Goods receipt');
+describe('the record list', () => {
+  const ana = createAuthor({ user: 'ana', device: 'dock-1', now: () => 1000 });
+  /** A receipt this device holds, with these header fields and one change not yet on the relay. */
+  const held = (id: string, fields: { supplier?: string; dock?: string }): [string, RecordView] => {
+    const doc = new Y.Doc();
+    createReceipt(doc, ana, { id, site: 'main', ...fields });
+    return [id, { ...readRecord(doc), id, docName: `record:${id}`, review: null, sync: { loaded: true, pending: 1 } as never }];
+  };
+  /** A row of the site's index, as the relay wrote it. */
+  const indexed = (id: string, title: string): RecordIndexEntry =>
+    ({ id, kind: 'receipt', title, site: 'main', createdAt: 500, createdBy: 'ben' }) as RecordIndexEntry;
+  it.each<[string, RecordIndexEntry[], [string, RecordView][], [string, string, boolean][]]>([
+    ['a record made here shows before the relay lists it', [], [held('R-1', { supplier: 'ACME' })], [['R-1', 'ACME', true]]],
+    [
+      'a held record is titled by its own header, not an older row',
+      [indexed('R-1', 'Goods receipt')],
+      [held('R-1', { supplier: 'ACME', dock: '3' })],
+      [['R-1', 'ACME, dock 3', true]],
+    ],
+    ['a listed record not held here shows the relay\'s title', [indexed('R-2', 'Other Co')], [], [['R-2', 'Other Co', false]]],
+  ])('%s', (_what, index, views, expected) => {
+    expect(recordRows(index, new Map(views)).map((r) => [r.id, r.title, r.onDevice])).toEqual(expected);
+  });
 });
 
 describe('history and proposals', () => {

@@ -14,6 +14,7 @@ import {
   readItems,
   readLocations,
   readRecordIndex,
+  readUserNames,
   recordDocName,
   recordIdOfDocName,
   setUserName,
@@ -134,6 +135,15 @@ describe('locations and users', () => {
     setUserName(site, 'u17', 'Ana Lima');
     expect(userName(site, 'u17')).toBe('Ana Lima');
     expect(userName(site, 'u18')).toBe('u18');
+  });
+
+  it('reads every well-formed display name, skipping malformed entries', () => {
+    const site = new Y.Doc();
+    setUserName(site, 'u1', 'Ana Lima');
+    setUserName(site, 'u2', 'Ben Okafor');
+    site.getMap('users').set('u3', { displayName: '' });
+    site.getMap('users').set('u4', 'not an object');
+    expect(readUserNames(site)).toEqual(new Map([['u1', 'Ana Lima'], ['u2', 'Ben Okafor']]));
   });
 });
 

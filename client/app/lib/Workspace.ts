@@ -9,26 +9,21 @@ import { canWrite, type Role } from '../../../shared/auth/roles';
 import {
   createCountSheet,
   createReceipt,
-  indexRecord,
   proposeChange,
-  readFields,
-  readMeta,
   recordDocName,
   siteDocName,
   toRecordId,
   toSiteId,
   setField,
-  setUserName,
   userName,
   type Author,
   type FieldName,
   type DeviceId,
-  type RecordMeta,
 } from '../../../shared/model';
 import { deviceAuthor, randomId, type KeyValueStore, type SeqCounter } from './device';
 import { Emitter } from './Emitter';
 import { RecordSource, type RecordView } from './RecordSource';
-import { recordRows, recordTitle, type RecordRow } from './recordRows';
+import { recordRows, type RecordRow } from './recordRows';
 import type { Session } from './session';
 import { SiteSource } from './SiteSource';
 
@@ -66,7 +61,6 @@ export class Workspace {
   private readonly recordOffs = new Map<string, () => void>();
   private readonly recordsChanged = new Emitter();
   private readonly offSite: () => void;
-  private readonly offName: () => void;
   private readonly offContact: () => void;
   private readonly contactKey: string;
   private rows: RecordRow[] | null = null;
@@ -91,7 +85,6 @@ export class Workspace {
       this.holdRecent();
     });
     this.holdRecent();
-    this.offName = this.publishName();
     this.contactKey = `tally.lastContact.${options.session.site}`;
     this.offContact = this.client.status.subscribe(() => {
       const at = this.client.status.get().lastContactAt;
@@ -184,47 +177,41 @@ export class Workspace {
     subscribe: (listener: () => void) => this.subscribe(listener),
   };
 
-  /** Creates a goods receipt on this device and lists it in the site's index; returns its id. */
+  /**
+   * Creates a goods receipt on this device; returns its id. The record list
+   * shows it at once (it is held here); the relay lists it in the site's
+   * index when it arrives.
+   */
   async createReceipt(input: NewReceiptInput): Promise<string> {
     const id = newRecordId('R');
     const source = this.record(id);
     await source.synced.whenLoaded;
-    const meta = createReceipt(source.doc, this.author, { id, site: this.session.site, ...clean(input) });
-    this.index(meta, source);
+    createReceipt(source.doc, this.author, { id, site: this.session.site, ...clean(input) });
     return id;
   }
 
-  /** Creates a count sheet on this device and lists it in the site's index; returns its id. */
+  /** Creates a count sheet on this device; returns its id (listed as a receipt is). */
   async createCountSheet(input: { zone?: string }): Promise<string> {
     const id = newRecordId('C');
     const source = this.record(id);
     await source.synced.whenLoaded;
-    const meta = createCountSheet(source.doc, this.author, { id, site: this.session.site, ...clean(input) });
-    this.index(meta, source);
+    createCountSheet(source.doc, this.author, { id, site: this.session.site, ...clean(input) });
     return id;
   }
 
-  /** Re-titles the record's row in the site index after its header changed. */
   /** Proposes a status or hold change of the record, based on the review revision this device has seen. */
   propose(source: RecordSource, field: 'status' | 'hold', value: string | boolean): void {
     proposeChange(source.doc, this.author, { field, value, baseRevision: source.get().review?.revision ?? 0 });
   }
 
-  /** Edits a descriptive field (audited) and keeps the record list's title in step. */
+  /** Edits a descriptive field (audited); the relay re-titles the record's row in the site index. */
   saveField(source: RecordSource, field: FieldName, value: string): void {
     setField(source.doc, this.author, field, value);
-    this.retitle(source);
-  }
-
-  retitle(source: RecordSource): void {
-    const meta = readMeta(source.doc);
-    if (meta) this.index(meta, source);
   }
 
   /** Stops syncing and releases everything; the records stay on the device. */
   async destroy(): Promise<void> {
     this.offSite();
-    this.offName();
     this.offContact();
     for (const off of this.recordOffs.values()) off();
     this.recordOffs.clear();
@@ -233,27 +220,6 @@ export class Workspace {
     this.site.destroy();
     this.recordsChanged.clear();
     await this.client.destroy();
-  }
-
-  /**
-   * Entries carry user ids; the site's `users` map turns them into names on
-   * every device. Once the relay's copy of the site has arrived, a user who
-   * writes and is not in the map yet adds their own name (once per site).
-   */
-  private publishName(): () => void {
-    const { id, name } = this.session.user;
-    if (!this.mayWrite) return () => {};
-    const synced = this.site.synced;
-    const check = (): boolean => {
-      if (!synced.get().relaySynced) return false;
-      if (userName(synced.doc, id) !== name) setUserName(synced.doc, id, name);
-      return true;
-    };
-    if (check()) return () => {};
-    const off = synced.subscribe(() => {
-      if (check()) off();
-    });
-    return off;
   }
 
   /**
@@ -266,13 +232,6 @@ export class Workspace {
     for (const row of this.site.get().records) {
       if (row.createdAt >= since && !this.sources.has(row.id)) this.record(row.id);
     }
-  }
-
-  private index(meta: RecordMeta, source: RecordSource): void {
-    const title = recordTitle(meta.kind, readFields(source.doc));
-    const held = this.site.get().records.find((r) => r.id === meta.id);
-    if (held && held.title === title) return;
-    indexRecord(this.site.synced.doc, meta, title);
   }
 
   private invalidate(): void {

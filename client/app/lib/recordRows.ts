@@ -1,11 +1,12 @@
 /**
  * The record list as pure data: the site's index merged with the records this
  * device holds, each with its status, hold, open conflicts and sync state,
- * newest first. A record made here whose index row has not arrived still
- * shows; a record the index names but this device does not hold shows as
- * "not on this device yet".
+ * newest first. The relay writes the index; a record made here whose row has
+ * not arrived still shows, titled from its own header (as is every record
+ * this device holds, so a header edit shows at once); a record the index
+ * names but this device does not hold shows as "not on this device yet".
  */
-import type { RecordIndexEntry, RecordKind } from '../../../shared/model';
+import { recordTitle, type RecordIndexEntry, type RecordKind } from '../../../shared/model';
 import type { RecordView } from './RecordSource';
 import { openConflicts, statusOf, syncLabels, type SyncLabel } from './recordState';
 
@@ -44,7 +45,8 @@ export function recordRows(index: readonly RecordIndexEntry[], held: ReadonlyMap
     rows.push({
       id,
       kind,
-      title: row?.title ?? (view ? recordTitle(kind, view.fields) : id),
+      // A held record's own header is never older than the relay's row for it.
+      title: view?.meta ? recordTitle(kind, view.fields) : (row?.title ?? id),
       createdAt: view?.meta?.createdAt ?? row?.createdAt ?? 0,
       createdBy: view?.meta?.createdBy ?? row?.createdBy ?? '',
       onDevice: view !== undefined,
@@ -73,14 +75,4 @@ function placeholderRow(id: string, view: RecordView): RecordRow {
     pending: view.sync.pending,
     labels: syncLabels(view.sync, null),
   };
-}
-
-/** What the record list shows for a record: its header fields in a line. */
-export function recordTitle(kind: RecordKind, fields: Partial<Record<string, string>>): string {
-  const parts =
-    kind === 'receipt'
-      ? [fields.supplier, fields.po && `PO ${fields.po}`, fields.dock && `dock ${fields.dock}`]
-      : [fields.zone && `zone ${fields.zone}`];
-  const title = parts.filter(Boolean).join(', ');
-  return (title || (kind === 'receipt' ? 'Goods receipt' : 'Count sheet')).slice(0, 200);
 }

@@ -1,0 +1,59 @@
+/**
+ * Keeps one record's row in the site's record index true, for a record
+ * document loaded on the relay: the row is derived from the record's meta and
+ * descriptive fields (`recordIndexRow`), and written when the record is
+ * loaded with its row missing or stale (a record made before the relay wrote
+ * rows, or whose row was lost) and whenever its meta or fields change. Only
+ * records of the relay's own site are listed. Devices never write rows.
+ */
+import type * as Y from 'yjs';
+import { readFields, readMeta } from '../../shared/model/readRecord';
+import { RecordRoot } from '../../shared/model/recordLayout';
+import { indexRowNeedsWrite, recordIndexRow } from '../../shared/model/recordIndexRow';
+import { indexRecord, lookupRecord, type RecordIndexEntry } from '../../shared/model/siteDocs';
+import { wasRefused } from '../sync/applyJudged';
+import type { SiteDocWriter } from './SiteDocWriter';
+
+/** Watches one record document; see the module comment. */
+export class RecordIndexer {
+  private readonly meta: Y.Map<unknown>;
+  private readonly fields: Y.Map<unknown>;
+  /** The row last handed to the writer, so unrelated field edits (notes) cost no site write. */
+  private lastRow: RecordIndexEntry | undefined;
+
+  constructor(
+    private readonly doc: Y.Doc,
+    private readonly writer: SiteDocWriter,
+  ) {
+    this.meta = doc.getMap(RecordRoot.meta);
+    this.fields = doc.getMap(RecordRoot.fields);
+    this.index();
+    doc.on('afterTransaction', this.onTransaction);
+  }
+
+  /** Stops watching. */
+  destroy(): void {
+    this.doc.off('afterTransaction', this.onTransaction);
+  }
+
+  private readonly onTransaction = (txn: Y.Transaction): void => {
+    const changed: ReadonlyMap<unknown, unknown> = txn.changed;
+    if (!changed.has(this.meta) && !changed.has(this.fields)) return;
+    // A refused update is about to be rolled back: its fields must not reach the index.
+    if (wasRefused(txn)) return;
+    this.index();
+  };
+
+  private index(): void {
+    const meta = readMeta(this.doc);
+    if (!meta || meta.site !== this.writer.site) return;
+    const row = recordIndexRow(meta, readFields(this.doc));
+    if (this.lastRow && !indexRowNeedsWrite(this.lastRow, row)) return;
+    this.lastRow = row;
+    // The site document decides whether its row is current: another relay
+    // process, a restore or an old device may have written it.
+    this.writer.write('record index', (site) => {
+      if (indexRowNeedsWrite(lookupRecord(site, row.id), row)) indexRecord(site, meta, row.title);
+    });
+  }
+}
