@@ -58,9 +58,8 @@ export class DocRoom {
   /** Peers subscribed before the document was built: they get the relay's step 1 once it is. */
   private stepOneOwed: Set<RoomPeer> | null = null;
   private readonly peers = new Set<RoomPeer>();
-  private readonly presence = new RoomAwareness<RoomPeer>((message) => {
-    for (const peer of this.peers) peer.send(message);
-  });
+  /** Presence of the peers, each allowed to set only its own. */
+  readonly presence: RoomAwareness<RoomPeer>;
   /** Work that waits for the document to be loaded, in arrival order. */
   private readonly waiting: (() => void)[] = [];
   /** The ordered path to disk, and what the store holds since the last compaction. */
@@ -80,6 +79,13 @@ export class DocRoom {
     private readonly log: RelayLog,
     private readonly onLoaded?: (room: DocRoom) => (() => void) | void,
   ) {
+    this.presence = new RoomAwareness<RoomPeer>({
+      broadcast: (message) => {
+        for (const peer of this.peers) peer.send(message);
+      },
+      log,
+      doc: name,
+    });
     this.written = new RoomLog(
       name,
       store,
@@ -147,7 +153,7 @@ export class DocRoom {
     if (presence) peer.send(presence);
   }
 
-  /** Removes a peer and the awareness states it controlled. */
+  /** Removes a peer and the awareness state it controlled. */
   unsubscribe(peer: RoomPeer): void {
     if (!this.peers.delete(peer)) return;
     this.stepOneOwed?.delete(peer);
@@ -168,7 +174,8 @@ export class DocRoom {
         return this.receiveSync(decoder, peer);
       case YMessage.awareness: {
         const update = decoding.readVarUint8Array(decoder);
-        this.presence.apply(update, peer);
+        // A peer that already left must not leave a state behind.
+        if (this.peers.has(peer)) this.presence.apply(update, peer);
         return { kind: 'ok', wrote: false };
       }
       case YMessage.queryAwareness:

@@ -1,0 +1,63 @@
+/**
+ * What a connection may do with presence (y-protocols awareness): set only
+ * its own awareness client's state, within a size, at a bounded rate. A
+ * room applies these per entry of an awareness update before applying any
+ * (`RoomAwareness`); refused entries are dropped, never forwarded, and the
+ * socket stays open, because presence is best-effort.
+ */
+
+/** The limits presence is held to; `defaultPresenceLimits` are the relay's. */
+export interface PresenceLimits {
+  /** Largest state, as the bytes of its JSON in the update; larger ones are refused. */
+  maxStateBytes: number;
+  /** Awareness updates a peer may send at once before the rate applies (the bucket's size). */
+  burst: number;
+  /** Awareness updates a peer may send per second after the burst (the bucket's refill). */
+  perSecond: number;
+}
+
+/**
+ * A stock y-websocket client sends one update per local state change and
+ * one every 15 s to stay alive; a name and a cursor fit in a few hundred
+ * bytes. 8 KB leaves room for any honest state; a burst of 10 then 5 a
+ * second covers a user moving a cursor, not a flood.
+ */
+export const defaultPresenceLimits: PresenceLimits = { maxStateBytes: 8 * 1024, burst: 10, perSecond: 5 };
+
+/** Why presence was refused, defined once: log lines name these. */
+export const PresenceRefusal = {
+  /** An entry for an awareness client the peer does not control. */
+  notOwnClient: 'notOwnClient',
+  /** An entry whose state is larger than `maxStateBytes`. */
+  stateTooLarge: 'stateTooLarge',
+  /** A whole update beyond the peer's rate. */
+  rateLimited: 'rateLimited',
+} as const;
+
+export type PresenceRefusalKind = (typeof PresenceRefusal)[keyof typeof PresenceRefusal];
+
+/** What judging one entry needs to know. */
+export interface PresenceEntryFacts {
+  /** The client id the entry is for. */
+  clientId: number;
+  /** Bytes of the entry's JSON state. */
+  stateBytes: number;
+  /** The client id the peer controls, or null before it set any. */
+  ownClient: number | null;
+  /** True when another live peer controls `clientId`. */
+  controlledByOther: boolean;
+  /** The relay's own awareness client id, which no peer may take. */
+  relayClient: number;
+}
+
+/**
+ * Why one entry of a peer's awareness update is refused, or null to apply
+ * it. A peer that controls no client yet takes the first one it sets that
+ * nobody else controls.
+ */
+export function presenceEntryRefusal(facts: PresenceEntryFacts, limits: PresenceLimits): PresenceRefusalKind | null {
+  const mine = facts.ownClient === null ? !facts.controlledByOther && facts.clientId !== facts.relayClient : facts.clientId === facts.ownClient;
+  if (!mine) return PresenceRefusal.notOwnClient;
+  if (facts.stateBytes > limits.maxStateBytes) return PresenceRefusal.stateTooLarge;
+  return null;
+}
