@@ -36,6 +36,29 @@ export const PresenceRefusal = {
 
 export type PresenceRefusalKind = (typeof PresenceRefusal)[keyof typeof PresenceRefusal];
 
+/** What the room holds for the client an entry is for, and what the entry says. */
+export interface PresenceEntryNews {
+  /** The entry's clock. */
+  clock: number;
+  /** The clock the room holds for that client (0 for a client it never saw). */
+  heldClock: number;
+  /** True when the entry's state is null (a removal). */
+  removes: boolean;
+  /** True when the room holds a state for that client. */
+  held: boolean;
+}
+
+/**
+ * True when applying the entry would change the room's presence, as
+ * y-protocols decides: a newer clock, or a removal at the same clock of a
+ * state still held. Stock y-websocket clients send back every awareness
+ * update they receive, so most entries from them are old news; those are
+ * ignored before anything is judged or counted.
+ */
+export function entryIsNews(entry: PresenceEntryNews): boolean {
+  return entry.clock > entry.heldClock || (entry.clock === entry.heldClock && entry.removes && entry.held);
+}
+
 /** What judging one entry needs to know. */
 export interface PresenceEntryFacts {
   /** The client id the entry is for. */

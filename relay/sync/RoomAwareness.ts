@@ -9,7 +9,9 @@
  * may set or remove only that client's state, within a size and a rate.
  * Everything else is dropped before it is applied, so it never reaches
  * another peer; the peer stays connected and the relay warns at most once a
- * minute per kind of refusal and peer.
+ * minute per kind of refusal and peer. Entries that would change nothing
+ * (stock clients send back every awareness update they receive) are ignored
+ * before any of that.
  */
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
@@ -20,6 +22,7 @@ import type { RelayLog } from '../log';
 import {
   PresenceRefusal,
   defaultPresenceLimits,
+  entryIsNews,
   presenceEntryRefusal,
   type PresenceLimits,
   type PresenceRefusalKind,
@@ -54,7 +57,7 @@ interface PeerPresence {
   readonly warnings: ThrottledWarnings<PresenceRefusalKind>;
 }
 
-const utf8 = new TextDecoder();
+const text = new TextDecoder();
 
 export class RoomAwareness<Peer extends PresencePeer> {
   private state: awarenessProtocol.Awareness | null = null;
@@ -75,13 +78,23 @@ export class RoomAwareness<Peer extends PresencePeer> {
    * the socket), before anything is applied.
    */
   apply(update: Uint8Array, from: Peer): void {
-    const entries = readAwarenessUpdate(update);
+    const awareness = this.awareness();
+    const news = readAwarenessUpdate(update).filter((entry) =>
+      entryIsNews({
+        clock: entry.clock,
+        heldClock: awareness.meta.get(entry.clientId)?.clock ?? 0,
+        removes: entry.state.byteLength === 4 && text.decode(entry.state) === 'null',
+        held: awareness.getStates().has(entry.clientId),
+      }),
+    );
+    // Old news changes nothing and is not forwarded: it costs no rate and binds no client.
+    if (news.length === 0) return;
     const peer = this.peerPresence(from);
     if (!peer.rate.take()) return this.refused(from, peer, PresenceRefusal.rateLimited, {});
-    const relayClient = this.awareness().clientID;
+    const relayClient = awareness.clientID;
     let own = peer.client;
     const accepted: AwarenessEntry[] = [];
-    for (const entry of entries) {
+    for (const entry of news) {
       const controller = this.controllers.get(entry.clientId);
       const refusal = presenceEntryRefusal(
         {
@@ -102,12 +115,12 @@ export class RoomAwareness<Peer extends PresencePeer> {
     }
     if (accepted.length === 0) return;
     // Bad JSON is malformed, as y-protocols would find: throw before anything is applied or bound.
-    for (const entry of accepted) JSON.parse(utf8.decode(entry.state));
+    for (const entry of accepted) JSON.parse(text.decode(entry.state));
     if (peer.client === null && own !== null) {
       peer.client = own;
       this.controllers.set(own, from);
     }
-    awarenessProtocol.applyAwarenessUpdate(this.awareness(), writeAwarenessUpdate(accepted), from);
+    awarenessProtocol.applyAwarenessUpdate(awareness, writeAwarenessUpdate(accepted), from);
   }
 
   /** The live peer that controls awareness client `clientId`, if any. */

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { defaultPresenceLimits, presenceEntryRefusal, PresenceRefusal, type PresenceEntryFacts } from '../../relay/policy/presenceRefusal';
+import {
+  defaultPresenceLimits,
+  entryIsNews,
+  presenceEntryRefusal,
+  PresenceRefusal,
+  type PresenceEntryFacts,
+  type PresenceEntryNews,
+} from '../../relay/policy/presenceRefusal';
 
 const RELAY = 99;
 const facts = (f: Partial<PresenceEntryFacts>): PresenceEntryFacts => ({
@@ -26,5 +33,19 @@ describe('presenceEntryRefusal', () => {
     ['another client, oversized: the identity is what is refused', { ownClient: 2, stateBytes: MAX + 1 }, PresenceRefusal.notOwnClient],
   ] as [string, Partial<PresenceEntryFacts>, string | null][])('%s', (_what, f, expected) => {
     expect(presenceEntryRefusal(facts(f), defaultPresenceLimits)).toBe(expected);
+  });
+});
+
+describe('entryIsNews', () => {
+  it.each([
+    ['a client never seen', { clock: 1, heldClock: 0, removes: false, held: false }, true],
+    ['a newer clock', { clock: 4, heldClock: 3, removes: false, held: true }, true],
+    ['a newer clock removing', { clock: 4, heldClock: 3, removes: true, held: true }, true],
+    ['the same clock, a state (a stock client sending back what it got)', { clock: 3, heldClock: 3, removes: false, held: true }, false],
+    ['the same clock, removing a held state', { clock: 3, heldClock: 3, removes: true, held: true }, true],
+    ['the same clock, removing a state already gone', { clock: 3, heldClock: 3, removes: true, held: false }, false],
+    ['an older clock', { clock: 2, heldClock: 3, removes: false, held: true }, false],
+  ] as [string, PresenceEntryNews, boolean][])('%s: %s', (_what, entry, expected) => {
+    expect(entryIsNews(entry)).toBe(expected);
   });
 });

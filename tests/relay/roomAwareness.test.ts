@@ -86,6 +86,30 @@ describe('RoomAwareness', () => {
       if (updates.flat().some((e) => e.clientId === OTHER)) expect(states(r)[OTHER]).toEqual({ name: 'other' });
     });
 
+    it("ignores another peer's state sent back unchanged, as stock clients do: no warning, no rate, no client id taken", () => {
+      const r = room();
+      r.apply(awarenessUpdate([{ clientId: VICTIM, clock: 3, state: { name: 'victim' } }]), victim);
+      const echo = awarenessUpdate([{ clientId: VICTIM, clock: 3, state: { name: 'victim' } }]);
+      for (let i = 0; i < 1000; i++) r.apply(echo, other);
+      r.peerLeft(victim);
+      // The removal the room sent, sent back: the state is gone already.
+      r.apply(awarenessUpdate([{ clientId: VICTIM, clock: 3, state: null }]), other);
+      expect(refusals()).toEqual([]);
+      expect(broadcast).toHaveLength(2);
+      // Its own first state still becomes its own, within the rate.
+      for (let clock = 1; clock <= burst; clock++) r.apply(awarenessUpdate([{ clientId: OTHER, clock, state: { n: clock } }]), other);
+      expect(r.controllerOf(OTHER)).toBe(other);
+      expect(states(r)).toEqual({ [OTHER]: { n: burst } });
+    });
+
+    it("refuses another peer's removal at the same clock while the state is held (what a client's own timeout sends)", () => {
+      const r = room();
+      r.apply(awarenessUpdate([{ clientId: VICTIM, clock: 3, state: { name: 'victim' } }]), victim);
+      r.apply(awarenessUpdate([{ clientId: VICTIM, clock: 3, state: null }]), other);
+      expect(states(r)).toEqual({ [VICTIM]: { name: 'victim' } });
+      expect(refusals()).toEqual(['notOwnClient']);
+    });
+
     it("lets a peer remove its own state, and keeps its client id its own", () => {
       const r = room();
       r.apply(awarenessUpdate([{ clientId: VICTIM, clock: 1, state: { name: 'victim' } }]), victim);
