@@ -1,19 +1,20 @@
 /**
  * `npm start`: the relay as a process. Opens the LevelDB store and the users
  * file in TALLY_DATA, serves the built app, listens on PORT, prints where,
- * and on the very first start prints a one-time admin sign-in link (and its
- * QR code). On SIGTERM/SIGINT it closes connections, flushes every pending
+ * and on the very first start gives a one-time admin sign-in link: printed
+ * with its QR code on a terminal, else in `<data>/first-admin-link.txt`
+ * (0600). On SIGTERM/SIGINT it closes connections, flushes every pending
  * write to disk and exits 0.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
-import qrcode from 'qrcode-terminal';
 import { readConfig } from './config';
 import { createRelay } from './createRelay';
 import { LevelDocStore } from './storage/LevelDocStore';
 import { FileUserStore } from './auth/FileUserStore';
 import { lanAddresses, loadSiteCertificate } from './http/siteCertificate';
+import { offerFirstAdminLink } from './auth/firstAdminLink';
 
 async function main(): Promise<void> {
   const config = readConfig();
@@ -46,20 +47,19 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 
   const urls = reachableUrls(tls ? 'https' : 'http', config.host, relay.port);
+  // Settled before "listening" is printed: whoever waits for that line finds the link file as it will stay.
+  const printFirstAdmin = await offerFirstAdminLink({
+    users,
+    urls,
+    dataDir: config.dataDir,
+    terminal: process.stdout.isTTY === true,
+    write: (text) => process.stdout.write(text),
+    log,
+  });
   log.info({ port: relay.port, host: config.host, data: config.dataDir, site: config.site, tls: tls?.source ?? 'off' }, 'relay listening');
   for (const url of urls) process.stdout.write(`Tally relay listening on ${url}\n`);
   if (tls) process.stdout.write(`TLS certificate ${tls.source}, SHA-256 fingerprint ${tls.fingerprint}\n`);
-
-  const bootstrap = await users.bootstrapAdmin();
-  if (bootstrap) {
-    const links = urls.map((u) => `${u}${bootstrap.path}`);
-    process.stdout.write(
-      `\nFirst start: no users yet. Open this link once to sign in as "${bootstrap.user.name}" (valid until ${new Date(bootstrap.expiresAt).toISOString()}):\n` +
-        links.map((l) => `  ${l}\n`).join(''),
-    );
-    qrcode.generate(links[links.length - 1]!, { small: true }, (qr) => process.stdout.write(`${qr}\n`));
-  }
-
+  printFirstAdmin();
 }
 
 /** The URLs a person on the LAN can use to reach this relay. */

@@ -165,5 +165,16 @@ export abstract class SnapshotUserStore implements UserStore {
     });
   }
 
+  /**
+   * True while a first-start link may still be redeemed: the admin that
+   * `bootstrapAdmin` made has not signed in and is not revoked. The relay
+   * removes the link file it wrote once this turns false.
+   */
+  bootstrapPending(): boolean {
+    const boot = this.snapshot.bootstrap;
+    if (!boot || boot.signedInAt !== undefined) return false;
+    return this.snapshot.users.some((u) => u.id === boot.userId && u.revokedAt === undefined);
+  }
+
   abstract close(): Promise<void>;
 }

@@ -75,9 +75,8 @@ export class DocRoom {
   /** Peers subscribed before the document was built: they get the relay's step 1 once it is. */
   private stepOneOwed: Set<RoomPeer> | null = null;
   private readonly peers = new Set<RoomPeer>();
-  private readonly presence = new RoomAwareness<RoomPeer>((message) => {
-    for (const peer of this.peers) peer.send(message);
-  });
+  /** Presence of the peers, each allowed to set only its own. */
+  readonly presence: RoomAwareness<RoomPeer>;
   /** Work that waits for the document to be loaded, in arrival order. */
   private readonly waiting: (() => void)[] = [];
   /** The ordered path to disk, and what the store holds since the last compaction. */
@@ -99,6 +98,13 @@ export class DocRoom {
     options: { site?: string } = {},
   ) {
     this.site = options.site ?? 'main';
+    this.presence = new RoomAwareness<RoomPeer>({
+      broadcast: (message) => {
+        for (const peer of this.peers) peer.send(message);
+      },
+      log,
+      doc: name,
+    });
     this.written = new RoomLog(
       name,
       store,
@@ -169,7 +175,7 @@ export class DocRoom {
     if (presence) peer.send(presence);
   }
 
-  /** Removes a peer and the awareness states it controlled. */
+  /** Removes a peer and the awareness state it controlled. */
   unsubscribe(peer: RoomPeer): void {
     if (!this.peers.delete(peer)) return;
     this.stepOneOwed?.delete(peer);
@@ -190,7 +196,8 @@ export class DocRoom {
         return this.receiveSync(decoder, peer);
       case YMessage.awareness: {
         const update = decoding.readVarUint8Array(decoder);
-        this.presence.apply(update, peer);
+        // A peer that already left must not leave a state behind.
+        if (this.peers.has(peer)) this.presence.apply(update, peer);
         return { kind: 'ok', wrote: false };
       }
       case YMessage.queryAwareness:
@@ -288,7 +295,7 @@ export class DocRoom {
       return room.doc;
     },
     entryIds: () => (room.entryIdSet ??= entryIdsOf(room.doc)),
-    announcedBy: () => undefined,
+    announcedBy: (client) => room.presence.controllerOf(client)?.writes.sender.device ?? undefined,
   }))(this);
   /** Ids of the entries the document holds, made on first use and kept up to date. */
   private entryIdSet: Set<string> | null = null;

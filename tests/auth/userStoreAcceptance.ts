@@ -175,10 +175,13 @@ export function runUserStoreTests(name: string, open: OpenStore): void {
     describe('bootstrapAdmin', () => {
       it('on an empty store makes an admin with a one-time sign-in link', async () => {
         const store = await fresh();
+        expect(store.bootstrapPending()).toBe(false);
         const boot = await store.bootstrapAdmin();
         expect(boot?.path).toMatch(/^\/enrol#code=[A-Za-z0-9_-]{43}$/);
         expect(boot?.user).toMatchObject({ name: 'admin', role: 'admin' });
+        expect(store.bootstrapPending()).toBe(true);
         const signedIn = await store.redeemEnrolment(codeOf(boot?.path as string));
+        expect(store.bootstrapPending()).toBe(false);
         expect(store.authenticate(signedIn?.token as string)?.role).toBe('admin');
         expect(await store.redeemEnrolment(codeOf(boot?.path as string))).toBeNull();
         expect(await store.bootstrapAdmin()).toBeNull();
@@ -197,6 +200,15 @@ export function runUserStoreTests(name: string, open: OpenStore): void {
       it('does nothing when users already exist', async () => {
         const store = await fresh();
         await store.add({ name: 'ann', role: 'admin' });
+        expect(await store.bootstrapAdmin()).toBeNull();
+        expect(store.bootstrapPending()).toBe(false);
+      });
+
+      it('is no longer pending once the bootstrap admin is revoked', async () => {
+        const store = await fresh();
+        const boot = await store.bootstrapAdmin();
+        await store.revoke(boot!.user.id);
+        expect(store.bootstrapPending()).toBe(false);
         expect(await store.bootstrapAdmin()).toBeNull();
       });
     });

@@ -38,3 +38,63 @@ export function readSync(msg: Uint8Array): { syncType: number; payload: Uint8Arr
     return undefined;
   }
 }
+
+/** One entry of a hand-built awareness update; `state` is any JSON value (null removes). */
+export interface AwarenessEntryInput {
+  clientId: number;
+  clock: number;
+  state: unknown;
+}
+
+/** An awareness update (y-protocols' encoding, written by hand): varUint(count), then per entry id, clock, JSON. */
+export function awarenessUpdate(entries: readonly AwarenessEntryInput[]): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, entries.length);
+  for (const { clientId, clock, state } of entries) {
+    encoding.writeVarUint(e, clientId);
+    encoding.writeVarUint(e, clock);
+    encoding.writeVarString(e, JSON.stringify(state));
+  }
+  return encoding.toUint8Array(e);
+}
+
+/** A y-websocket awareness message (type 1) carrying `entries`. */
+export function awarenessMessage(entries: readonly AwarenessEntryInput[]): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, 1);
+  encoding.writeVarUint8Array(e, awarenessUpdate(entries));
+  return encoding.toUint8Array(e);
+}
+
+/** A y-websocket query-awareness message (type 3): "send me every state". */
+export function queryAwarenessMessage(): Uint8Array {
+  return new Uint8Array([3]);
+}
+
+/** Reads an awareness update's entries (states parsed), or undefined for bytes that are not one. */
+export function readAwarenessEntries(update: Uint8Array): AwarenessEntryInput[] | undefined {
+  try {
+    const d = decoding.createDecoder(update);
+    const count = decoding.readVarUint(d);
+    const entries: AwarenessEntryInput[] = [];
+    for (let i = 0; i < count; i++) {
+      const clientId = decoding.readVarUint(d);
+      const clock = decoding.readVarUint(d);
+      entries.push({ clientId, clock, state: JSON.parse(decoding.readVarString(d)) });
+    }
+    return entries;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads a y-websocket awareness message (type 1) into its entries, or undefined for other messages. */
+export function readAwarenessMessage(msg: Uint8Array): AwarenessEntryInput[] | undefined {
+  try {
+    const d = decoding.createDecoder(msg);
+    if (decoding.readVarUint(d) !== 1) return undefined;
+    return readAwarenessEntries(decoding.readVarUint8Array(d));
+  } catch {
+    return undefined;
+  }
+}
