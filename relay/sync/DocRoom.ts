@@ -250,7 +250,7 @@ export class DocRoom {
     } catch {
       return false;
     }
-    const result = this.judgeAndApply(merged, peer);
+    const result = this.judgeAndApply(merged, peer, updates);
     return !('failure' in result) && result.kind === 'ok';
   }
 
@@ -260,7 +260,7 @@ export class DocRoom {
    * check (nothing left pending) stays as a guard: should it find something
    * the judgement missed, the document is reloaded from disk.
    */
-  private judgeAndApply(update: Uint8Array, peer: RoomPeer): ReceiveResult | { failure: unknown } {
+  private judgeAndApply(update: Uint8Array, peer: RoomPeer, parts: readonly Uint8Array[] = [update]): ReceiveResult | { failure: unknown } {
     let verdict: Verdict;
     try {
       verdict = peer.writes.judge(update, this.judgedDoc);
@@ -279,7 +279,12 @@ export class DocRoom {
     if (outcome.failure !== null) return { failure: outcome.failure };
     if (outcome.refusal !== null) return { kind: 'refused', reason: outcome.refusal, tooLarge: false, missing: true };
     for (const entry of verdict.entries) this.entryIdSet?.add(entry.id);
-    if (outcome.changed) this.persistAndForward(verdict.update, peer, outcome.until, outcome.deletes);
+    if (outcome.changed) {
+      // Stored as the bytes that arrived, one per frame, unless part of them was left out; the
+      // clocks of all of them stand for each (a device that lacks one of them gets them all).
+      const stored = verdict.update === update ? parts : [verdict.update];
+      for (const bytes of stored) this.persistAndForward(bytes, peer, outcome.until, outcome.deletes);
+    }
     return { kind: 'ok', wrote: outcome.changed };
   }
 

@@ -110,7 +110,7 @@ describe('DocRoom', () => {
       return { ...peer(), writes };
     }
 
-    it('applies them in one transaction and stores them together', async () => {
+    it('applies them in one transaction and stores each', async () => {
       const store = new MemoryDocStore();
       const room = new DocRoom('record:R-1', store, resolveLimits({}), silentLog);
       await room.whenLoaded;
@@ -120,7 +120,7 @@ describe('DocRoom', () => {
       expect(room.applyTogether(updates, peer())).toBe(true);
       await room.whenDurable();
       expect(transactions).toBe(1);
-      expect(store.stats('record:R-1').updates).toBe(1);
+      expect(store.stats('record:R-1').updates).toBe(3);
       expect(await storedEntryIds(store, 'record:R-1')).toEqual(['a:1', 'a:2', 'a:3']);
       room.destroy();
     });

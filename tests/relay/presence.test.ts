@@ -22,7 +22,7 @@ import {
 import { defaultPresenceLimits } from '../../relay/policy/presenceRefusal';
 import { CloseCode } from '../../shared/protocol/closeCodes';
 
-const DOC = 'doc:presence';
+const DOC = 'record:presence';
 const VICTIM = 1001;
 const ATTACKER = 2002;
 const WATCHER = 3003;

@@ -10,6 +10,7 @@ import * as Y from 'yjs';
 import { connectRaw, eventually, type RawClient } from '../support/rawClient';
 import { startTestRelay, type TestRelay } from '../support/testRelay';
 import { createSiteUsers, type SiteUser, type SiteUsers } from '../support/siteUsers';
+import { writeChangeFrame } from '../../shared/protocol/muxMessages';
 import { applyDocFrames, docFromUpdates, openDoc, sendChangeAndWaitAck, tryReadFrame } from '../support/muxClient';
 import { createAuthor, type Author } from '../../shared/model/author';
 import { createCountSheet, createReceipt } from '../../shared/model/createRecord';
@@ -84,13 +85,19 @@ describe('the relay derives the site index and display names', () => {
     expect(lookupRecord(await storedSite(), 'R-1')?.title).toBe('ACME, PO 4711, dock 3');
   });
 
-  it('lists only records of its own site', async () => {
+  it('lists only records of its own site (a record naming another one is refused)', async () => {
     const supervisorSite = await siteWatcher(users.supervisor);
     const crew = await mux(users.crew);
     const ann = author(users.crew);
     const elsewhere = new Y.Doc();
     openDoc(crew, 'record:C-NORTH');
-    await sendChange(crew, 'record:C-NORTH', 1, elsewhere, () => createCountSheet(elsewhere, ann, { id: 'C-NORTH', site: 'north', zone: 'A' }));
+    createCountSheet(elsewhere, ann, { id: 'C-NORTH', site: 'north', zone: 'A' });
+    crew.send(writeChangeFrame('record:C-NORTH', 1, Y.encodeStateAsUpdate(elsewhere)));
+    const refusal = await crew.waitFor((m) => {
+      const f = tryReadFrame(m);
+      return f?.type === 'error' && f.doc === 'record:C-NORTH' ? f : undefined;
+    });
+    expect(refusal.type === 'error' && refusal.reason).toMatch(/not this relay's site/);
     // Indexing is decided as a record arrives: once a later record of this site is listed, the other would have been too.
     const here = new Y.Doc();
     openDoc(crew, 'record:C-MAIN');
