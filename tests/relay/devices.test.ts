@@ -13,6 +13,7 @@ import { tryReadFrame } from '../support/muxClient';
 import { CloseCode } from '../../shared/protocol/closeCodes';
 import { DEVICES_FILE } from '../../relay/auth/FileDeviceStore';
 import { runUsersCli, ExitCode } from '../../relay/cli/users';
+import { signIn, SignInError } from '../../client/app/lib/session';
 
 describe('device ownership', () => {
   let users: SiteUsers;
@@ -97,6 +98,17 @@ describe('device ownership', () => {
     expect(((await refused.json()) as { error: string }).error).toMatch(/^device tablet-1 is enrolled to another user: ask an admin to release it/);
     expect((await connect(users.crew2.token, 'tablet-1').then((c) => c.closed)).code).toBe(CloseCode.forbidden.code);
     expect((await enrol({ code: bob.code, device: 'tablet-2' })).status).toBe(200);
+  });
+
+  it("the app's sign-in sends its device: the relay binds it, and refuses it to another user in words", async () => {
+    const ann = await users.store.createEnrolment(users.crew.id);
+    const session = await signIn(t.relay.url, { code: ann.code }, { device: 'phone-7' });
+    expect(session.user.id).toBe(users.crew.id);
+    expect(await bindings()).toEqual([expect.objectContaining({ device: 'phone-7', user: users.crew.id })]);
+    const bob = await users.store.createEnrolment(users.crew2.id);
+    const refused = await signIn(t.relay.url, { code: bob.code }, { device: 'phone-7' }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(SignInError);
+    expect((refused as Error).message).toMatch(/^This device \(phone-7\) belongs to another user\. An admin can release it/);
   });
 
   it('frees a released device for the next user, and closes its previous user there', async () => {
