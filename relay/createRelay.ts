@@ -146,8 +146,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const url = new URL(req.url ?? '/', 'http://relay.invalid');
     const principal = authenticate(req, url);
     const verdict = principal && devices ? checkDevice(devices, principal, log) : null;
-    const upgrade = (v: DeviceVerdict | null): void => wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req, url, principal, v));
-    if (!(verdict instanceof Promise)) return upgrade(verdict);
+    const upgrade = (who: Principal | null, v: DeviceVerdict | null): void => wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req, url, who, v));
+    if (!(verdict instanceof Promise)) return upgrade(principal, verdict);
     waiting.add(socket);
     // ws listens for socket errors only once it upgrades; until then an error must not crash the relay.
     const ignore = (): void => {};
@@ -156,7 +156,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       waiting.delete(socket);
       socket.off('error', ignore);
       if (closing || socket.destroyed) return void socket.destroy();
-      upgrade(v);
+      // The user may have been revoked while the device was being written.
+      upgrade(authenticate(req, url), v);
     });
   });
 
