@@ -80,7 +80,7 @@ export function apiHandler(options: ApiOptions): (req: http.IncomingMessage, res
     const m = /^\/api\/users\/([^/]+)\/(enrol|revoke)$/.exec(path);
     if (req.method === 'POST' && m) {
       const by = admin(req);
-      const id = decodeURIComponent(m[1]!);
+      const id = decodedSegment(m[1]!);
       if (m[2] === 'enrol') {
         const enrolment = await users.createEnrolment(id);
         return { user: publicUser(enrolment.user), link: `/enrol#code=${enrolment.code}`, expiresAt: enrolment.expiresAt };
@@ -117,6 +117,15 @@ export function apiHandler(options: ApiOptions): (req: http.IncomingMessage, res
     );
     return true;
   };
+}
+
+/** A URL path segment, decoded; 400 for a malformed escape (`%E0%A4%A`). */
+function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, `malformed user id in the path: ${segment.slice(0, 60)}`);
+  }
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {

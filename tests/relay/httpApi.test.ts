@@ -109,6 +109,12 @@ describe('API bodies', () => {
     expect(t.logs.filter((l) => l.level === 'error')).toEqual([]);
   });
 
+  it('answers 400, not 500, for a malformed user id in the path', async () => {
+    const res = await fetch(`${t.relay.url}/api/users/%E0%A4%A/revoke`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
+    expect(res.status).toBe(400);
+    expect(t.logs.filter((l) => l.level === 'error')).toEqual([]);
+  });
+
   it('answers 413 for a body over 16 KiB', async () => {
     const res = await fetch(`${t.relay.url}/api/enrol`, { method: 'POST', body: JSON.stringify({ code: 'x'.repeat(20_000) }) });
     expect(res.status).toBe(413);
