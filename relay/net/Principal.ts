@@ -13,8 +13,8 @@ export interface Principal {
    * The device id the client gave (`?device=`), checked against the device
    * registry: a relay with users admits it only when the device is this
    * user's (bound at enrolment or on first use). Null when the client gave
-   * none or not a valid id (`isDeviceId`): such a connection may read, and
-   * the write policy refuses its writes.
+   * none or not a valid id (`isDeviceId`): such a connection is admitted to
+   * read, and the write policy is meant to refuse its writes.
    */
   device: string | null;
   role: Role;
