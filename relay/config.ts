@@ -27,6 +27,7 @@ const LIMIT_ENV: Record<string, keyof RelayLimits> = {
   TALLY_IDLE_EVICT_MS: 'idleEvictMs',
   TALLY_PING_INTERVAL_MS: 'pingIntervalMs',
   TALLY_MAX_REFUSALS_PER_MINUTE: 'maxRefusalsPerMinute',
+  TALLY_MAX_CONNECTIONS_PER_USER: 'maxConnectionsPerUser',
 };
 
 function positiveInt(name: string, raw: string): number {

@@ -7,6 +7,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { DocStore, StoreHealth } from '../shared/DocStore';
 import { CloseCode } from '../shared/protocol/closeCodes';
@@ -20,6 +21,11 @@ import { MuxConnection } from './net/MuxConnection';
 import { PerDocConnection } from './net/PerDocConnection';
 import type { UserStore } from '../shared/auth/UserStore';
 import { authenticateWith, openPrincipal, tokenOf } from './auth/authenticateUpgrade';
+import type { DeviceStore } from '../shared/auth/DeviceStore';
+import { MemoryDeviceStore } from './auth/MemoryDeviceStore';
+import { checkDevice, type DeviceVerdict } from './auth/deviceGate';
+import type { Principal } from './net/Principal';
+import { PerUserLimits } from './net/PerUserLimits';
 import type { Role } from '../shared/auth/roles';
 import { RECORD_PREFIX, writePolicyFor } from './policy/writeRefusal';
 import { RecordReviewer } from './review/RecordReviewer';
@@ -47,6 +53,14 @@ export interface RelayOptions {
    * passes one).
    */
   users?: UserStore;
+  /**
+   * Which user owns each device (`FileDeviceStore` in production). With
+   * `users`, a connection naming a device of another user is refused (4403)
+   * and a new device is bound to its first user before the connection is
+   * admitted. Without it, a relay with users keeps the bindings in memory
+   * (lost at restart). Unused by an open relay. The caller closes it.
+   */
+  devices?: DeviceStore;
   /** The built app to serve at `/` (dist/app); none when absent. */
   appDir?: string;
   /**
@@ -81,11 +95,17 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const log = options.log ?? silentLog;
   const { users } = options;
   const authenticate = users ? authenticateWith(users) : (_req: http.IncomingMessage, url: URL) => openPrincipal(url);
+  const devices = users ? (options.devices ?? new MemoryDeviceStore()) : undefined;
+  const perUser = new PerUserLimits({ maxConnections: limits.maxConnectionsPerUser, maxRefusalsPerMinute: limits.maxRefusalsPerMinute });
   /** Every open connection, with the token it authenticated with (re-checked on user changes). */
   const connections = new Map<MuxConnection | PerDocConnection, string | null>();
   const forget = (conn: MuxConnection | PerDocConnection): void => {
     connections.delete(conn);
+    perUser.leave(conn.principal);
   };
+  /** Upgrades held until their device is registered durably. */
+  const waiting = new Set<Duplex>();
+  let closing = false;
   /** Sockets closed at the door (bad token, bad name), until their closing handshake ends. */
   const refused = new Set<WebSocket>();
   const roleOf = (user: string): Role | undefined => {
@@ -116,7 +136,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
 
   const stats = (): RelayStats => ({ connections: connections.size, docsInMemory: registry.size, storage: store.health() });
 
-  const api = users ? apiHandler({ users, site, log }) : undefined;
+  const api = users && devices ? apiHandler({ users, devices, site, log }) : undefined;
   const app = options.appDir ? serveApp(options.appDir) : undefined;
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     if (req.method === 'GET' && req.url?.split('?')[0] === '/healthz') {
@@ -143,28 +163,40 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     clientTracking: false,
   });
 
+  // The device is checked before the upgrade completes: a client cannot
+  // send a frame before its device is registered on disk.
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://relay.invalid');
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req, url));
+    const principal = authenticate(req, url);
+    const verdict = principal && devices ? checkDevice(devices, principal, log) : null;
+    const upgrade = (who: Principal | null, v: DeviceVerdict | null): void => wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req, url, who, v));
+    if (!(verdict instanceof Promise)) return upgrade(principal, verdict);
+    waiting.add(socket);
+    // ws listens for socket errors only once it upgrades; until then an error must not crash the relay.
+    const ignore = (): void => {};
+    socket.on('error', ignore);
+    void verdict.then((v) => {
+      waiting.delete(socket);
+      socket.off('error', ignore);
+      if (closing || socket.destroyed) return void socket.destroy();
+      // The user may have been revoked while the device was being written.
+      upgrade(authenticate(req, url), v);
+    });
   });
 
-  function accept(ws: WebSocket, req: http.IncomingMessage, url: URL): void {
+  function accept(ws: WebSocket, req: http.IncomingMessage, url: URL, principal: Principal | null, device: DeviceVerdict | null): void {
     const connId = nextConnId++;
-    const principal = authenticate(req, url);
     if (!principal) {
       log.warn({ connId, path: url.pathname }, 'refused connection without a valid token');
       return refuse(ws, CloseCode.unauthorized.code, CloseCode.unauthorized.reason);
     }
-    const token = keptToken(tokenOf(req, url));
-    if (url.pathname === '/mux') {
-      const conn = new MuxConnection(ws, principal, registry, limits, log, connId, forget);
-      connections.set(conn, token);
-      const health = store.health();
-      conn.sendStatus(health.ok, health.lastError ?? 'storage ok');
-      return;
+    if (device && !device.ok) {
+      log.warn({ connId, user: principal.user, device: principal.device, detail: device.detail }, 'refused connection: device check');
+      return refuse(ws, device.close.code, device.close.reason);
     }
+    if (device?.registered) closeOthersOnDevice(principal);
+    let docName: string | null = null;
     if (url.pathname.startsWith('/sync/')) {
-      let docName: string;
       try {
         docName = decodeURIComponent(url.pathname.slice('/sync/'.length));
       } catch {
@@ -179,10 +211,32 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         log.warn({ connId, doc: docName, reason: unknown }, 'refused to open a document');
         return refuse(ws, CloseCode.badDocName.code, unknown.slice(0, 120));
       }
-      connections.set(new PerDocConnection(ws, docName, principal, registry, limits, log, connId, forget), token);
+    } else if (url.pathname !== '/mux') {
+      return refuse(ws, CloseCode.badDocName.code, 'unknown endpoint: use /mux or /sync/<document>');
+    }
+    if (!perUser.admit(principal)) {
+      log.warn({ connId, user: principal.user, open: perUser.connectionsOf(principal.user) }, 'refused connection over the per-user limit');
+      return refuse(ws, CloseCode.tooManyConnections.code, `${CloseCode.tooManyConnections.reason} (${limits.maxConnectionsPerUser})`);
+    }
+    const token = keptToken(tokenOf(req, url));
+    const connection = { principal, registry, limits, log, connId, refusals: perUser.refusalsOf(principal), onClosed: forget };
+    if (docName === null) {
+      const conn = new MuxConnection(ws, connection);
+      connections.set(conn, token);
+      const health = store.health();
+      conn.sendStatus(health.ok, health.lastError ?? 'storage ok');
       return;
     }
-    refuse(ws, CloseCode.badDocName.code, 'unknown endpoint: use /mux or /sync/<document>');
+    connections.set(new PerDocConnection(ws, docName, connection), token);
+  }
+
+  /** A device just bound to `principal`'s user was released by an admin: its previous user's sockets go. */
+  function closeOthersOnDevice(principal: Principal): void {
+    for (const conn of connections.keys()) {
+      if (conn.principal.device === principal.device && conn.principal.user !== principal.user) {
+        conn.socket.close(CloseCode.forbidden, `device ${principal.device} is now enrolled to another user`);
+      }
+    }
   }
 
   function refuse(ws: WebSocket, code: number, reason: string): void {
@@ -234,6 +288,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     stats,
     close() {
       closed ??= (async () => {
+        closing = true;
+        for (const socket of waiting) socket.destroy();
         clearInterval(heartbeat);
         unsubscribeHealth();
         unsubscribeUsers?.();

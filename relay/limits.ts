@@ -22,8 +22,10 @@ export interface RelayLimits {
   pingIntervalMs: number;
   /** How long a shutdown waits for pending writes (a failing disk) before giving up on them. */
   closeTimeoutMs: number;
-  /** Refused writes one connection may make per minute before it is disconnected (4403). */
+  /** Refused writes one user may make per minute, over all their connections, before the one refused is disconnected (4403). */
   maxRefusalsPerMinute: number;
+  /** Connections one user may hold open at once (both endpoints together); one more is closed with 4430. */
+  maxConnectionsPerUser: number;
 }
 
 export const defaultLimits: RelayLimits = {
@@ -37,6 +39,7 @@ export const defaultLimits: RelayLimits = {
   pingIntervalMs: 30_000,
   closeTimeoutMs: 10_000,
   maxRefusalsPerMinute: 30,
+  maxConnectionsPerUser: 20,
 };
 
 /** Fills unset limits with the defaults. */

@@ -1,9 +1,9 @@
 /**
- * `npm start`: the relay as a process. Opens the LevelDB store and the users
- * file in TALLY_DATA, serves the built app, listens on PORT, prints where,
- * and on the very first start gives a one-time admin sign-in link: printed
- * with its QR code on a terminal, else in `<data>/first-admin-link.txt`
- * (0600). On SIGTERM/SIGINT it closes connections, flushes every pending
+ * `npm start`: the relay as a process. Opens the LevelDB store, the users
+ * file and the devices file in TALLY_DATA, serves the built app, listens on
+ * PORT, prints where, and on the very first start gives a one-time admin
+ * sign-in link: printed with its QR code on a terminal, else in
+ * `<data>/first-admin-link.txt` (0600). On SIGTERM/SIGINT it closes connections, flushes every pending
  * write to disk and exits 0.
  */
 import { existsSync, mkdirSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { readConfig } from './config';
 import { createRelay } from './createRelay';
 import { LevelDocStore } from './storage/LevelDocStore';
 import { FileUserStore } from './auth/FileUserStore';
+import { FileDeviceStore } from './auth/FileDeviceStore';
 import { lanAddresses, loadSiteCertificate } from './http/siteCertificate';
 import { offerFirstAdminLink } from './auth/firstAdminLink';
 
@@ -23,10 +24,11 @@ async function main(): Promise<void> {
   const tls = await loadSiteCertificate(process.env, config.dataDir);
   const store = await LevelDocStore.open(path.join(config.dataDir, 'docs'), { log });
   const users = await FileUserStore.open(config.dataDir, { onError: (err) => log.error({ err: err.message }, 'users file problem') });
+  const devices = await FileDeviceStore.open(config.dataDir);
   const appDir = existsSync(path.join(config.appDir, 'index.html')) ? config.appDir : undefined;
   if (!appDir) log.warn({ appDir: config.appDir }, 'the app is not built (npm run build): serving the relay only');
 
-  const relay = await createRelay({ store, users, appDir, site: config.site, tls: tls ?? undefined, host: config.host, port: config.port, limits: config.limits, log });
+  const relay = await createRelay({ store, users, devices, appDir, site: config.site, tls: tls ?? undefined, host: config.host, port: config.port, limits: config.limits, log });
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
@@ -35,6 +37,7 @@ async function main(): Promise<void> {
     try {
       await relay.close();
       await users.close();
+      await devices.close();
       await store.close();
       log.info({}, 'stopped cleanly');
       process.exit(0);

@@ -14,7 +14,14 @@ export const tallySpec: LaunchSpec = {
   dialect: 'tally-mux',
   command: (port, dataDir) => ({
     args: [...RELAY_ARGS],
-    env: { PORT: String(port), TALLY_DATA: dataDir, HOST: '127.0.0.1', LOG_LEVEL: process.env.BENCH_RELAY_LOG ?? 'warn' },
+    // Every bench socket is the one bench user: lift the per-user connection limit (20 by default).
+    env: {
+      PORT: String(port),
+      TALLY_DATA: dataDir,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: process.env.BENCH_RELAY_LOG ?? 'warn',
+      TALLY_MAX_CONNECTIONS_PER_USER: '1000000',
+    },
   }),
   compactOnLoadEnv: { TALLY_COMPACT_AFTER_UPDATES: '2' },
   compaction: 'merges a document\'s stored updates into one after 1,000 updates or 4 MB, also while open (here forced on load)',

@@ -123,6 +123,14 @@ export abstract class SnapshotUserStore implements UserStore {
     });
   }
 
+  enrolmentUser(code: string): User | null {
+    const { enrolments, users } = this.snapshot;
+    const record = findByToken(code, enrolments, (e) => e.codeHash);
+    const user = record && users.find((u) => u.id === record.userId && u.revokedAt === undefined);
+    if (!record || !user || record.usedAt !== undefined || record.expiresAt <= this.now()) return null;
+    return publicUser(user);
+  }
+
   async redeemEnrolment(code: string): Promise<IssuedToken | null> {
     const token = newSecret();
     return this.mutate((data) => {

@@ -1,14 +1,14 @@
 /**
  * Turns a WebSocket upgrade request into a Principal: the token comes from
  * `?token=` (browsers cannot set headers on a WebSocket) or an
- * `Authorization: Bearer` header; the device id from `?device=`.
+ * `Authorization: Bearer` header; the device id from `?device=` (whose
+ * owner relay/auth/deviceGate.ts checks next).
  */
 import type http from 'node:http';
 import { canWrite } from '../../shared/auth/roles';
+import { isDeviceId, type DeviceId } from '../../shared/model/ids';
 import type { UserStore } from '../../shared/auth/UserStore';
 import type { Principal } from '../net/Principal';
-
-const DEVICE_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
 /** The bearer token of a request, from the query or the Authorization header. */
 export function tokenOf(req: http.IncomingMessage, url: URL): string | null {
@@ -19,10 +19,10 @@ export function tokenOf(req: http.IncomingMessage, url: URL): string | null {
   return null;
 }
 
-/** The device id a client gave, or 'unknown' when missing or not a plain id. */
-export function deviceOf(url: URL): string {
+/** The device id a client gave, or null when missing or not a device id. */
+export function deviceOf(url: URL): DeviceId | null {
   const device = url.searchParams.get('device');
-  return device && DEVICE_ID.test(device) ? device : 'unknown';
+  return isDeviceId(device) ? device : null;
 }
 
 /** Authenticates against `users`; null for a missing, wrong or revoked token. */

@@ -1,11 +1,12 @@
 /**
  * The users CLI: `npm run users -- <command>` (dist/relay/users.mjs, bundled
  * from this file by build/relayBundle.ts; `tsx relay/cli/users.ts` works too).
- * Works on `<data>/users.json` while the relay runs; the relay notices
- * changes within seconds.
+ * Works on `<data>/users.json` and `<data>/devices.json` while the relay
+ * runs; the relay notices user changes within seconds, and a released
+ * device is free for the next user that names it.
  *
- * Exit codes: 0 done; 1 refused (duplicate name, unknown user, already
- * revoked, file locked or unreadable); 2 bad usage (unknown command or
+ * Exit codes: 0 done; 1 refused (duplicate name, unknown user or device,
+ * already revoked, file locked or unreadable); 2 bad usage (unknown command or
  * option, missing role, invalid name).
  */
 import { realpathSync } from 'node:fs';
@@ -14,6 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { ROLES, isRole } from '../../shared/auth/roles';
 import { UserStoreError, type User } from '../../shared/auth/UserStore';
 import { FileUserStore } from '../auth/FileUserStore';
+import { FileDeviceStore } from '../auth/FileDeviceStore';
+import type { DeviceBinding } from '../../shared/auth/DeviceStore';
 
 export { bootstrapAdminIfEmpty, type BootstrapResult } from '../auth/bootstrapAdmin';
 
@@ -35,6 +38,10 @@ Commands:
   add <name> --role <role>   add a user and print their token (last line)
   list [--json]              list users (never tokens)
   revoke <name|id>           revoke a user; the relay refuses them within seconds
+                             (their devices stay theirs until released)
+  devices [--json]           list devices and the user each belongs to
+  release-device <device>    free a device (lost and found, handed to someone
+                             else): the next user to sign in on it owns it
   help                       show this text
 
 Roles: ${ROLES.join(', ')}
@@ -88,13 +95,28 @@ function describeUser(u: User): string {
   return `${u.name} (${u.role}), id ${u.id}`;
 }
 
-function listTable(users: readonly User[]): string[] {
-  if (users.length === 0) return ['No users yet. Add one with: npm run users -- add <name> --role <role>'];
-  const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
-  const rows = users.map((u) => [u.id, u.name, u.role, when(u.createdAt), u.revokedAt === undefined ? 'active' : `revoked ${when(u.revokedAt)}`]);
-  const table = [['ID', 'NAME', 'ROLE', 'CREATED (UTC)', 'STATUS'], ...rows];
+const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+
+/** Rows as aligned columns. */
+function columns(table: string[][]): string[] {
   const widths = table[0]?.map((_, c) => Math.max(...table.map((r) => (r[c] as string).length))) ?? [];
   return table.map((r) => r.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd());
+}
+
+function listTable(users: readonly User[]): string[] {
+  if (users.length === 0) return ['No users yet. Add one with: npm run users -- add <name> --role <role>'];
+  const rows = users.map((u) => [u.id, u.name, u.role, when(u.createdAt), u.revokedAt === undefined ? 'active' : `revoked ${when(u.revokedAt)}`]);
+  return columns([['ID', 'NAME', 'ROLE', 'CREATED (UTC)', 'STATUS'], ...rows]);
+}
+
+function devicesTable(devices: readonly DeviceBinding[], users: FileUserStore): string[] {
+  if (devices.length === 0) return ['No devices yet: a device is bound to the first user who signs in or connects with it.'];
+  const rows = devices.map((d) => {
+    const user = users.get(d.user);
+    const owner = user ? `${user.name}${user.revokedAt === undefined ? '' : ' (revoked)'}` : '(unknown user)';
+    return [d.device, owner, d.user, when(d.firstSeenAt)];
+  });
+  return columns([['DEVICE', 'USER', 'USER ID', 'FIRST SEEN (UTC)'], ...rows]);
 }
 
 async function run(parsed: Parsed, dataDir: string, io: CliIo): Promise<void> {
@@ -117,6 +139,22 @@ async function run(parsed: Parsed, dataDir: string, io: CliIo): Promise<void> {
         const users = store.list();
         if (parsed.options.get('json') === true) io.out(JSON.stringify(users, null, 2));
         else listTable(users).forEach((line) => io.out(line));
+        return;
+      }
+      case 'devices': {
+        expectArgs(parsed, 0, 'no arguments');
+        const devices = (await FileDeviceStore.open(dataDir)).list();
+        if (parsed.options.get('json') === true) io.out(JSON.stringify(devices, null, 2));
+        else devicesTable(devices, store).forEach((line) => io.out(line));
+        return;
+      }
+      case 'release-device': {
+        expectArgs(parsed, 1, 'one device id');
+        const device = parsed.args[0] as string;
+        const devices = await FileDeviceStore.open(dataDir);
+        const released = await devices.release(device).finally(() => devices.close());
+        if (!released) throw new UserStoreError('notFound', `no device ${JSON.stringify(device)} is bound to a user`);
+        io.out(`Released device ${device} (was ${store.get(released.user)?.name ?? released.user}'s). The next user to sign in or connect with it owns it.`);
         return;
       }
       case 'revoke': {

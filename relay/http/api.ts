@@ -1,9 +1,11 @@
 /**
  * The relay's small JSON API: device enrolment, the session of a token, and
  * user administration for the admin page (admins only). Everything else
- * travels over the WebSocket endpoints.
+ * travels over the WebSocket endpoints. Every body is checked (jsonBody.ts):
+ * one that is not a JSON object of the right field types gets 400.
  *
- *   POST /api/enrol            { code }            -> { token, user }      (410 when used or expired)
+ *   POST /api/enrol            { code, device? }   -> { token, user }      (410 when used or expired,
+ *                                                      409 when the device is another user's)
  *   GET  /api/session          Bearer token        -> { user, site }
  *   GET  /api/users            admin               -> { users }
  *   POST /api/users            admin { name, role } -> { user, token, link }
@@ -11,30 +13,26 @@
  *   POST /api/users/:id/revoke admin               -> { user }
  */
 import type http from 'node:http';
-import { can, Permission, parseRole } from '../../shared/auth/roles';
+import { can, isRole, Permission, ROLES } from '../../shared/auth/roles';
+import type { DeviceStore } from '../../shared/auth/DeviceStore';
 import { UserStoreError, type User, type UserStore } from '../../shared/auth/UserStore';
+import type { DeviceId } from '../../shared/model/ids';
 import type { RelayLog } from '../log';
+import { deviceTakenReason } from '../auth/deviceGate';
+import { HttpError } from './HttpError';
+import { optionalDeviceId, readJsonObject, requiredString } from './jsonBody';
 
 export interface ApiOptions {
   users: UserStore;
+  /** Where a device named at enrolment is bound to the enrolled user. */
+  devices: DeviceStore;
   site: string;
   log: RelayLog;
 }
 
-const MAX_BODY = 16 * 1024;
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** Returns the API's HTTP handler; it returns false for paths it does not own. */
 export function apiHandler(options: ApiOptions): (req: http.IncomingMessage, res: http.ServerResponse) => boolean {
-  const { users, site, log } = options;
+  const { users, devices, site, log } = options;
   const publicUser = (u: User) => ({ id: u.id, name: u.name, role: u.role, createdAt: u.createdAt, revokedAt: u.revokedAt });
 
   const bearer = (req: http.IncomingMessage): User => {
@@ -51,11 +49,16 @@ export function apiHandler(options: ApiOptions): (req: http.IncomingMessage, res
 
   const route = async (req: http.IncomingMessage, path: string): Promise<unknown> => {
     if (req.method === 'POST' && path === '/api/enrol') {
-      const { code } = (await readJson(req)) as { code?: unknown };
-      if (typeof code !== 'string' || code.length === 0) throw new HttpError(400, 'code is required');
+      const body = await readJsonObject(req);
+      const code = requiredString(body, 'code');
+      const device = optionalDeviceId(body, 'device');
+      // The device is bound before the code is spent, so a refused device leaves the link usable.
+      const enrolling = device ? users.enrolmentUser(code) : null;
+      if (device && enrolling) await claimForEnrolment(device, enrolling.id);
       const issued = await users.redeemEnrolment(code);
       if (!issued) throw new HttpError(410, 'this sign-in link was already used or has expired: ask for a new one');
-      log.info({ user: issued.user.id, name: issued.user.name }, 'device enrolled');
+      if (device && !enrolling) await claimForEnrolment(device, issued.user.id);
+      log.info({ user: issued.user.id, name: issued.user.name, device }, 'device enrolled');
       return { token: issued.token, user: publicUser(issued.user) };
     }
     if (req.method === 'GET' && path === '/api/session') return { user: publicUser(bearer(req)), site };
@@ -65,9 +68,11 @@ export function apiHandler(options: ApiOptions): (req: http.IncomingMessage, res
     }
     if (req.method === 'POST' && path === '/api/users') {
       const by = admin(req);
-      const { name, role } = (await readJson(req)) as { name?: unknown; role?: unknown };
-      if (typeof name !== 'string') throw new HttpError(400, 'name is required');
-      const issued = await users.add({ name, role: parseRole(role) });
+      const body = await readJsonObject(req);
+      const name = requiredString(body, 'name');
+      const role = requiredString(body, 'role');
+      if (!isRole(role)) throw new HttpError(400, `role must be one of ${ROLES.join(', ')}, got ${JSON.stringify(role.slice(0, 40))}`);
+      const issued = await users.add({ name, role });
       const enrolment = await users.createEnrolment(issued.user.id);
       log.info({ by: by.id, user: issued.user.id, role: issued.user.role }, 'user added');
       return { user: publicUser(issued.user), link: `/enrol#code=${enrolment.code}`, expiresAt: enrolment.expiresAt };
@@ -75,7 +80,7 @@ export function apiHandler(options: ApiOptions): (req: http.IncomingMessage, res
     const m = /^\/api\/users\/([^/]+)\/(enrol|revoke)$/.exec(path);
     if (req.method === 'POST' && m) {
       const by = admin(req);
-      const id = decodeURIComponent(m[1]!);
+      const id = decodedSegment(m[1]!);
       if (m[2] === 'enrol') {
         const enrolment = await users.createEnrolment(id);
         return { user: publicUser(enrolment.user), link: `/enrol#code=${enrolment.code}`, expiresAt: enrolment.expiresAt };
@@ -85,6 +90,14 @@ export function apiHandler(options: ApiOptions): (req: http.IncomingMessage, res
       return { user: publicUser(revoked) };
     }
     throw new HttpError(404, `no such API: ${req.method} ${path}`);
+  };
+
+  /** Binds `device` to the enrolling user; 409 when it is someone else's. */
+  const claimForEnrolment = async (device: DeviceId, user: string): Promise<void> => {
+    const claim = await devices.claim(device, user);
+    if (claim.ok) return;
+    log.warn({ user, device, owner: claim.binding.user }, 'refused to enrol a device of another user');
+    throw new HttpError(409, `${deviceTakenReason(device)}: ask an admin to release it (npm run users -- release-device ${device})`);
   };
 
   return (req, res) => {
@@ -98,7 +111,6 @@ export function apiHandler(options: ApiOptions): (req: http.IncomingMessage, res
           const status = err.code === 'notFound' ? 404 : err.code === 'duplicate' || err.code === 'alreadyRevoked' ? 409 : 400;
           return send(res, status, { error: err.message });
         }
-        if (err instanceof Error && /role/i.test(err.message)) return send(res, 400, { error: err.message });
         log.error({ path, err: String(err) }, 'API request failed');
         send(res, 500, { error: 'internal error' });
       },
@@ -107,23 +119,17 @@ export function apiHandler(options: ApiOptions): (req: http.IncomingMessage, res
   };
 }
 
+/** A URL path segment, decoded; 400 for a malformed escape (`%E0%A4%A`). */
+function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, `malformed user id in the path: ${segment.slice(0, 60)}`);
+  }
+}
+
 function send(res: http.ServerResponse, status: number, body: unknown): void {
   const json = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(json) });
   res.end(json);
-}
-
-async function readJson(req: http.IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new HttpError(413, 'request body too large');
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-  } catch {
-    throw new HttpError(400, 'body is not JSON');
-  }
 }

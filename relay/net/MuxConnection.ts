@@ -26,7 +26,8 @@ import type { RelayLog } from '../log';
 import { GuardedSocket } from './GuardedSocket';
 import { checkInbound, closeInfoForUnreadable } from './inbound';
 import { DurableAckBatcher } from './DurableAckBatcher';
-import { RefusalBudget } from './RefusalBudget';
+import type { RefusalBudget } from './RefusalBudget';
+import type { ConnectionOptions } from './ConnectionOptions';
 import type { Principal } from './Principal';
 import { writePolicyFor, type WritePolicy } from '../policy/writeRefusal';
 
@@ -73,21 +74,27 @@ export class MuxConnection {
   readonly writes: WritePolicy;
   private readonly peers = new Map<string, MuxDocPeer>();
   private acks: DurableAckBatcher<number> | null = null;
-  /** Made on the first refused write. */
-  private refusals: RefusalBudget | null = null;
   /** `change` frames of the read being handled, per document, applied together after it (`flushChanges`). */
   private changes: Map<MuxDocPeer, ChangeFrame[]> | null = null;
 
-  /** `onClosed` runs once, after the socket closed and every document was left. */
-  constructor(
-    ws: WebSocket,
-    readonly principal: Principal,
-    private readonly registry: DocRegistry,
-    private readonly limits: RelayLimits,
-    private readonly log: RelayLog,
-    private readonly connId: number,
-    private readonly onClosed: (conn: MuxConnection) => void,
-  ) {
+  readonly principal: Principal;
+  private readonly registry: DocRegistry;
+  private readonly limits: RelayLimits;
+  private readonly log: RelayLog;
+  private readonly connId: number;
+  /** Shared with the user's other connections. */
+  private readonly refusals: RefusalBudget;
+  private readonly onClosed: (conn: MuxConnection) => void;
+
+  constructor(ws: WebSocket, options: ConnectionOptions<MuxConnection>) {
+    const { principal, limits, log } = options;
+    this.principal = principal;
+    this.registry = options.registry;
+    this.limits = limits;
+    this.log = log;
+    this.connId = options.connId;
+    this.refusals = options.refusals;
+    this.onClosed = options.onClosed;
     this.writes = writePolicyFor(principal);
     this.socket = new GuardedSocket(ws, limits.maxBufferedBytes, log, this);
     ws.on('message', (data, isBinary) => {
@@ -106,7 +113,7 @@ export class MuxConnection {
 
   /** Who this is, for logs: user, device, connection id. */
   get label(): string {
-    return `${this.principal.user}@${this.principal.device}#${this.connId}/mux`;
+    return `${this.principal.user}@${this.principal.device ?? 'no-device'}#${this.connId}/mux`;
   }
 
   /** Number of documents open on this connection. */
@@ -208,7 +215,7 @@ export class MuxConnection {
         return this.socket.send(writeErrorFrame(peer.room.name, MuxErrorCode.missingChanges, result.reason));
       }
       this.log.warn({ conn: this.label, doc: peer.room.name, reason: result.reason }, 'write refused');
-      if (!this.refusalBudget().spend()) return this.socket.close(CloseCode.forbidden, 'too many refused writes');
+      if (!this.refusals.spend()) return this.socket.close(CloseCode.forbidden, 'too many refused writes');
       const code = result.tooLarge ? MuxErrorCode.docTooLarge : MuxErrorCode.permissionDenied;
       return this.socket.send(writeErrorFrame(peer.room.name, code, result.reason));
     }
@@ -246,11 +253,6 @@ export class MuxConnection {
       return peer.room.runInPlace(frames.map((frame) => () => this.handle(peer, frame)));
     }
     this.ackBatcher().after(peer.room.whenDurable(), peer.room.name, frames[frames.length - 1]!.changeNo);
-  }
-
-  private refusalBudget(): RefusalBudget {
-    this.refusals ??= new RefusalBudget(this.limits.maxRefusalsPerMinute);
-    return this.refusals;
   }
 
   private ackBatcher(): DurableAckBatcher<number> {

@@ -10,16 +10,15 @@ import * as syncProtocol from 'y-protocols/sync';
 import * as authProtocol from 'y-protocols/auth';
 import type { WebSocket } from 'ws';
 import { CloseCode } from '../../shared/protocol/closeCodes';
-import type { DocRegistry } from '../sync/DocRegistry';
 import { needsOnlyStoredBytes, type DocRoom } from '../sync/DocRoom';
 import { YMessage, syncMessage } from '../../shared/protocol/syncMessages';
 import type { RoomPeer } from '../sync/RoomPeer';
-import type { RelayLimits } from '../limits';
 import type { RelayLog } from '../log';
 import { GuardedSocket } from './GuardedSocket';
 import { checkInbound, closeInfoForUnreadable } from './inbound';
 import { DurableAckBatcher } from './DurableAckBatcher';
-import { RefusalBudget } from './RefusalBudget';
+import type { RefusalBudget } from './RefusalBudget';
+import type { ConnectionOptions } from './ConnectionOptions';
 import type { Principal } from './Principal';
 import { writePolicyFor, type WritePolicy } from '../policy/writeRefusal';
 
@@ -31,20 +30,18 @@ export class PerDocConnection implements RoomPeer {
   private readonly room: DocRoom;
   /** Made by the first write: most connections of a relay are idle. */
   private durableAcks: DurableAckBatcher<Uint8Array> | null = null;
-  /** Made on the first refused write. */
-  private refusals: RefusalBudget | null = null;
+  readonly principal: Principal;
+  private readonly log: RelayLog;
+  private readonly connId: number;
+  /** Shared with the user's other connections. */
+  private readonly refusals: RefusalBudget;
 
-  /** `onClosed` runs once, after the socket closed and the document was left. */
-  constructor(
-    ws: WebSocket,
-    docName: string,
-    private readonly principal: Principal,
-    registry: DocRegistry,
-    private readonly limits: RelayLimits,
-    private readonly log: RelayLog,
-    private readonly connId: number,
-    private readonly onClosed: (conn: PerDocConnection) => void,
-  ) {
+  constructor(ws: WebSocket, docName: string, options: ConnectionOptions<PerDocConnection>) {
+    const { principal, registry, limits, log, onClosed } = options;
+    this.principal = principal;
+    this.log = log;
+    this.connId = options.connId;
+    this.refusals = options.refusals;
     this.socket = new GuardedSocket(ws, limits.maxBufferedBytes, log, this);
     this.room = registry.get(docName);
     ws.on('message', (data, isBinary) => {
@@ -57,7 +54,7 @@ export class PerDocConnection implements RoomPeer {
     ws.on('close', () => {
       this.durableAcks?.stop();
       this.room.unsubscribe(this);
-      this.onClosed(this);
+      onClosed(this);
     });
     ws.on('error', (err) => this.log.warn({ conn: this.label, err: err.message }, 'socket error'));
     this.writes = writePolicyFor(principal);
@@ -71,7 +68,7 @@ export class PerDocConnection implements RoomPeer {
 
   /** Who this is, for logs: user, device, connection id, document. */
   get label(): string {
-    return `${this.principal.user}@${this.principal.device}#${this.connId}/${this.room.name}`;
+    return `${this.principal.user}@${this.principal.device ?? 'no-device'}#${this.connId}/${this.room.name}`;
   }
 
   send(message: Uint8Array): void {
@@ -90,7 +87,6 @@ export class PerDocConnection implements RoomPeer {
     if (result.kind === 'refused') {
       if (result.tooLarge) return this.socket.close(CloseCode.tooLarge, result.reason);
       this.log.warn({ conn: this.label, doc: this.room.name, reason: result.reason }, result.missing ? 'change waits for changes the relay lacks' : 'write refused');
-      this.refusals ??= new RefusalBudget(this.limits.maxRefusalsPerMinute);
       if (!result.missing && !this.refusals.spend()) return this.socket.close(CloseCode.forbidden, 'too many refused writes');
       const e = encoding.createEncoder();
       encoding.writeVarUint(e, YMessage.auth);

@@ -9,8 +9,14 @@ export interface Principal {
   user: string;
   /** The user's display name, for logs. */
   name: string;
-  /** The device id the client gave (`?device=`), for logs and audit. */
-  device: string;
+  /**
+   * The device id the client gave (`?device=`), checked against the device
+   * registry: a relay with users admits it only when the device is this
+   * user's (bound at enrolment or on first use). Null when the client gave
+   * none or not a valid id (`isDeviceId`): such a connection is admitted to
+   * read, and the write policy is meant to refuse its writes.
+   */
+  device: string | null;
   role: Role;
   /** False for read-only roles (auditors): their updates are refused. */
   mayWrite: boolean;

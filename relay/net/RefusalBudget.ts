@@ -1,9 +1,11 @@
 /**
- * How many refused writes one connection may make per minute. A refused
- * update can cost the relay a reload of the document from disk (Yjs cannot
- * take integrated items back), so a client that keeps sending forbidden
- * writes is disconnected instead of being answered forever. Honest clients
- * are not refused at all, so the budget only meets broken or hostile ones.
+ * How many refused writes one user may make per minute, over all their
+ * connections (PerUserLimits hands each connection its user's budget). A
+ * refused update can cost the relay a reload of the document from disk (Yjs
+ * cannot take integrated items back), so a client that keeps sending
+ * forbidden writes is disconnected instead of being answered forever, and
+ * opening more sockets buys it nothing. Honest clients are not refused at
+ * all, so the budget only meets broken or hostile ones.
  */
 const WINDOW_MS = 60_000;
 

@@ -101,6 +101,13 @@ export interface UserStore {
    */
   redeemEnrolment(code: string): Promise<IssuedToken | null>;
 
+  /**
+   * The active user `code` would sign in, without redeeming it (the relay
+   * checks the enrolling device first); null for a code `redeemEnrolment`
+   * would refuse. Read from the current snapshot.
+   */
+  enrolmentUser(code: string): User | null;
+
   /** Stops watching and releases timers; the store must not be used afterwards. */
   close(): Promise<void>;
 }

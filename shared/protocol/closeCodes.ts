@@ -11,8 +11,10 @@ export const CloseCode = {
   tooLarge: { code: 4413, reason: 'message or document too large' },
   unknownType: { code: 4415, reason: 'unknown message type' },
   tooManyDocs: { code: 4429, reason: 'too many open documents on one connection' },
+  tooManyConnections: { code: 4430, reason: 'too many connections for this user' },
   loadFailed: { code: 4500, reason: 'document could not be loaded; try again' },
   shuttingDown: { code: 1001, reason: 'relay shutting down' },
+  internalError: { code: 1011, reason: 'the relay could not admit this connection; try again' },
 } as const;
 
 export type CloseCodeName = keyof typeof CloseCode;

@@ -165,6 +165,20 @@ export function runUserStoreTests(name: string, open: OpenStore): void {
         await expectCode(store.createEnrolment(user.id), 'notFound');
       });
 
+      it('name their user before they are redeemed, and not after', async () => {
+        const store = await fresh();
+        const { user } = await store.add({ name: 'ann', role: 'crew' });
+        const { code } = await store.createEnrolment(user.id, { ttlMs: 1000 });
+        expect(store.enrolmentUser(code)).toEqual(user);
+        expect(store.enrolmentUser(code)).toEqual(user);
+        await store.redeemEnrolment(code);
+        expect(store.enrolmentUser(code)).toBeNull();
+        const late = await store.createEnrolment(user.id, { ttlMs: 1000 });
+        clock += 1000;
+        expect(store.enrolmentUser(late.code)).toBeNull();
+        expect(store.enrolmentUser('nope')).toBeNull();
+      });
+
       it('refuse garbage', async () => {
         const store = await fresh();
         expect(await store.redeemEnrolment('nope')).toBeNull();

@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileUserStore, USERS_FILE } from '../../relay/auth/FileUserStore';
 import { ExitCode, runUsersCli, type CliIo } from '../../relay/cli/users';
+import { FileDeviceStore } from '../../relay/auth/FileDeviceStore';
+import { toDeviceId } from '../../shared/model/ids';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
@@ -115,6 +117,10 @@ describe('runUsersCli', () => {
     [['list', 'extra'], ExitCode.usage, /list takes no arguments/],
     [['revoke'], ExitCode.usage, /revoke takes one name or id/],
     [['revoke', 'ghost'], ExitCode.refused, /no user with id or active name "ghost"/],
+    [['devices'], ExitCode.ok, /No devices yet/],
+    [['devices', 'x'], ExitCode.usage, /devices takes no arguments/],
+    [['release-device'], ExitCode.usage, /release-device takes one device id/],
+    [['release-device', 'ghost'], ExitCode.refused, /no device "ghost" is bound to a user/],
   ])('%j exits %i', async (args, code, said) => {
     const { io, out, err } = capture(await tempDir());
     expect(await runUsersCli(args, io)).toBe(code);
@@ -132,6 +138,29 @@ describe('runUsersCli', () => {
     const { io, out } = capture(await tempDir());
     expect(await runUsersCli(['list'], io)).toBe(ExitCode.ok);
     expect(out).toEqual(['No users yet. Add one with: npm run users -- add <name> --role <role>']);
+  });
+
+  it('lists devices with their users, and releases one so the next user gets it', async () => {
+    const data = await tempDir();
+    const { io, out } = capture(data);
+    await runUsersCli(['add', 'ann', '--role', 'crew'], io);
+    const users = await FileUserStore.open(data, { watch: false });
+    stores.push(users);
+    const ann = users.list()[0]!;
+    const relay = await FileDeviceStore.open(data);
+    await relay.claim(toDeviceId('scanner-7'), ann.id);
+    await runUsersCli(['revoke', 'ann'], io);
+    out.length = 0;
+    expect(await runUsersCli(['devices'], io)).toBe(ExitCode.ok);
+    expect(out[1]).toMatch(new RegExp(`^scanner-7\\s+ann \\(revoked\\)\\s+${ann.id}\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d$`));
+    out.length = 0;
+    expect(await runUsersCli(['devices', '--json'], io)).toBe(ExitCode.ok);
+    expect(JSON.parse(out.join('\n'))).toEqual([{ device: 'scanner-7', user: ann.id, firstSeenAt: expect.any(Number) }]);
+    expect((await relay.claim(toDeviceId('scanner-7'), 'u-bob')).ok).toBe(false);
+    out.length = 0;
+    expect(await runUsersCli(['release-device', 'scanner-7'], io)).toBe(ExitCode.ok);
+    expect(out).toEqual([expect.stringMatching(/^Released device scanner-7 \(was ann's\)/)]);
+    expect(await relay.claim(toDeviceId('scanner-7'), 'u-bob')).toMatchObject({ ok: true, registered: true });
   });
 
   it('takes --data over TALLY_DATA', async () => {

@@ -63,6 +63,70 @@ describe('the relay over HTTP', () => {
   });
 });
 
+describe('API bodies', () => {
+  let users: SiteUsers;
+  let t: TestRelay;
+  let admin: string;
+  beforeEach(async () => {
+    users = await createSiteUsers();
+    admin = (await users.store.add({ name: 'root', role: 'admin' })).token;
+    t = await startTestRelay({ users: users.store });
+  });
+  afterEach(async () => {
+    await t.cleanup();
+    await users.cleanup();
+  });
+
+  // path, body as sent, what the 400 says
+  it.each<[string, string, RegExp]>([
+    ['/api/enrol', 'null', /^body must be a JSON object, got null$/],
+    ['/api/enrol', '[]', /^body must be a JSON object, got an array$/],
+    ['/api/enrol', '"code"', /^body must be a JSON object, got string$/],
+    ['/api/enrol', '42', /^body must be a JSON object, got number$/],
+    ['/api/enrol', 'not json', /^body is not JSON$/],
+    ['/api/enrol', '{"code": 1', /^body is not JSON$/],
+    ['/api/enrol', '', /^code is required$/],
+    ['/api/enrol', '{}', /^code is required$/],
+    ['/api/enrol', '{"code": null}', /^code is required$/],
+    ['/api/enrol', '{"code": 42}', /^code must be a string, got number$/],
+    ['/api/enrol', '{"code": ["a"]}', /^code must be a string, got an array$/],
+    ['/api/enrol', '{"code": {"toString": 1}}', /^code must be a string, got object$/],
+    ['/api/enrol', '{"code": ""}', /^code must not be empty$/],
+    ['/api/enrol', '{"code": "x", "device": 7}', /^device must be a device id .*, got number$/],
+    ['/api/enrol', '{"code": "x", "device": "a b"}', /^device must be a device id .*, got "a b"$/],
+    ['/api/enrol', '{"code": "x", "device": ""}', /^device must be a device id/],
+    ['/api/users', 'null', /^body must be a JSON object, got null$/],
+    ['/api/users', '{"role": "crew"}', /^name is required$/],
+    ['/api/users', '{"name": 5, "role": "crew"}', /^name must be a string, got number$/],
+    ['/api/users', '{"name": "cara"}', /^role is required$/],
+    ['/api/users', '{"name": "cara", "role": ["crew"]}', /^role must be a string, got an array$/],
+    ['/api/users', '{"name": "cara", "role": "boss"}', /^role must be one of crew, supervisor, auditor, admin, got "boss"$/],
+    ['/api/users', '{"name": "  ", "role": "crew"}', /^a user name is 1-64 printable characters/],
+  ])('POST %s with %j answers 400 with a reason', async (path, body, reason) => {
+    const res = await fetch(`${t.relay.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${admin}` }, body });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toMatch(reason);
+    expect(t.logs.filter((l) => l.level === 'error')).toEqual([]);
+  });
+
+  it('answers 400, not 500, for a malformed user id in the path', async () => {
+    const res = await fetch(`${t.relay.url}/api/users/%E0%A4%A/revoke`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
+    expect(res.status).toBe(400);
+    expect(t.logs.filter((l) => l.level === 'error')).toEqual([]);
+  });
+
+  it('answers 413 for a body over 16 KiB', async () => {
+    const res = await fetch(`${t.relay.url}/api/enrol`, { method: 'POST', body: JSON.stringify({ code: 'x'.repeat(20_000) }) });
+    expect(res.status).toBe(413);
+  });
+
+  it('leaves a valid link unspent when its body was refused', async () => {
+    const { code } = await users.store.createEnrolment(users.crew.id);
+    expect((await fetch(`${t.relay.url}/api/enrol`, { method: 'POST', body: JSON.stringify({ code, device: 'a b' }) })).status).toBe(400);
+    expect((await fetch(`${t.relay.url}/api/enrol`, { method: 'POST', body: JSON.stringify({ code, device: 'tablet-1' }) })).status).toBe(200);
+  });
+});
+
 describe('TLS with a site certificate', () => {
   it('serves https with a certificate it made for the site, and keeps it across restarts', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'tally-tls-'));

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRelay, type Relay, type RelayOptions } from '../../relay/createRelay';
 import { LevelDocStore } from '../../relay/storage/LevelDocStore';
+import { FileDeviceStore } from '../../relay/auth/FileDeviceStore';
 import type { RelayLog } from '../../relay/log';
 
 export interface LogLine {
@@ -18,6 +19,8 @@ export interface LogLine {
 export interface TestRelay {
   relay: Relay;
   store: LevelDocStore;
+  /** The device bindings, in `<dir>/devices.json` unless the caller passed its own store. */
+  devices: RelayOptions['devices'];
   dir: string;
   logs: LogLine[];
   wsUrl(path: string): string;
@@ -35,10 +38,16 @@ export async function startTestRelay(options: Omit<RelayOptions, 'store'> & { di
     warn: (obj, msg) => logs.push({ level: 'warn', obj, msg }),
     error: (obj, msg) => logs.push({ level: 'error', obj, msg }),
   };
-  const open = async (): Promise<{ relay: Relay; store: LevelDocStore }> => {
+  const open = async (): Promise<{ relay: Relay; store: LevelDocStore; devices: RelayOptions['devices'] }> => {
     const store = await LevelDocStore.open(path.join(dir, 'docs'), { retryDelayMs: 20, maxRetryDelayMs: 200 });
-    const relay = await createRelay({ log, ...options, store, port: options.port ?? 0 });
-    return { relay, store };
+    const devices = options.devices ?? (options.users ? await FileDeviceStore.open(dir) : undefined);
+    const relay = await createRelay({ log, ...options, store, devices, port: options.port ?? 0 });
+    return { relay, store, devices };
+  };
+  const stop = async (): Promise<void> => {
+    await t.relay.close();
+    await t.store.close();
+    if (!options.devices) await t.devices?.close();
   };
   const t: TestRelay = {
     ...(await open()),
@@ -48,15 +57,14 @@ export async function startTestRelay(options: Omit<RelayOptions, 'store'> & { di
       return `${t.relay.url.replace('http', 'ws')}${p}`;
     },
     async restart() {
-      await t.relay.close();
-      await t.store.close();
+      await stop();
       Object.assign(t, await open());
     },
     async cleanup() {
-      await t.relay.close();
-      await t.store.close();
+      await stop();
       // A folder the caller gave (a mount point) is only emptied.
       await rm(options.dir ? path.join(dir, 'docs') : dir, { recursive: true, force: true });
+      if (options.dir) await rm(path.join(dir, 'devices.json'), { force: true });
     },
   };
   return t;

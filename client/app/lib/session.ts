@@ -73,19 +73,34 @@ export class SignInError extends Error {
 
 type Fetch = typeof fetch;
 
+/** Options of `signIn`. */
+export interface SignInOptions {
+  /**
+   * This device's id (`deviceId()`), sent with a code so the relay binds the
+   * device to the user signing in; a device bound to someone else is refused
+   * before the code is spent.
+   */
+  device?: string;
+  fetchImpl?: Fetch;
+}
+
 /**
  * Signs in with a link's secret: redeems a code (`POST /api/enrol`) or checks
  * a token (`GET /api/session`), then returns the session to keep.
  */
-export async function signIn(relayUrl: string, secret: SignInSecret, fetchImpl: Fetch = fetch): Promise<Session> {
+export async function signIn(relayUrl: string, secret: SignInSecret, options: SignInOptions = {}): Promise<Session> {
+  const fetchImpl = options.fetchImpl ?? fetch;
   let token: string;
   if ('code' in secret) {
     const res = await call(fetchImpl, `${relayUrl}/api/enrol`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ code: secret.code }),
+      body: JSON.stringify({ code: secret.code, device: options.device }),
     });
     if (res.status === 410) throw new SignInError('This sign-in link was already used or has expired. Ask for a new one.');
+    if (res.status === 409) {
+      throw new SignInError(`This device (${options.device}) belongs to another user. An admin can release it; your sign-in link still works afterwards.`);
+    }
     if (!res.ok) throw new SignInError(`The relay refused the sign-in link (${res.status}).`);
     const body = (await res.json()) as { token?: unknown };
     if (typeof body.token !== 'string') throw new SignInError('The relay answered without a token.');

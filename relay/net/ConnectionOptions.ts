@@ -1,0 +1,26 @@
+/**
+ * What the relay hands each connection it admits, on either endpoint.
+ */
+import type { RelayLimits } from '../limits';
+import type { RelayLog } from '../log';
+import type { DocRegistry } from '../sync/DocRegistry';
+import type { Principal } from './Principal';
+import type { RefusalBudget } from './RefusalBudget';
+
+export interface ConnectionOptions<C> {
+  /** Who is on the other end, as authenticated at the upgrade. */
+  principal: Principal;
+  /** Where documents are opened. */
+  registry: DocRegistry;
+  limits: RelayLimits;
+  log: RelayLog;
+  /** The relay's number for this connection, in log labels. */
+  connId: number;
+  /**
+   * The budget of refused writes this connection spends from: its user's,
+   * shared with their other connections (PerUserLimits).
+   */
+  refusals: RefusalBudget;
+  /** Runs once, after the socket closed and every document was left. */
+  onClosed: (conn: C) => void;
+}
