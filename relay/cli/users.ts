@@ -35,6 +35,7 @@ Commands:
   add <name> --role <role>   add a user and print their token (last line)
   list [--json]              list users (never tokens)
   revoke <name|id>           revoke a user; the relay refuses them within seconds
+  role <name|id> <role>      give a user another role (their token stays valid)
   help                       show this text
 
 Roles: ${ROLES.join(', ')}
@@ -117,6 +118,14 @@ async function run(parsed: Parsed, dataDir: string, io: CliIo): Promise<void> {
         const users = store.list();
         if (parsed.options.get('json') === true) io.out(JSON.stringify(users, null, 2));
         else listTable(users).forEach((line) => io.out(line));
+        return;
+      }
+      case 'role': {
+        expectArgs(parsed, 2, 'a name or id and a role');
+        const role = parsed.args[1] as string;
+        if (!isRole(role)) throw new UsageError(`unknown role "${role}": expected one of ${ROLES.join(', ')}`);
+        const user = await store.setRole(parsed.args[0] as string, role);
+        io.out(`${describeUser(user)} now. Their devices get the new role when they next connect.`);
         return;
       }
       case 'revoke': {
