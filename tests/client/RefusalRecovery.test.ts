@@ -77,7 +77,7 @@ describe('RefusalRecovery with the real relay', () => {
     await fixture.cleanup();
   });
 
-  it('a crew made auditor while offline: the line is set aside and the record shows the relay's copy, nothing pending', async () => {
+  it("a crew made auditor while offline: the line is set aside and the record shows the relay's copy, nothing pending", async () => {
     const ana = await users.add({ name: 'ana', role: 'crew' });
     const ws = workspace(ana);
     const id = await onlineReceipt(ws);
