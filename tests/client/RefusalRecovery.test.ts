@@ -149,4 +149,39 @@ describe('RefusalRecovery with the real relay', () => {
     expect(view.fields.dock).toBe('4');
     expect(second.refusals.get()).toHaveLength(1);
   });
+
+  it('finishes a recovery a reload interrupted (set aside, not yet recorded again) without doubling a line', async () => {
+    const ana = await users.add({ name: 'ana', role: 'crew' });
+    const first = workspace(ana);
+    const id = await onlineReceipt(first);
+    first.client.connection.disconnect();
+    addReceiveLine(first.record(id).doc, first.author, { item: 'SKU-1', qty: 7 });
+    const state = Y.encodeStateAsUpdate(first.record(id).doc);
+    await first.destroy();
+    // The app stopped right after setting the refused copy aside.
+    await setAside.put({
+      id: 'w1',
+      doc: `record:${id}`,
+      recordId: id,
+      user: ana.user.id,
+      code: 3,
+      reason: 'too large',
+      message: 'document too large: too large',
+      at: 1,
+      refusedChanges: 1,
+      state,
+      refused: null,
+      outcome: null,
+    });
+
+    const again = workspace(ana);
+    await again.refusals.whenLoaded;
+    again.client.connection.reconnectNow();
+    const [work] = await recovered(again);
+    expect(work).toMatchObject({ id: 'w1', outcome: { role: 'crew' } });
+    const source = again.record(id);
+    const view = await until<RecordView>(source, (v) => v.sync.relaySynced && v.sync.onRelay && linesOf(v.entries).length === 2, 'the line on the relay');
+    expect(linesOf(view.entries)).toEqual([5, 7]);
+    expect(again.refusals.get()).toHaveLength(1);
+  });
 });
