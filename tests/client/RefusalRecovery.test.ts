@@ -15,7 +15,7 @@ import { MemorySetAsideStore, type SetAsideWork } from '../../client/app/lib/Set
 import { entryText, refusalNotice, setAsideExport } from '../../client/app/lib/setAsideText';
 import { Workspace } from '../../client/app/lib/Workspace';
 import { MemoryUserStore } from '../../relay/auth/MemoryUserStore';
-import { addReceiveLine, readRecord, toDeviceId, type Entry } from '../../shared/model';
+import { addComment, addReceiveLine, readRecord, toDeviceId, type Entry } from '../../shared/model';
 import type { IssuedToken } from '../../shared/auth/UserStore';
 import { startRelayFixture, type RelayFixture } from './relayFixture';
 import { collectingLog } from './syncFixtures';
@@ -148,6 +148,28 @@ describe('RefusalRecovery with the real relay', () => {
     expect(view.entries.find((e) => e.kind === 'line' && e.qty === 30)).toMatchObject({ user: ben.user.id, device: 'dev-1' });
     expect(view.fields.dock).toBe('4');
     expect(second.refusals.get()).toHaveLength(1);
+  });
+
+  it('a record past its size limit: the comment is made again once, refused again, and then only set aside', async () => {
+    await fixture.cleanup();
+    fixture = await startRelayFixture({ users, limits: { maxDocBytes: 3000 } });
+    const ana = await users.add({ name: 'ana', role: 'crew' });
+    const ws = workspace(ana);
+    const id = await onlineReceipt(ws);
+    const source = ws.record(id);
+    addComment(source.doc, ws.author, 'x'.repeat(3500));
+
+    const works = await until(ws.refusals, (list) => list.length === 2 && list.every((w) => w.outcome !== null), 'two set-aside copies');
+    await ws.refusals.whenIdle();
+    expect(works.map((w) => [w.code, w.outcome?.reRecorded, w.outcome?.notReRecorded.map((n) => n.why)])).toEqual([
+      [2, 1, []],
+      [2, 0, ['refused again right after it was recorded again; not tried a third time']],
+    ]);
+    expect(works[0]?.message).toMatch(/^document too large: document record:\S+ would exceed 3000 bytes$/);
+    expect(ws.refusals.get()).toHaveLength(2);
+    const view = await until<RecordView>(source, (v) => v.sync.relaySynced && v.sync.refused === null, 'the relay copy');
+    expect(view.entries.filter((e) => e.kind === 'comment')).toEqual([]);
+    expect(view.sync.pending).toBe(0);
   });
 
   it('finishes a recovery a reload interrupted (set aside, not yet recorded again) without doubling a line', async () => {
