@@ -172,6 +172,26 @@ describe('RefusalRecovery with the real relay', () => {
     expect(view.sync.pending).toBe(0);
   });
 
+  it('keeps a line written to the refused document while it is being reopened, and records it again', async () => {
+    await fixture.cleanup();
+    fixture = await startRelayFixture({ users, limits: { maxDocBytes: 3000 } });
+    const ana = await users.add({ name: 'ana', role: 'crew' });
+    const ws = workspace(ana);
+    const id = await onlineReceipt(ws);
+    const source = ws.record(id);
+    const refusedDoc = source.synced;
+    // As soon as the refused copy is set aside, a scan still lands in the refused document.
+    const off = ws.refusals.subscribe(() => {
+      off();
+      addReceiveLine(refusedDoc.doc, ws.author, { item: 'SKU-1', qty: 9 });
+    });
+    addComment(source.doc, ws.author, 'x'.repeat(3500));
+
+    const works = await until(ws.refusals, (list) => list.length === 2 && list.every((w) => w.outcome !== null), 'two set-aside copies');
+    expect(works[0]?.refused?.map(entryText)).toEqual([`comment: ${'x'.repeat(3500)}`, 'line: 9 x SKU-1']);
+    expect(works[0]?.outcome?.reRecorded).toBe(2);
+  });
+
   it('finishes a recovery a reload interrupted (set aside, not yet recorded again) without doubling a line', async () => {
     const ana = await users.add({ name: 'ana', role: 'crew' });
     const first = workspace(ana);

@@ -126,7 +126,7 @@ export class RefusalRecovery {
       if (this.works.some((w) => w.doc === synced.name && !w.outcome)) return null;
       const work = this.setAside(synced);
       await this.save(work);
-      return this.reopenAndReRecord(work);
+      return this.reopenAndReRecord(work, synced);
     });
   }
 
@@ -167,10 +167,22 @@ export class RefusalRecovery {
     };
   }
 
-  /** Steps 2 and 3: the relay's copy under a new client id, and the work recorded again on it. */
-  private async reopenAndReRecord(work: SetAsideWork): Promise<SyncedDoc | null> {
+  /**
+   * Steps 2 and 3: the relay's copy under a new client id, and the work
+   * recorded again on it. `refused` is the refused document, when it is open.
+   */
+  private async reopenAndReRecord(initial: SetAsideWork, refused?: SyncedDoc): Promise<SyncedDoc | null> {
     const { client } = this.options;
-    await client.discard(work.doc);
+    await client.discard(initial.doc);
+    let work = initial;
+    if (refused) {
+      // Screens write to the refused Y.Doc until the reopened one replaces it: keep what arrived meanwhile.
+      const state = Y.encodeStateAsUpdate(refused.doc);
+      if (!sameBytes(state, work.state)) {
+        work = { ...work, state };
+        await this.save(work);
+      }
+    }
     if (this.destroyed) return null;
     const reopened = client.open(work.doc);
     this.options.onReopened(reopened);
@@ -217,6 +229,10 @@ export class RefusalRecovery {
     this.works = [...others, work].sort((a, b) => a.at - b.at);
     if (!this.destroyed) this.emitter.emit();
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 /** Resolves once the relay has sent its copy of `synced` (on the current connection). */
