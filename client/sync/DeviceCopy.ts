@@ -74,13 +74,17 @@ export class DeviceCopy {
     if (this.persistence && !this.destroyed) this.track(this.persistence.storeCounters(counters), false);
   }
 
-  /** Stops retrying, waits for the writes in flight and releases the storage. */
-  async destroy(): Promise<void> {
+  /**
+   * Stops retrying, waits for the writes in flight and releases the storage;
+   * with `deleteCopy`, also deletes what the storage holds for the document.
+   */
+  async destroy(deleteCopy = false): Promise<void> {
     this.destroyed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     await Promise.allSettled([...this.writes]);
-    await this.persistence?.destroy();
+    if (deleteCopy) await this.persistence?.clear();
+    else await this.persistence?.destroy();
   }
 
   private track(write: Promise<void>, healing: boolean): void {

@@ -42,6 +42,12 @@ export interface DocPersistence {
 
   /** Waits for the writes already issued, then releases the storage. The data stays. */
   destroy(): Promise<void>;
+
+  /**
+   * Waits for the writes already issued, releases the storage and deletes
+   * everything it holds for the document (the next load starts empty).
+   */
+  clear(): Promise<void>;
 }
 
 /** Creates the persistence of one document; called once per opened document. */

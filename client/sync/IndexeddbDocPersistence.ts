@@ -11,7 +11,7 @@
  * fire-and-forget promise).
  */
 import type * as Y from 'yjs';
-import { IndexeddbPersistence, PREFERRED_TRIM_SIZE, storeState } from 'y-indexeddb';
+import { clearDocument, IndexeddbPersistence, PREFERRED_TRIM_SIZE, storeState } from 'y-indexeddb';
 import type { DocPersistence, DocPersistenceFactory, SyncCounters } from './DocPersistence';
 
 const UPDATES = 'updates';
@@ -78,6 +78,12 @@ export class IndexeddbDocPersistence implements DocPersistence {
     this.trimTimer = null;
     await Promise.allSettled([...this.inFlight]);
     await this.idb.destroy();
+  }
+
+  async clear(): Promise<void> {
+    await this.destroy();
+    // y-indexeddb's own clearData() does not wait for the deletion; a reopen right after must find it gone.
+    await clearDocument(this.idb.name);
   }
 
   /**

@@ -71,6 +71,11 @@ export class MemoryDocPersistence implements DocPersistence {
     await this.tail.catch(() => {});
   }
 
+  async clear(): Promise<void> {
+    await this.destroy();
+    this.device.docs.delete(this.docName);
+  }
+
   private write(apply: (record: MemoryDocRecord) => void): Promise<void> {
     if (this.destroyed) return Promise.reject(new Error('persistence destroyed'));
     const failure = this.device.failWrites;

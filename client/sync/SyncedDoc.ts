@@ -9,6 +9,13 @@
  * relay lacks. Storage writes a change and its number together; the ack is
  * stored after, so a killed tab can over-report pending work, never under-report
  * it, and over-reported work clears at the next ack.
+ *
+ * A refused change (the relay's `error` frame with code 2 or 3) ends the
+ * document's exchange with the relay: Yjs updates of one client id build on
+ * each other, so nothing this Y.Doc writes after the refused change can ever
+ * be taken by the relay. The document enters the `refused` phase, stops
+ * sending and stays there; the app sets the local state aside and opens the
+ * document again from the relay (see client/app/lib/RefusalRecovery.ts).
  */
 import * as Y from 'yjs';
 import { writeChangeFrame, writeCloseDocFrame, writeDocFrame } from '../../shared/protocol/muxMessages';
@@ -50,6 +57,22 @@ export interface DocSyncState {
   stuckReason: string | null;
   /** When the relay last acknowledged something (ms since epoch). */
   lastAckAt: number | null;
+  /** The relay refused a change of this document: nothing more is sent (see the module comment). */
+  refused: RelayRefusal | null;
+}
+
+/** A refusal that ended a document's exchange with the relay. */
+export interface RelayRefusal {
+  /** The relay's error code (2 document too large, 3 permission denied, 4 bad document name). */
+  code: number;
+  /** The relay's reason as it sent it, e.g. "auditor may not write". */
+  reason: string;
+  /** In words, e.g. "permission denied: auditor may not write". */
+  message: string;
+  /** Local changes the relay had not acknowledged when it refused. */
+  pending: number;
+  /** When the refusal arrived (ms since epoch). */
+  at: number;
 }
 
 /** Options of a SyncedDoc. */
@@ -69,8 +92,10 @@ export interface SyncedDocOptions {
  * not subscribed, subscribed and waiting for the relay's state vector, or live.
  * Live changes are held back until then: an ack covers every change sent on
  * this connection, and changes sent on an earlier one may never have arrived.
+ * `refused` is final, across reconnects: the relay refused a change, so this
+ * Y.Doc's later changes can never be integrated and none is sent again.
  */
-type RelayPhase = 'none' | 'subscribing' | 'live';
+export type RelayPhase = 'none' | 'subscribing' | 'live' | 'refused';
 
 /** One open document; see the module comment. */
 export class SyncedDoc {
@@ -95,6 +120,7 @@ export class SyncedDoc {
   private lastError: SyncError | null = null;
   private stuck: string | null = null;
   private lastAckAt: number | null = null;
+  private refusal: RelayRefusal | null = null;
   private destroyed = false;
   private state: DocSyncState;
 
@@ -131,11 +157,17 @@ export class SyncedDoc {
     return this.listeners.add(listener);
   }
 
+  /** Where the document stands with the relay (see RelayPhase). */
+  get relayPhase(): RelayPhase {
+    return this.phase;
+  }
+
   /**
    * Unsubscribes from the relay, waits for device writes already issued,
    * releases storage and destroys the Y.Doc. Removes every listener and timer.
+   * With `deleteDeviceCopy`, the document's device storage is deleted too.
    */
-  async destroy(): Promise<void> {
+  async destroy(options: { deleteDeviceCopy?: boolean } = {}): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
     if (this.phase !== 'none') this.connection.send(writeCloseDocFrame(this.name));
@@ -144,7 +176,7 @@ export class SyncedDoc {
     this.doc.off('update', this.onUpdate);
     this.listeners.clear();
     await this.whenLoaded;
-    await this.device.destroy();
+    await this.device.destroy(options.deleteDeviceCopy === true);
     this.doc.destroy();
   }
 
@@ -175,12 +207,12 @@ export class SyncedDoc {
     this.device.save(update, local && this.loaded ? this.changeNo : undefined);
     if (local && this.phase === 'live') this.connection.send(writeChangeFrame(this.name, this.changeNo, update));
     // Connected but not yet live (the relay has not answered the subscription) counts as waiting on the relay too.
-    if (local && this.phase !== 'none') this.watchdog.arm();
+    if (local && this.connected) this.watchdog.arm();
     this.publish();
   };
 
   private sendSubscription(): void {
-    if (!this.loaded || this.destroyed) return;
+    if (!this.loaded || this.destroyed || this.phase === 'refused') return;
     if (!this.connection.send(writeDocFrame(this.name, writeSubscription(this.doc)))) return;
     this.phase = 'subscribing';
     this.relaySynced = false;
@@ -189,11 +221,13 @@ export class SyncedDoc {
   }
 
   private onOffline(): void {
-    this.phase = 'none';
     this.relaySynced = false;
-    // Offline, pending work is waiting for the relay, not stuck.
     this.watchdog.disarm();
-    this.stuck = null;
+    // Offline, pending work is waiting for the relay, not stuck; refused work stays refused.
+    if (this.phase !== 'refused') {
+      this.phase = 'none';
+      this.stuck = null;
+    }
     this.publish();
   }
 
@@ -203,7 +237,7 @@ export class SyncedDoc {
     // Acks on the wire before the relay answered this subscription belong to an
     // earlier one (a closed and reopened document): never take them as ours.
     else if (frame.type === 'ack') {
-      if (this.phase === 'live') this.onAck(frame.changeNo);
+      if (this.phase === 'live' || this.phase === 'refused') this.onAck(frame.changeNo);
     }
     else this.onRelayError(frame.code, frame.reason);
   }
@@ -225,7 +259,7 @@ export class SyncedDoc {
 
   /** The relay told us its state vector: send what it lacks, as one change covering all pending ones. */
   private answerRelay(relayStateVector: Uint8Array): void {
-    if (this.phase === 'none') return;
+    if (!this.connected) return;
     this.phase = 'live';
     const lacksStructs = relayLacks(Y.encodeStateVector(this.doc), relayStateVector);
     if (this.pending > 0 || lacksStructs) {
@@ -250,9 +284,9 @@ export class SyncedDoc {
     if (changeNo <= this.ackedChangeNo) return;
     this.ackedChangeNo = changeNo;
     this.lastAckAt = this.now();
-    this.stuck = null;
+    if (this.phase !== 'refused') this.stuck = null;
     this.device.saveCounters({ ackedChangeNo: changeNo });
-    if (this.pending > 0) this.watchdog.progress();
+    if (this.pending > 0 && this.phase !== 'refused') this.watchdog.progress();
     else this.watchdog.disarm();
     this.publish();
   }
@@ -260,14 +294,22 @@ export class SyncedDoc {
   private onRelayError(code: number, reason: string): void {
     const message = describeRelayError(code, reason);
     this.recordError(SyncErrorSource.relay, message, code);
-    if (isRefusal(code) && this.pending > 0) {
-      this.stuck = `relay refused ${plural(this.pending, 'change')}: ${message}`;
-      this.publish();
-    }
+    // Changes are sent only while live, so a refusal in any other phase answers an earlier subscription's change.
+    if (!isRefusal(code) || this.pending === 0 || this.phase !== 'live') return;
+    this.phase = 'refused';
+    this.refusal = { code, reason, message, pending: this.pending, at: this.now() };
+    this.watchdog.disarm();
+    this.stuck = `relay refused ${plural(this.pending, 'change')}: ${message}`;
+    this.publish();
+  }
+
+  /** Subscribed or live on the current connection (not offline, not refused). */
+  private get connected(): boolean {
+    return this.phase === 'subscribing' || this.phase === 'live';
   }
 
   private onWatchdog(): void {
-    if (this.pending === 0 || !this.connection.online) return;
+    if (this.pending === 0 || !this.connection.online || this.phase === 'refused') return;
     const silentMs = this.now() - (this.watchdog.waitingSince ?? this.now());
     this.stuck = stuckReason(this.pending, silentMs, this.lastError, this.connection.get());
     this.publish();
@@ -297,6 +339,7 @@ export class SyncedDoc {
       stuck: this.stuck !== null,
       stuckReason: this.stuck,
       lastAckAt: this.lastAckAt,
+      refused: this.refusal,
     };
   }
 

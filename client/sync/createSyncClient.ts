@@ -3,6 +3,7 @@
  * connection, one SyncedDoc per open document, one SyncStatus over them all.
  * The Svelte app creates one per device session; tests create many.
  */
+import * as Y from 'yjs';
 import { isDocName } from '../../shared/protocol/docNames';
 import type { BackoffOptions } from './backoff';
 import type { DocPersistenceFactory } from './DocPersistence';
@@ -62,6 +63,13 @@ export interface SyncClient {
   get(docName: string): SyncedDoc | undefined;
   /** Stops syncing `docName` and releases it; its device copy stays. */
   close(docName: string): Promise<void>;
+  /**
+   * Stops syncing `docName` and deletes its device copy: a later `open` starts
+   * from nothing (a new Y.Doc, hence a new Yjs client id) and takes the
+   * relay's copy. For a document whose change the relay refused; whatever
+   * must be kept has to be saved elsewhere first.
+   */
+  discard(docName: string): Promise<void>;
   /**
    * Shift handover: pushes everything (reconnecting at once if offline) and
    * resolves when every open document is acknowledged, or after `timeoutMs`
@@ -123,6 +131,15 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       status.untrack(doc);
       await doc.destroy();
     },
+    async discard(docName) {
+      const doc = docs.get(docName);
+      if (!doc) return discardClosed(persistence, docName);
+      docs.delete(docName);
+      status.untrack(doc);
+      // Loaded first, so the storage is open and its deletion cannot race the initial read.
+      await doc.whenLoaded;
+      await doc.destroy({ deleteDeviceCopy: true });
+    },
     async flushAndWait(timeoutMs) {
       const started = now();
       if (!connection.online) connection.reconnectNow();
@@ -143,6 +160,14 @@ function resolvePersistence(option: 'indexeddb' | 'none' | DocPersistenceFactory
   if (option === 'none') return null;
   if (option === 'indexeddb') return indexeddbPersistence;
   return option;
+}
+
+/** Deletes the device copy of a document that is not open. */
+async function discardClosed(persistence: DocPersistenceFactory | null, docName: string): Promise<void> {
+  const stored = persistence?.(docName, new Y.Doc());
+  if (!stored) return;
+  await stored.load().catch(() => undefined);
+  await stored.clear();
 }
 
 function flushReport(docs: Map<string, SyncedDoc>, status: SyncStatus, elapsedMs: number): FlushReport {

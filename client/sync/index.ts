@@ -3,7 +3,7 @@
  * client with `createSyncClient` and reads state through `subscribe`/`get`.
  */
 export { createSyncClient, type FlushReport, type SyncClient, type SyncClientOptions } from './createSyncClient';
-export { SyncedDoc, type DocSyncState, type SyncedDocOptions } from './SyncedDoc';
+export { SyncedDoc, type DocSyncState, type RelayPhase, type RelayRefusal, type SyncedDocOptions } from './SyncedDoc';
 export { SyncStatus, type SyncStatusSnapshot } from './SyncStatus';
 export { MuxConnection, type ConnectionSnapshot, type ConnectionState, type MuxConnectionOptions } from './MuxConnection';
 export type { WebSocketConstructor, WebSocketLike } from './WebSocketLike';

@@ -17,7 +17,7 @@ import {
   type UserStore,
 } from '../../shared/auth/UserStore';
 import { findByToken, hashToken, newSecret, newUserId } from './tokens';
-import { activeUser, checkName, publicUser, replaceUser, withEnrolment, withRevoked, withUser, type UsersData } from './usersData';
+import { activeUser, checkName, publicUser, replaceUser, withEnrolment, withRevoked, withRole, withUser, type UsersData } from './usersData';
 
 /** Default lifetime of an enrolment code. */
 export const ENROLMENT_TTL_MS = 24 * 60 * 60 * 1000;
@@ -108,6 +108,19 @@ export abstract class SnapshotUserStore implements UserStore {
   async revoke(nameOrId: string): Promise<User> {
     return this.mutate((data) => {
       const { data: next, user } = withRevoked(data, nameOrId, this.now());
+      return { data: next, result: publicUser(user) };
+    });
+  }
+
+  async setRole(nameOrId: string, role: Role): Promise<User> {
+    let checked: Role;
+    try {
+      checked = parseRole(role);
+    } catch (error) {
+      throw new UserStoreError('invalid', (error as Error).message);
+    }
+    return this.mutate((data) => {
+      const { data: next, user } = withRole(data, nameOrId, checked);
       return { data: next, result: publicUser(user) };
     });
   }

@@ -3,7 +3,7 @@
  * (file and memory) and the CLI change users only through these functions,
  * so the rules (unique active names, single-use codes) live in one place.
  */
-import { isRole, ROLES } from '../../shared/auth/roles';
+import { isRole, ROLES, type Role } from '../../shared/auth/roles';
 import { UserStoreError, type StoredUser, type User, type UserId } from '../../shared/auth/UserStore';
 import { isTokenHash } from './tokens';
 
@@ -98,6 +98,15 @@ export function withRevoked(data: UsersData, nameOrId: string, now: number): { d
   if (user.revokedAt !== undefined) throw new UserStoreError('alreadyRevoked', `${user.name} (${user.id}) is already revoked`);
   const revoked: StoredUser = { ...user, revokedAt: now };
   return { data: replaceUser(data, revoked), user: revoked };
+}
+
+/** The data with the active user `nameOrId` given `role`; throws UserStoreError as `withRevoked` does. */
+export function withRole(data: UsersData, nameOrId: string, role: Role): { data: UsersData; user: StoredUser } {
+  const user = findUser(data, nameOrId);
+  if (!user) throw new UserStoreError('notFound', `no user with id or active name ${JSON.stringify(nameOrId)}`);
+  if (user.revokedAt !== undefined) throw new UserStoreError('alreadyRevoked', `${user.name} (${user.id}) is revoked`);
+  const changed: StoredUser = { ...user, role };
+  return { data: user.role === role ? data : replaceUser(data, changed), user: changed };
 }
 
 /** Replaces the stored user with the same id. */

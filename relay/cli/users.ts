@@ -42,6 +42,7 @@ Commands:
   devices [--json]           list devices and the user each belongs to
   release-device <device>    free a device (lost and found, handed to someone
                              else): the next user to sign in on it owns it
+  role <name|id> <role>      give a user another role (their token stays valid)
   help                       show this text
 
 Roles: ${ROLES.join(', ')}
@@ -155,6 +156,14 @@ async function run(parsed: Parsed, dataDir: string, io: CliIo): Promise<void> {
         const released = await devices.release(device).finally(() => devices.close());
         if (!released) throw new UserStoreError('notFound', `no device ${JSON.stringify(device)} is bound to a user`);
         io.out(`Released device ${device} (was ${store.get(released.user)?.name ?? released.user}'s). The next user to sign in or connect with it owns it.`);
+        return;
+      }
+      case 'role': {
+        expectArgs(parsed, 2, 'a name or id and a role');
+        const role = parsed.args[1] as string;
+        if (!isRole(role)) throw new UsageError(`unknown role "${role}": expected one of ${ROLES.join(', ')}`);
+        const user = await store.setRole(parsed.args[0] as string, role);
+        io.out(`${describeUser(user)} now. Their devices get the new role when they next connect.`);
         return;
       }
       case 'revoke': {

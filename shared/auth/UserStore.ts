@@ -89,6 +89,13 @@ export interface UserStore {
   revoke(nameOrId: string): Promise<User>;
 
   /**
+   * Gives the user with this id, or the active user with this name, another
+   * role; their token stays valid. Throws UserStoreError (`notFound`,
+   * `alreadyRevoked`, `invalid` for an unknown role).
+   */
+  setRole(nameOrId: string, role: Role): Promise<User>;
+
+  /**
    * Issues a one-time enrolment code for an active user, valid for `ttlMs`
    * (default 24 hours). Throws UserStoreError (`notFound`).
    */

@@ -112,6 +112,36 @@ export function runUserStoreTests(name: string, open: OpenStore): void {
       });
     });
 
+    describe('setRole', () => {
+      it('by name or id: the new role shows at once, the token stays valid', async () => {
+        const store = await fresh();
+        const { user, token } = await store.add({ name: 'ann', role: 'crew' });
+        expect(await store.setRole('ANN', 'auditor')).toEqual({ ...user, role: 'auditor' });
+        expect(store.authenticate(token)).toEqual({ ...user, role: 'auditor' });
+        expect(await store.setRole(user.id, 'supervisor')).toMatchObject({ role: 'supervisor' });
+        expect(store.list()).toEqual([{ ...user, role: 'supervisor' }]);
+      });
+
+      it('refuses an unknown user, a revoked one and an unknown role', async () => {
+        const store = await fresh();
+        const { user } = await store.add({ name: 'ann', role: 'crew' });
+        await expectCode(store.setRole('bob', 'crew'), 'notFound');
+        await expectCode(store.setRole('ann', 'boss' as never), 'invalid', /unknown role "boss"/);
+        await store.revoke('ann');
+        await expectCode(store.setRole(user.id, 'supervisor'), 'alreadyRevoked');
+        expect(store.get(user.id)?.role).toBe('crew');
+      });
+
+      it('is reported to onChange listeners', async () => {
+        const store = await fresh();
+        await store.add({ name: 'ann', role: 'crew' });
+        const seen: string[] = [];
+        store.onChange((users) => seen.push(users.map((u) => u.role).join()));
+        await store.setRole('ann', 'auditor');
+        expect(seen).toEqual(['auditor']);
+      });
+    });
+
     describe('onChange', () => {
       it('reports adds and revocations until unsubscribed', async () => {
         const store = await fresh();

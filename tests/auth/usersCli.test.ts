@@ -84,6 +84,21 @@ describe('users CLI as a child process', () => {
     expect(json.stdout).not.toContain('tokenHash');
   });
 
+  it('role gives a user another role, and a running relay store sees it with the same token', async () => {
+    const data = await tempDir();
+    const token = lastLine((await cli(['add', 'ann', '--role', 'crew', '--data', data])).stdout);
+    const relay = await FileUserStore.open(data, { pollMs: 1_000 });
+    stores.push(relay);
+    const changed = new Promise<void>((done) => relay.onChange(() => relay.authenticate(token)?.role === 'auditor' && done()));
+    const role = await cli(['role', 'ann', 'auditor', '--data', data]);
+    expect(role).toMatchObject({ code: 0, stderr: '' });
+    expect(role.stdout).toMatch(/^ann \(auditor\), id \S+ now\./);
+    await changed;
+    const bad = await cli(['role', 'ann', 'boss', '--data', data]);
+    expect(bad.code).toBe(ExitCode.usage);
+    expect(bad.stderr).toMatch(/unknown role "boss"/);
+  });
+
   it('fails with a clear message and exit code on bad input', async () => {
     const data = await tempDir();
     const badRole = await cli(['add', 'ann', '--role', 'boss', '--data', data]);

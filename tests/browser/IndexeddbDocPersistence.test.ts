@@ -80,6 +80,29 @@ describe('IndexeddbDocPersistence', () => {
     await reloaded.whenLoaded;
     expect(reloaded.get()).toMatchObject({ changeNo: 600, pending: 600 });
   });
+
+  it('discard deletes the database, open or not; the document opens again empty', async () => {
+    const [open, closed] = [uniqueName(), uniqueName()];
+    const client = offlineDevice();
+    for (const name of [open, closed]) {
+      const doc = client.open(name);
+      await doc.whenLoaded;
+      addLines(doc.doc, 'scan', 3);
+      await untilState(doc, (s) => s.savedOnDevice, 'saved');
+    }
+    await client.close(closed);
+    const databases = async () => (await indexedDB.databases()).map((d) => d.name);
+    expect(await databases()).toEqual(expect.arrayContaining([open, closed]));
+
+    await client.discard(open);
+    await client.discard(closed);
+    expect(await databases()).not.toContain(open);
+    expect(await databases()).not.toContain(closed);
+    const again = client.open(open);
+    await again.whenLoaded;
+    expect(again.get()).toMatchObject({ changeNo: 0, pending: 0 });
+    expect(lineIds(again.doc)).toEqual([]);
+  });
 });
 
 /** Bounded poll of the number of stored update rows (compaction runs on y-indexeddb's own timer). */

@@ -1,7 +1,8 @@
 /**
  * SyncedDoc against a relay double that answers only what each test tells it
  * to (see silentRelay.ts): change counting, what is sent on the relay's sync
- * step 1, the watchdog, refusals, device storage and release.
+ * step 1, the watchdog, refusals, device storage and release; and a refusal
+ * by the real relay (relay/createRelay.ts over LevelDB), end to end.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
@@ -10,7 +11,9 @@ import { createSyncClient, type SyncClient, type SyncClientOptions } from '../..
 import type { DocPersistenceFactory } from '../../client/sync/DocPersistence';
 import { MemoryDevice } from '../../client/sync/MemoryDocPersistence';
 import { waitFor } from '../../client/sync/waitFor';
-import { writeAckFrame, writeDocFrame, writeErrorFrame, writeStatusFrame, type ChangeFrame } from '../../shared/protocol/muxMessages';
+import { addReceiveLine, createAuthor, createReceipt, readRecord } from '../../shared/model';
+import { readMuxFrame, writeAckFrame, writeDocFrame, writeErrorFrame, writeStatusFrame, type ChangeFrame, type MuxFrame } from '../../shared/protocol/muxMessages';
+import { startRelayFixture, type RelayFixture } from './relayFixture';
 import { startSilentRelay, type SilentRelay } from './silentRelay';
 import { addLines, collectingLog, lineIds, syncStep1, syncStep2, untilState } from './syncFixtures';
 
@@ -212,6 +215,7 @@ describe('SyncedDoc', () => {
         storeUpdate: () => Promise.resolve(),
         storeCounters: () => Promise.resolve(),
         destroy: () => Promise.resolve(),
+        clear: () => Promise.resolve(),
       });
       const doc = await openLive(start({ persistence: unreadable }));
       expect(doc.get()).toMatchObject({ loaded: true, savedOnDevice: false, lastError: { source: 'device' } });
@@ -285,14 +289,77 @@ describe('SyncedDoc', () => {
       expect(s.live).toBe(false);
     });
 
-    it('turns stuck at once when the relay refuses the change', async () => {
+  });
+
+  describe('refusals', () => {
+    const OTHER = 'record:r2';
+    /** Opens OTHER and waits for its subscription on `socket`: frames sent before it on that socket have arrived. */
+    const fence = async (client: SyncClient, socket: number) => {
+      client.open(OTHER);
+      await relay.waitForFrame((f, s) => (s === socket && f.type === 'doc' && f.doc === OTHER ? f : undefined));
+    };
+    const framesOf = (doc: string, socket: number) => relay.frames.filter((f) => f.socket === socket && 'doc' in f.frame && f.frame.doc === doc).map((f) => f.frame);
+
+    it('enters the refused phase at once and says why', async () => {
       const doc = await openLive(start());
       addLines(doc.doc, 'a', 1);
       await changeFrame(1);
       relay.send(writeErrorFrame(DOC, 3, 'auditor may not write'));
-      const s = await untilState(doc, (s) => s.stuck, 'stuck');
+      const s = await untilState(doc, (s) => s.refused !== null, 'refused');
+      expect(doc.relayPhase).toBe('refused');
+      expect(s).toMatchObject({ stuck: true, live: false, pending: 1, onRelay: false });
       expect(s.stuckReason).toBe('relay refused 1 change: permission denied: auditor may not write');
+      expect(s.refused).toMatchObject({ code: 3, reason: 'auditor may not write', message: 'permission denied: auditor may not write', pending: 1 });
       expect(s.lastError).toMatchObject({ source: 'relay', code: 3 });
+    });
+
+    it('sends nothing more after a refusal: no later change, and no subscription after a reconnect', async () => {
+      const client = start();
+      const doc = await openLive(client);
+      addLines(doc.doc, 'a', 1);
+      await changeFrame(1);
+      relay.send(writeErrorFrame(DOC, 2, 'document record:r1 would exceed 1000 bytes'));
+      await untilState(doc, (s) => s.refused !== null, 'refused');
+      addLines(doc.doc, 'b', 2);
+      await fence(client, 0);
+      expect(framesOf(DOC, 0).filter((f) => f.type === 'change').map((f) => (f as ChangeFrame).changeNo)).toEqual([1]);
+
+      relay.sockets[0]?.terminate();
+      await relay.waitForSockets(2);
+      await relay.waitForFrame((f, s) => (s === 1 && f.type === 'doc' && f.doc === OTHER ? f : undefined));
+      expect(framesOf(DOC, 1)).toEqual([]);
+      expect(doc.get()).toMatchObject({ pending: 3, stuck: true, refused: { code: 2, pending: 1 } });
+    });
+
+    it("ignores a refusal that answers an earlier subscription's change (sent before this one was live)", async () => {
+      const doc = await openSubscribed(start());
+      addLines(doc.doc, 'a', 1);
+      relay.send(writeErrorFrame(DOC, 3, 'auditor may not write'));
+      await untilState(doc, (s) => s.lastError?.code === 3, 'error recorded');
+      expect(doc.get().refused).toBeNull();
+      relay.send(writeDocFrame(DOC, syncStep1(Y.encodeStateVector(new Y.Doc()))));
+      await changeFrame(1);
+      expect(doc.relayPhase).toBe('live');
+    });
+
+    it('discard deletes the device copy, and the document opens again empty under a new Yjs client id', async () => {
+      const client = start();
+      const doc = await openLive(client);
+      addLines(doc.doc, 'a', 2);
+      relay.send(writeErrorFrame(DOC, 3, 'auditor may not write'));
+      await untilState(doc, (s) => s.refused !== null, 'refused');
+      await untilState(doc, (s) => s.savedOnDevice, 'saved');
+      expect(device.docs.has(DOC)).toBe(true);
+
+      await client.discard(DOC);
+      expect(device.docs.has(DOC)).toBe(false);
+      expect(client.get(DOC)).toBeUndefined();
+      expect(doc.debugCounts()).toEqual({ listeners: 0, timers: 0 });
+      const again = client.open(DOC);
+      await again.whenLoaded;
+      expect(again.doc.clientID).not.toBe(doc.doc.clientID);
+      expect(lineIds(again.doc)).toEqual([]);
+      expect(again.get()).toMatchObject({ changeNo: 0, pending: 0, refused: null });
     });
   });
 
@@ -310,5 +377,82 @@ describe('SyncedDoc', () => {
       expect(client.get(DOC)).toBeUndefined();
       expect(client.status.get().openDocs).toBe(0);
     });
+  });
+});
+
+describe('SyncedDoc refused by the real relay', () => {
+  const RECORD = 'record:R-1';
+  let fixture: RelayFixture;
+  let client: SyncClient;
+  /** Every mux frame the device sent, decoded, with the index of its socket. */
+  const sent: Array<{ socket: number; frame: MuxFrame }> = [];
+  let socketCount = 0;
+
+  class FrameRecordingWebSocket extends WebSocket {
+    private readonly index = socketCount++;
+    override send(data: Uint8Array): void {
+      sent.push({ socket: this.index, frame: readMuxFrame(data) });
+      super.send(data);
+    }
+  }
+  const changesSent = (doc: string) => sent.filter(({ frame }) => frame.type === 'change' && frame.doc === doc).length;
+  const author = createAuthor({ user: 'ana', device: 'dev-1' });
+
+  beforeEach(async () => {
+    fixture = await startRelayFixture();
+    client = createSyncClient({
+      url: fixture.url,
+      WebSocketImpl: FrameRecordingWebSocket as never,
+      persistence: new MemoryDevice().persistence,
+      backoff: { minMs: 20, maxMs: 100 },
+      log: collectingLog(),
+    });
+  });
+  afterEach(async () => {
+    await client.destroy();
+    await fixture.cleanup();
+    sent.length = 0;
+    socketCount = 0;
+  });
+
+  it('refuses a write of the review map; the document stops sending, also after a relay restart, and opens again from the relay', async () => {
+    const doc = client.open(RECORD);
+    await untilState(doc, (s) => s.relaySynced, 'relay synced');
+    createReceipt(doc.doc, author, { id: 'R-1', site: 'main' });
+    addReceiveLine(doc.doc, author, { item: 'SKU-1', qty: 5 });
+    await untilState(doc, (s) => s.onRelay, 'on the relay');
+
+    // Only the relay writes the review map: the relay refuses this change, and so everything after it.
+    doc.doc.getMap('review').set('status', 'closed');
+    const refused = await untilState(doc, (s) => s.refused !== null, 'refused');
+    expect(refused.refused).toMatchObject({ code: 3, reason: 'the review map is written by the relay alone', pending: 1 });
+    const sentBefore = changesSent(RECORD);
+    addReceiveLine(doc.doc, author, { item: 'SKU-1', qty: 7 });
+    expect(changesSent(RECORD)).toBe(sentBefore);
+
+    await fixture.stop();
+    await fixture.start();
+    // Another document syncing on the new socket shows the device is back; the refused one stayed quiet.
+    const other = client.open('record:R-2');
+    await untilState(other, (s) => s.relaySynced, 'other document synced after the restart');
+    expect(sent.some(({ socket, frame }) => socket > 0 && 'doc' in frame && frame.doc === RECORD)).toBe(false);
+    expect(doc.get()).toMatchObject({ pending: 2, refused: { code: 3 } });
+
+    const oldClient = doc.doc.clientID;
+    await client.discard(RECORD);
+    const again = client.open(RECORD);
+    await untilState(again, (s) => s.relaySynced, 'reopened from the relay');
+    expect(again.doc.clientID).not.toBe(oldClient);
+    const lines = () => readRecord(again.doc).entries.filter((e) => e.kind === 'line').map((e) => (e.kind === 'line' ? e.qty : 0));
+    expect(lines()).toEqual([5]);
+    addReceiveLine(again.doc, author, { item: 'SKU-1', qty: 7 });
+    await untilState(again, (s) => s.onRelay, 'the line made again is on the relay');
+    expect(again.get().refused).toBeNull();
+
+    await client.destroy();
+    await fixture.stop();
+    const onDisk = await fixture.readFromDisk(RECORD);
+    expect(readRecord(onDisk).entries.filter((e) => e.kind === 'line').map((e) => (e.kind === 'line' ? e.qty : 0))).toEqual([5, 7]);
+    expect(onDisk.getMap('review').get('status')).not.toBe('closed');
   });
 });

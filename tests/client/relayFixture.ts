@@ -12,11 +12,14 @@ import { createRelay, type Relay } from '../../relay/createRelay';
 import type { RelayLimits } from '../../relay/limits';
 import { LevelDocStore } from '../../relay/storage/LevelDocStore';
 import type { DocStore } from '../../shared/DocStore';
+import type { UserStore } from '../../shared/auth/UserStore';
 
 export interface RelayFixtureOptions {
   limits?: Partial<RelayLimits>;
   /** Wraps the store the relay writes through (e.g. to hold writes). */
   wrapStore?: (store: LevelDocStore) => DocStore;
+  /** Users and their tokens; without, the relay is open (everyone an unchecked admin). */
+  users?: UserStore;
 }
 
 export interface RelayFixture {
@@ -50,7 +53,12 @@ export async function startRelayFixture(options: RelayFixtureOptions = {}): Prom
       if (fixture.relay) throw new Error('relay already running');
       store = await LevelDocStore.open(storeDir);
       const relayStore = options.wrapStore ? options.wrapStore(store) : store;
-      fixture.relay = await createRelay({ store: relayStore, port, ...(options.limits && { limits: options.limits }) });
+      fixture.relay = await createRelay({
+        store: relayStore,
+        port,
+        ...(options.limits && { limits: options.limits }),
+        ...(options.users && { users: options.users }),
+      });
       port = fixture.relay.port;
       fixture.port = port;
       fixture.url = `http://127.0.0.1:${port}`;

@@ -24,43 +24,55 @@ export interface RecordView extends RecordSnapshot {
 export class RecordSource {
   readonly id: string;
   private readonly emitter = new Emitter();
-  private readonly reviewMap: Y.Map<unknown>;
+  private current: SyncedDoc;
+  private reviewMap: Y.Map<unknown>;
   private readonly unsubscribers: Array<() => void> = [];
   private record: RecordSnapshot | null = null;
   private review: ReviewState | null | undefined = undefined;
   private view: RecordView | null = null;
 
-  constructor(readonly synced: SyncedDoc) {
+  constructor(synced: SyncedDoc) {
     const id = recordIdOfDocName(synced.name);
     if (!id) throw new Error(`not a record document: ${synced.name}`);
     this.id = id;
+    this.current = synced;
     this.reviewMap = synced.doc.getMap(RecordRoot.review);
-    const onReview = (): void => {
-      this.review = undefined;
-      this.changed();
-    };
-    this.reviewMap.observeDeep(onReview);
-    this.unsubscribers.push(
-      () => this.reviewMap.unobserveDeep(onReview),
-      observeRecord(synced.doc, () => {
-        this.record = null;
-        this.changed();
-      }),
-      synced.subscribe(() => this.changed()),
-    );
+    this.attach();
   }
 
-  /** The Y.Doc to hand to shared/model writers. */
+  /** The synced document (a new one after `rebind`). */
+  get synced(): SyncedDoc {
+    return this.current;
+  }
+
+  /** The Y.Doc to hand to shared/model writers (read it at each write: `rebind` replaces it). */
   get doc(): Y.Doc {
-    return this.synced.doc;
+    return this.current.doc;
+  }
+
+  /**
+   * Reads the record from `synced` from now on: the same document opened
+   * again (after the relay refused a change, see RefusalRecovery), so screens
+   * holding this source show and write the new copy.
+   */
+  rebind(synced: SyncedDoc): void {
+    if (synced === this.current) return;
+    if (synced.name !== this.current.name) throw new Error(`cannot read ${synced.name} as ${this.current.name}`);
+    for (const off of this.unsubscribers.splice(0)) off();
+    this.current = synced;
+    this.reviewMap = synced.doc.getMap(RecordRoot.review);
+    this.record = null;
+    this.review = undefined;
+    this.attach();
+    this.changed();
   }
 
   /** The current view (computed lazily, cached until something changes). */
   get(): RecordView {
     if (!this.view) {
-      this.record ??= readRecord(this.synced.doc);
+      this.record ??= readRecord(this.current.doc);
       if (this.review === undefined) this.review = readReviewState(this.reviewMap);
-      this.view = { ...this.record, id: this.id, docName: this.synced.name, review: this.review, sync: this.synced.get() };
+      this.view = { ...this.record, id: this.id, docName: this.current.name, review: this.review, sync: this.current.get() };
     }
     return this.view;
   }
@@ -68,6 +80,24 @@ export class RecordSource {
   /** Calls `listener` after every change; returns the unsubscribe function. */
   subscribe(listener: () => void): () => void {
     return this.emitter.subscribe(listener);
+  }
+
+  private attach(): void {
+    const synced = this.current;
+    const reviewMap = this.reviewMap;
+    const onReview = (): void => {
+      this.review = undefined;
+      this.changed();
+    };
+    reviewMap.observeDeep(onReview);
+    this.unsubscribers.push(
+      () => reviewMap.unobserveDeep(onReview),
+      observeRecord(synced.doc, () => {
+        this.record = null;
+        this.changed();
+      }),
+      synced.subscribe(() => this.changed()),
+    );
   }
 
   /** Stops listening to the document (the document itself is closed by its owner). */

@@ -11,6 +11,7 @@ import {
   createReceipt,
   proposeChange,
   recordDocName,
+  recordIdOfDocName,
   siteDocName,
   toRecordId,
   toSiteId,
@@ -24,7 +25,9 @@ import { deviceAuthor, randomId, type KeyValueStore, type SeqCounter } from './d
 import { Emitter } from './Emitter';
 import { RecordSource, type RecordView } from './RecordSource';
 import { recordRows, type RecordRow } from './recordRows';
-import type { Session } from './session';
+import { RefusalRecovery } from './RefusalRecovery';
+import { currentRole, type Session } from './session';
+import { IndexeddbSetAsideStore, type SetAsideStore } from './SetAsideStore';
 import { SiteSource } from './SiteSource';
 
 /** Records the site lists from this far back are held on every device (older ones are fetched when opened). */
@@ -39,6 +42,8 @@ export interface WorkspaceOptions {
   store?: KeyValueStore;
   /** Overrides for the sync client (tests: WebSocket class, persistence). */
   sync?: Partial<SyncClientOptions>;
+  /** Where refused work is set aside (default IndexedDB `tally-set-aside`). */
+  setAside?: SetAsideStore;
 }
 
 /** Header fields of a new receipt. */
@@ -55,6 +60,8 @@ export class Workspace {
   readonly author: Author;
   readonly client: SyncClient;
   readonly site: SiteSource;
+  /** Refused work set aside, and the recovery of refused records (see RefusalRecovery). */
+  readonly refusals: RefusalRecovery;
   private readonly store: KeyValueStore;
   private readonly localKey: string;
   private readonly sources = new Map<string, RecordSource>();
@@ -79,6 +86,16 @@ export class Workspace {
       ...options.sync,
     });
     this.site = new SiteSource(this.client.open(siteDocName(toSiteId(options.session.site))));
+    this.refusals = new RefusalRecovery({
+      client: this.client,
+      store: options.setAside ?? new IndexeddbSetAsideStore(),
+      author: this.author,
+      currentRole: () => currentRole(this.session),
+      onReopened: (synced) => {
+        const id = recordIdOfDocName(synced.name);
+        if (id) this.record(id).rebind(synced);
+      },
+    });
     for (const id of this.localIds()) this.record(id);
     this.offSite = this.site.subscribe(() => {
       this.invalidate();
@@ -130,6 +147,7 @@ export class Workspace {
     const source = new RecordSource(this.client.open(recordDocName(toRecordId(id))));
     this.sources.set(id, source);
     this.recordOffs.set(id, source.subscribe(() => this.invalidate()));
+    this.refusals.watch(source.synced);
     this.remember(id);
     this.invalidate();
     return source;
@@ -211,6 +229,7 @@ export class Workspace {
 
   /** Stops syncing and releases everything; the records stay on the device. */
   async destroy(): Promise<void> {
+    this.refusals.destroy();
     this.offSite();
     this.offContact();
     for (const off of this.recordOffs.values()) off();

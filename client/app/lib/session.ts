@@ -131,3 +131,18 @@ async function call(fetchImpl: Fetch, url: string, init: RequestInit): Promise<R
 export function defaultRelayUrl(): string {
   return location.origin;
 }
+
+/**
+ * The user's role as the relay knows it now: an admin may have changed it
+ * since this device signed in. The session's role when the relay cannot say.
+ */
+export async function currentRole(session: Session, fetchImpl: Fetch = fetch): Promise<Role> {
+  try {
+    const res = await fetchImpl(`${session.relayUrl}/api/session`, { headers: { authorization: `Bearer ${session.token}` }, cache: 'no-store' });
+    if (!res.ok) return session.user.role;
+    const body = (await res.json()) as { user?: { role?: unknown } };
+    return isRole(body.user?.role) ? body.user.role : session.user.role;
+  } catch {
+    return session.user.role;
+  }
+}

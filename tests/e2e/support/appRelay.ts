@@ -58,6 +58,11 @@ export class AppRelay {
     return { name, role, token };
   }
 
+  /** Gives a user another role with the users CLI (`role <name> <role>`); their token stays valid. */
+  async setRole(name: string, role: AppUser['role']): Promise<void> {
+    await run(process.execPath, ['--import', 'tsx', 'relay/cli/users.ts', 'role', name, role, '--data', this.dataDir], { cwd: ROOT });
+  }
+
   /** Starts the relay (on the port it had before, after a stop). */
   async start(): Promise<void> {
     if (this.process) return;
