@@ -248,7 +248,10 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   // A revoked (or re-enrolled) user's sockets close as soon as the store notices.
   const unsubscribeUsers = users?.onChange(() => {
     for (const [conn, token] of connections) {
-      if (!token || !users.authenticate(token)) conn.socket.close(CloseCode.unauthorized, 'token revoked');
+      const user = token ? users.authenticate(token) : null;
+      if (!user) conn.socket.close(CloseCode.unauthorized, 'token revoked');
+      // A connection's rules are fixed when it opens: a user given another role reconnects under it.
+      else if (user.role !== conn.principal.role) conn.socket.close(CloseCode.forbidden, 'role changed: reconnect');
     }
   });
 

@@ -54,3 +54,14 @@ export function describeRelayError(code: number, reason: string): string {
 export function isRefusal(code: number): boolean {
   return code === MuxErrorCode.docTooLarge || code === MuxErrorCode.permissionDenied || code === MuxErrorCode.badDocName;
 }
+
+/**
+ * True for relay errors after which the relay takes nothing more this Yjs
+ * client writes in the document: a refusal, or a change built on changes the
+ * relay does not hold (others' work this device carries, after a relay
+ * restore or on a handheld shared by several users). Yjs changes of one
+ * client are sequential, so every later change would wait behind it.
+ */
+export function endsClient(code: number): boolean {
+  return isRefusal(code) || code === MuxErrorCode.missingChanges;
+}

@@ -10,7 +10,7 @@
  * stored after, so a killed tab can over-report pending work, never under-report
  * it, and over-reported work clears at the next ack.
  *
- * A refused change (the relay's `error` frame with code 2 or 3) ends the
+ * A refused change (the relay's `error` frame with code 2, 3, 4 or 5) ends the
  * document's exchange with the relay: Yjs updates of one client id build on
  * each other, so nothing this Y.Doc writes after the refused change can ever
  * be taken by the relay. The document enters the `refused` phase, stops
@@ -27,7 +27,7 @@ import { readRelayDocMessage, writeSubscription } from './docMessages';
 import { Listeners } from './Listeners';
 import type { MuxConnection } from './MuxConnection';
 import { relayLacks } from './relayLacks';
-import { consoleLog, describeRelayError, isRefusal, SyncErrorSource, type SyncError, type SyncLog } from './SyncError';
+import { consoleLog, describeRelayError, endsClient, SyncErrorSource, type SyncError, type SyncLog } from './SyncError';
 import { plural, stuckReason } from './stuckReason';
 
 /** A document's sync state as a crew sees it. A new object on every change. */
@@ -295,7 +295,7 @@ export class SyncedDoc {
     const message = describeRelayError(code, reason);
     this.recordError(SyncErrorSource.relay, message, code);
     // Changes are sent only while live, so a refusal in any other phase answers an earlier subscription's change.
-    if (!isRefusal(code) || this.pending === 0 || this.phase !== 'live') return;
+    if (!endsClient(code) || this.pending === 0 || this.phase !== 'live') return;
     this.phase = 'refused';
     this.refusal = { code, reason, message, pending: this.pending, at: this.now() };
     this.watchdog.disarm();

@@ -42,11 +42,11 @@ describe('RefusalRecovery with the real relay', () => {
   const workspaces: Workspace[] = [];
 
   /** A workspace for `signedIn` on the one simulated device, not yet connected. */
-  const workspace = ({ user, token }: IssuedToken): Workspace => {
+  const workspace = ({ user, token }: IssuedToken, deviceId = 'dev-1'): Workspace => {
     const ws = new Workspace({
       session: { token, user: { id: user.id, name: user.name, role: user.role }, site: 'main', relayUrl: fixture.url, signedInAt: 0 },
-      device: toDeviceId('dev-1'),
-      seq: new SeqCounter('dev-1', local),
+      device: toDeviceId(deviceId),
+      seq: new SeqCounter(deviceId, local),
       store: local,
       setAside,
       sync: { WebSocketImpl: WebSocket as never, persistence: device.persistence, backoff: { minMs: 20, maxMs: 100 }, autoConnect: false, log: collectingLog() },
@@ -127,8 +127,9 @@ describe('RefusalRecovery with the real relay', () => {
     addReceiveLine(first.record(id).doc, first.author, { item: 'SKU-1', qty: 50 });
     await first.destroy();
 
-    // Ben signs in on the same device, offline, and works on the record that still holds Ana's pending line.
-    const second = workspace(ben);
+    // Ben signs in on the same handheld (under his own device id: a device id belongs to one user),
+    // offline, and works on the record that still holds Ana's pending line.
+    const second = workspace(ben, 'dev-2');
     const source = second.record(id);
     await source.synced.whenLoaded;
     expect(linesOf(source.get().entries)).toEqual([5, 50]);
@@ -137,15 +138,16 @@ describe('RefusalRecovery with the real relay', () => {
     second.client.connection.reconnectNow();
 
     const [work] = await recovered(second);
-    expect(work?.reason).toMatch(new RegExp(`is signed by ${ana.user.id} but was sent by ${ben.user.id}$`));
+    // Ana's line is under her client id, which the relay does not take from Ben; his work builds on it.
+    expect(work?.reason).toMatch(/builds on changes the relay does not have/);
     expect(work?.refused?.map(entryText)).toEqual(['line: 50 x SKU-1', 'line: 30 x SKU-1', 'dock: (empty) -> 4']);
     expect(work?.outcome).toMatchObject({ role: 'crew', reRecorded: 2, notReRecorded: [{ why: `made by another user (${ana.user.id}), not in your name` }] });
-    expect(refusalNotice(work as SetAsideWork)).toMatch(/^\d changes to this record were refused by the relay: permission denied: entry \S+ is signed by .*\. 2 entries were recorded again; 1 could not be\.$/);
+    expect(refusalNotice(work as SetAsideWork)).toMatch(/^\d changes to this record were refused by the relay: waiting for changes the relay lacks: .*\. 2 entries were recorded again; 1 could not be\.$/);
 
     // Ben's line and dock are on the relay, made again by Ben; Ana's line is only in the set-aside copy.
     const view = await until<RecordView>(source, (v) => v.sync.onRelay && linesOf(v.entries).length === 2, "Ben's work on the relay");
     expect(linesOf(view.entries)).toEqual([5, 30]);
-    expect(view.entries.find((e) => e.kind === 'line' && e.qty === 30)).toMatchObject({ user: ben.user.id, device: 'dev-1' });
+    expect(view.entries.find((e) => e.kind === 'line' && e.qty === 30)).toMatchObject({ user: ben.user.id, device: 'dev-2' });
     expect(view.fields.dock).toBe('4');
     expect(second.refusals.get()).toHaveLength(1);
   });

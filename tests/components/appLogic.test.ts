@@ -17,7 +17,7 @@ import {
   type RecordIndexEntry,
 } from '../../shared/model';
 import { applyReviewEvent, emptyReviewState, type ReviewState } from '../../shared/review';
-import { deviceAuthor, randomId, SeqCounter, type KeyValueStore } from '../../client/app/lib/device';
+import { deviceAuthor, deviceIdFor, randomId, SeqCounter, type KeyValueStore } from '../../client/app/lib/device';
 import { recordHistory } from '../../client/app/lib/history';
 import { myProposals, outcomeText, SeenOutcomes } from '../../client/app/lib/proposals';
 import { statusActions, syncLabels } from '../../client/app/lib/recordState';
@@ -53,6 +53,18 @@ describe('device identity and sequence', () => {
     } finally {
       vi.unstubAllGlobals();
     }
+  });
+
+  it('gives each user of a shared handheld a device id of their own, kept across reloads', () => {
+    const store = memoryStore();
+    store.setItem('tally.device', 'old-id'); // made before ids were per user
+    const ana = deviceIdFor('u-ana', store);
+    const ben = deviceIdFor('u-ben', store);
+    expect(ana).toBe('old-id'); // the first to sign in keeps it
+    expect(ben).not.toBe(ana);
+    expect(deviceIdFor('u-ben', store)).toBe(ben);
+    expect(deviceIdFor('u-ana', store)).toBe(ana);
+    expect(deviceIdFor('u-cy', memoryStore())).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('stamps entries with the persisted sequence', () => {

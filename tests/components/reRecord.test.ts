@@ -115,6 +115,14 @@ const cases: Case[] = [
     writes: ['line a:2', 'reverse a:2 (made again)', 'reverse a:1'],
   },
   {
+    name: "this user's entries made on another device are left to that device (it sends them itself)",
+    setAside: copy([held, { ...line(b(1), 'SKU-1', 3), user: ME }, line(a(2), 'SKU-2', 1)]),
+    relay: copy([held]),
+    role: 'crew',
+    writes: ['line a:2'],
+    notReRecorded: [['b:1', /^made on another device \(b\)/]],
+  },
+  {
     name: "another user's entries are never made again in this user's name, nor a reversal of them",
     setAside: copy([held, line(b(1), 'SKU-1', 3), mine(reversal(a(2), 'b:1'))]),
     relay: copy([held]),
@@ -163,7 +171,7 @@ const cases: Case[] = [
 
 describe('planReRecord', () => {
   it.each(cases)('$name', (c) => {
-    const plan = planReRecord({ setAside: c.setAside, relay: c.relay, role: c.role, user: ME, reviewRevision: 4 });
+    const plan = planReRecord({ setAside: c.setAside, relay: c.relay, role: c.role, user: ME, device: 'a', reviewRevision: 4 });
     expect(plan.writes.map(describeWrite)).toEqual(c.writes);
     const skipped = c.notReRecorded ?? [];
     expect(plan.notReRecorded.map((n) => n.id)).toEqual(skipped.map(([id]) => id));
@@ -177,7 +185,7 @@ describe('planReRecord', () => {
   });
 
   it('says whether the creation was refused', () => {
-    const plan = (relayMeta: RecordMeta | null) => planReRecord({ setAside: copy([]), relay: copy([], {}, relayMeta), role: 'crew', user: ME, reviewRevision: 0 });
+    const plan = (relayMeta: RecordMeta | null) => planReRecord({ setAside: copy([]), relay: copy([], {}, relayMeta), role: 'crew', user: ME, device: 'a', reviewRevision: 0 });
     expect(plan(null).creationRefused).toBe(true);
     expect(plan(META).creationRefused).toBe(false);
   });
@@ -200,7 +208,7 @@ describe('applyReRecord', () => {
 
     const fresh = new Y.Doc();
     Y.applyUpdate(fresh, Y.encodeStateAsUpdate(relayDoc));
-    const plan = planReRecord({ setAside: readRecord(local), relay: readRecord(fresh), role: 'crew', user: ME, reviewRevision: 0 });
+    const plan = planReRecord({ setAside: readRecord(local), relay: readRecord(fresh), role: 'crew', user: ME, device: 'a', reviewRevision: 0 });
     const after = createAuthor({ user: ME, device: 'a', firstSeq: 100 });
     const result = applyReRecord(fresh, after, plan);
 
@@ -228,7 +236,7 @@ describe('applyReRecord', () => {
     createReceipt(local, before, { id: 'R9', site: 'main', supplier: 'Nordic Steel', po: '4711' });
     addReceiveLine(local, before, { item: 'SKU-1', qty: 12 });
     const fresh = new Y.Doc();
-    const plan = planReRecord({ setAside: readRecord(local), relay: readRecord(fresh), role: 'crew', user: ME, reviewRevision: 0 });
+    const plan = planReRecord({ setAside: readRecord(local), relay: readRecord(fresh), role: 'crew', user: ME, device: 'a', reviewRevision: 0 });
     applyReRecord(fresh, createAuthor({ user: ME, device: 'a', firstSeq: 50 }), plan);
     const record = readRecord(fresh);
     expect(record.meta).toMatchObject({ kind: 'receipt', id: 'R9', site: 'main', createdBy: ME });
@@ -240,7 +248,7 @@ describe('applyReRecord', () => {
     const fresh = new Y.Doc();
     createReceipt(fresh, other, { id: 'R1', site: 'main' });
     const bad = { ...line(a(2), 'SKU-1', 1), qty: -1 } as Entry;
-    const plan = planReRecord({ setAside: copy([bad, line(a(3), 'SKU-2', 2)]), relay: readRecord(fresh), role: 'crew', user: ME, reviewRevision: 0 });
+    const plan = planReRecord({ setAside: copy([bad, line(a(3), 'SKU-2', 2)]), relay: readRecord(fresh), role: 'crew', user: ME, device: 'a', reviewRevision: 0 });
     const result = applyReRecord(fresh, createAuthor({ user: ME, device: 'a', firstSeq: 10 }), plan);
     expect(result.failed).toEqual([{ id: 'a:2', why: expect.stringMatching(/^could not be recorded again: /) }]);
     expect(readRecord(fresh).entries.filter((e) => e.kind === 'line')).toHaveLength(1);

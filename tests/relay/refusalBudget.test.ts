@@ -88,9 +88,12 @@ describe('one user with several connections', () => {
     await sendChangeAndWaitAck(c, `record:${record}`, 1, Y.encodeStateAsUpdate(doc));
     let changeNo = 1;
     const forbidden = (): void => {
-      const before = Y.encodeStateVector(doc);
-      doc.getMap('review').set('status', `closed-${changeNo}`);
-      c.send(writeChangeFrame(`record:${record}`, ++changeNo, Y.encodeStateAsUpdate(doc, before)));
+      // Each from the acknowledged state: a write built on a refused one would only wait for it.
+      const forger = new Y.Doc();
+      Y.applyUpdate(forger, Y.encodeStateAsUpdate(doc));
+      const before = Y.encodeStateVector(forger);
+      forger.getMap('review').set('status', `closed-${changeNo}`);
+      c.send(writeChangeFrame(`record:${record}`, ++changeNo, Y.encodeStateAsUpdate(forger, before)));
     };
     return { c, forbidden };
   }

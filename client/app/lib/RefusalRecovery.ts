@@ -216,6 +216,7 @@ export class RefusalRecovery {
       relay: readRecord(reopened.doc),
       role,
       user: this.options.author.user,
+      device: this.options.author.device,
       reviewRevision: readReviewState(reopened.doc.getMap(RecordRoot.review))?.revision ?? 0,
     });
     setAside.destroy();

@@ -27,12 +27,24 @@ export function randomId(): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** This device's id: made on first use and kept for good. */
-export function deviceId(store: KeyValueStore = localStorage): DeviceId {
-  const held = store.getItem(DEVICE_KEY);
+/** Which user took over the id made before ids were per user. */
+const LEGACY_OWNER_KEY = 'tally.device.legacyOwner';
+
+/**
+ * This device's id for `user`: made on first use and kept for good. The relay
+ * binds a device id to one user, so a handheld shared by several people gives
+ * each of them an id of their own (and their own entry sequence); the first
+ * to sign in keeps an id made before ids were per user.
+ */
+export function deviceIdFor(user: string, store: KeyValueStore = localStorage): DeviceId {
+  const key = `tally.device.${user}`;
+  const held = store.getItem(key);
   if (isDeviceId(held)) return held;
-  const made = randomId();
-  store.setItem(DEVICE_KEY, made);
+  const legacy = store.getItem(DEVICE_KEY);
+  const takeLegacy = isDeviceId(legacy) && store.getItem(LEGACY_OWNER_KEY) === null;
+  if (takeLegacy) store.setItem(LEGACY_OWNER_KEY, user);
+  const made = takeLegacy ? legacy : randomId();
+  store.setItem(key, made);
   return made as DeviceId;
 }
 

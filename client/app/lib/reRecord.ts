@@ -66,6 +66,8 @@ export interface ReRecordInput {
   readonly role: Role;
   /** The signed-in user's id: only their own entries are made again. */
   readonly user: string;
+  /** This device's id: entries made on other devices are theirs to send (re-making them would double them). */
+  readonly device: string;
   /** The relay copy's review revision, the base of proposals made again. */
   readonly reviewRevision: number;
 }
@@ -121,7 +123,7 @@ function isPlain(entry: Entry): entry is EntryOf<PlainKind> {
 
 /** Decides what to record again; see the module comment. */
 export function planReRecord(input: ReRecordInput): ReRecordPlan {
-  const { setAside, relay, role, user } = input;
+  const { setAside, relay, role, user, device } = input;
   const held = new Set(relay.entries.map((e) => e.id));
   const refused = setAside.entries.filter((e) => !held.has(e.id));
   const creationRefused = setAside.meta !== null && relay.meta === null;
@@ -134,8 +136,11 @@ export function planReRecord(input: ReRecordInput): ReRecordPlan {
     for (const entry of refused) skip(entry, why);
     return plan;
   }
-  const own = refused.filter((e) => e.user === user);
-  for (const entry of refused) if (entry.user !== user) skip(entry, `made by another user (${entry.user}), not in your name`);
+  const own = refused.filter((e) => e.user === user && e.device === device);
+  for (const entry of refused) {
+    if (entry.user !== user) skip(entry, `made by another user (${entry.user}), not in your name`);
+    else if (entry.device !== device) skip(entry, `made on another device (${entry.device}), which sends it itself`);
+  }
 
   planFields(plan, { meta, setAside, relay, own, creationRefused });
   const madeAgain = new Set<EntryId>();

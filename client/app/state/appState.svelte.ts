@@ -4,7 +4,7 @@
  * straight into its records with no network. A tab works only while it holds
  * the device's tab lock (see TabLock).
  */
-import { deviceId, SeqCounter } from '../lib/device';
+import { deviceIdFor, SeqCounter } from '../lib/device';
 import { SeenOutcomes } from '../lib/proposals';
 import { clearSession, loadSession, saveSession, type Session } from '../lib/session';
 import { TabLock } from '../lib/TabLock';
@@ -33,7 +33,7 @@ export class AppState {
   start(session: Session): void {
     if (this.ws) void this.ws.destroy();
     saveSession(session);
-    const device = deviceId();
+    const device = deviceIdFor(session.user.id);
     this.ws = new Workspace({ session, device, seq: new SeqCounter(device) });
     this.seen = new SeenOutcomes(session.user.id);
     this.session = session;
