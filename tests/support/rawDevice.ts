@@ -123,3 +123,31 @@ export function updateAs(doc: Y.Doc, client: number, change: (copy: Y.Doc) => vo
   change(copy);
   return Y.encodeStateAsUpdate(copy, before);
 }
+
+/** The id of the last item of `doc`'s top-level array `root` (what an append there names as its left origin). */
+export function lastItemId(doc: Y.Doc, root: string): Y.ID | null {
+  let item = doc.getArray(root)._start;
+  let last: Y.Item | null = null;
+  for (; item !== null; item = item.right) last = item;
+  return last === null ? null : Y.createID(last.id.client, last.id.clock + last.length - 1);
+}
+
+/**
+ * A hand-built update appending `values` to a top-level array after `origin`,
+ * as the first struct of Yjs client `client`: cheap to make by the thousand,
+ * whatever the size of the document it lands in.
+ */
+export function appendUpdate(client: number, origin: Y.ID, values: unknown[]): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, 1); // clients
+  encoding.writeVarUint(e, 1); // structs of this client
+  encoding.writeVarUint(e, client);
+  encoding.writeVarUint(e, 0); // clock
+  encoding.writeUint8(e, 8 | 0x80); // ContentAny, with a left origin
+  encoding.writeVarUint(e, origin.client);
+  encoding.writeVarUint(e, origin.clock);
+  encoding.writeVarUint(e, values.length);
+  for (const v of values) encoding.writeAny(e, v as never);
+  encoding.writeVarUint(e, 0); // empty delete set
+  return encoding.toUint8Array(e);
+}
