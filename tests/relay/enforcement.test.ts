@@ -148,6 +148,16 @@ describe('the relay refuses forbidden writes from any client', () => {
     expect(await served()).toEqual(after);
   });
 
+  it('over /sync/<doc> without a device id: every write is refused, saying how to name the device', async () => {
+    const before = await stored(t);
+    const c = await connectRaw(t.wsUrl(`/sync/${RECORD}?token=${users.crew.token}`));
+    clients.push(c);
+    c.send(syncUpdate(await updateOf(t, (d) => addReceiveLine(d, author(users.crew), { item: 'SKU-9', qty: 1 }))));
+    const reason = await c.waitFor((m) => (m[0] === 2 && m[1] === 0 ? decoding.readVarString(decoding.createDecoder(m.subarray(2))) : undefined));
+    expect(reason).toMatch(/writing needs a device id: connect with \?device=<id>/);
+    expect(await stored(t)).toEqual(before);
+  });
+
   it('over /mux: lines sent together in one write are all acknowledged and stored once each', async () => {
     const c = await mux(users.crew);
     const device = docFromUpdates(await t.store.load(RECORD));
@@ -165,10 +175,10 @@ describe('the relay refuses forbidden writes from any client', () => {
     expect(await served()).toEqual(after);
   });
 
-  it.each(attempts)('over /sync/<doc> with hand-encoded y-protocols messages: %s', async (_what, who, change) => {
+  it.each(attempts)('over /sync/<doc> with hand-encoded y-protocols messages: %s', async (_what, who, change, why) => {
     const user = who(users);
     const before = await stored(t);
-    const c = await connectRaw(t.wsUrl(`/sync/${RECORD}?token=${user.token}`));
+    const c = await connectRaw(t.wsUrl(`/sync/${RECORD}?token=${user.token}&device=${user.name}-dev`));
     clients.push(c);
     c.send(syncUpdate(await updateOf(t, (d) => change(d, users, author))));
     // y-protocols auth message: [2, 0 = permission denied, reason]
@@ -177,7 +187,7 @@ describe('the relay refuses forbidden writes from any client', () => {
       const d = decoding.createDecoder(m.subarray(2));
       return decoding.readVarString(d);
     });
-    expect(reason.length).toBeGreaterThan(0);
+    expect(reason).toMatch(why);
     expect(await stored(t)).toEqual(before);
     expect(await served()).toEqual(before);
     await honestCrewStillSyncs();

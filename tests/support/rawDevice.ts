@@ -134,15 +134,15 @@ export function lastItemId(doc: Y.Doc, root: string): Y.ID | null {
 
 /**
  * A hand-built update appending `values` to a top-level array after `origin`,
- * as the first struct of Yjs client `client`: cheap to make by the thousand,
+ * as the struct of Yjs client `client` at `clock` (its first by default): cheap to make by the thousand,
  * whatever the size of the document it lands in.
  */
-export function appendUpdate(client: number, origin: Y.ID, values: unknown[]): Uint8Array {
+export function appendUpdate(client: number, origin: Y.ID, values: unknown[], clock = 0): Uint8Array {
   const e = encoding.createEncoder();
   encoding.writeVarUint(e, 1); // clients
   encoding.writeVarUint(e, 1); // structs of this client
   encoding.writeVarUint(e, client);
-  encoding.writeVarUint(e, 0); // clock
+  encoding.writeVarUint(e, clock); // past 0 for a client nobody wrote under: a gap
   encoding.writeUint8(e, 8 | 0x80); // ContentAny, with a left origin
   encoding.writeVarUint(e, origin.client);
   encoding.writeVarUint(e, origin.clock);
