@@ -19,7 +19,7 @@ import { readReviewState, writeReviewState } from '../../shared/review/reviewMap
 import { isProposal, isResolution } from '../../shared/review/reviewEntries';
 import type { RelayLog } from '../log';
 import { wasRefused } from '../sync/applyJudged';
-import { itemsAdded } from '../policy/inspectTransaction';
+import { itemsAdded } from '../sync/transactionClocks';
 
 /** Entry kinds that can change a record's review. */
 const REVIEWED_KINDS = new Set<string>([

@@ -17,7 +17,7 @@ import type { DocStore } from '../../shared/DocStore';
 import { YMessage, syncMessage, syncStep1Of } from '../../shared/protocol/syncMessages';
 import type { RelayLimits } from '../limits';
 import type { RelayLog } from '../log';
-import { advancedClients } from '../policy/inspectTransaction';
+import { advancedClients } from './transactionClocks';
 import type { JudgedDoc } from '../policy/writeRefusal';
 import type { Verdict } from '../policy/judgeUpdate';
 import { RecordRoot } from '../../shared/model/recordLayout';

@@ -6,7 +6,7 @@
  * refused or malformed update is `tainted`, and its room reloads it from disk.
  */
 import * as Y from 'yjs';
-import { advancedClients } from '../policy/inspectTransaction';
+import { advancedClients } from './transactionClocks';
 import type { StateVector } from './StoredSegments';
 
 /** `Transaction.meta` key set on a transaction whose update was refused: observers must ignore it. */
