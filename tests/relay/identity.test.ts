@@ -12,7 +12,7 @@ import { createSiteUsers, type SiteUsers } from '../support/siteUsers';
 import { connectDevice, gcStructUpdate, nextClock, updateAs, type RawDevice } from '../support/rawDevice';
 import { docFromUpdates, tryReadFrame } from '../support/muxClient';
 import { connectRaw, eventually } from '../support/rawClient';
-import { MuxErrorCode, writeDocFrame } from '../../shared/protocol/muxMessages';
+import { MuxErrorCode, writeChangeFrame, writeDocFrame } from '../../shared/protocol/muxMessages';
 import { syncStep1 } from '../support/yMessages';
 import { createReceipt } from '../../shared/model/createRecord';
 import { addReceiveLine, proposeChange } from '../../shared/model/recordWriters';
@@ -147,6 +147,60 @@ describe('writes are bound to who sent them', () => {
     }
     expect(readFields(await stored()).dock).toBe('D1');
     expect(readMeta(await stored())?.createdBy).toBe(users.crew.id);
+  });
+
+  describe('after the relay lost changes (a restore from backup)', () => {
+    /** A line Ann made that the relay does not hold (it lost it), but Bob's device does. */
+    function annsLostLine(): { update: Uint8Array; id: string } {
+      const doc = ann.docOf(RECORD);
+      const parts: Uint8Array[] = [];
+      const keep = (u: Uint8Array): void => void parts.push(u);
+      doc.on('update', keep);
+      const line = addReceiveLine(doc, ann.author, { item: 'SKU-1', qty: 3 });
+      doc.off('update', keep);
+      return { update: Y.mergeUpdates(parts), id: line.id };
+    }
+
+    it("a device's own change lands even when its update carries another device's changes the relay lacks; those wait for their own device", async () => {
+      const lost = annsLostLine();
+      const bobs = bob.docOf(RECORD);
+      const own: Uint8Array[] = [];
+      const keep = (u: Uint8Array): void => void own.push(u);
+      bobs.on('update', keep);
+      const bobsLine = addReceiveLine(bobs, bob.author, { item: 'SKU-2', qty: 2 }); // made before Ann's line reached him
+      bobs.off('update', keep);
+      Y.applyUpdate(bobs, lost.update);
+      const answer = (await bob.sendRaw(RECORD, Y.mergeUpdates([...own, lost.update]))) as { type: string };
+      expect(answer.type).toBe('ack');
+      let ids = entriesOf(await stored()).map((e) => e.id);
+      expect(ids).toContain(bobsLine.id);
+      expect(ids).not.toContain(lost.id);
+      expect(t.logs.some((l) => l.msg === "left out other devices' changes carried by an update")).toBe(true);
+      // Ann re-sends her own work on reconnecting: then it is on the relay, once.
+      const c = ann.c;
+      c.send(writeChangeFrame(RECORD, 3, lost.update));
+      await eventually(async () => entriesOf(await stored()).some((e) => e.id === lost.id), 5_000, "Ann's line re-sent by Ann");
+      ids = entriesOf(await stored()).map((e) => e.id);
+      expect(ids.filter((id) => id === lost.id)).toHaveLength(1);
+      expect(totalReceived(entriesOf(await stored()))).toBe(12);
+    });
+
+    it('a change built on the lost changes is not applied and the device is told to wait (error 5, not a refusal)', async () => {
+      const lost = annsLostLine();
+      const bobs = bob.docOf(RECORD);
+      Y.applyUpdate(bobs, lost.update);
+      const own: Uint8Array[] = [];
+      const keep = (u: Uint8Array): void => void own.push(u);
+      bobs.on('update', keep);
+      addReceiveLine(bobs, bob.author, { item: 'SKU-2', qty: 2 }); // after Ann's line: it builds on it
+      bobs.off('update', keep);
+      const before = Y.encodeStateVector(await stored());
+      const answer = (await bob.sendRaw(RECORD, Y.mergeUpdates([...own, lost.update]))) as { type: string; code?: number; reason?: string };
+      expect(answer).toMatchObject({ type: 'error', code: MuxErrorCode.missingChanges });
+      expect(answer.reason).toMatch(/builds on changes the relay does not have/);
+      expect(Y.encodeStateVector(await stored())).toEqual(before);
+      expect(t.logs.filter((l) => l.msg === 'write refused')).toEqual([]);
+    });
   });
 
   describe('documents other than records', () => {
