@@ -2,6 +2,7 @@
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import * as syncProtocol from 'y-protocols/sync';
+import { readAwarenessUpdate } from '../../shared/protocol/awarenessUpdate';
 
 export function syncStep1(stateVector: Uint8Array): Uint8Array {
   const e = encoding.createEncoder();
@@ -74,15 +75,7 @@ export function queryAwarenessMessage(): Uint8Array {
 /** Reads an awareness update's entries (states parsed), or undefined for bytes that are not one. */
 export function readAwarenessEntries(update: Uint8Array): AwarenessEntryInput[] | undefined {
   try {
-    const d = decoding.createDecoder(update);
-    const count = decoding.readVarUint(d);
-    const entries: AwarenessEntryInput[] = [];
-    for (let i = 0; i < count; i++) {
-      const clientId = decoding.readVarUint(d);
-      const clock = decoding.readVarUint(d);
-      entries.push({ clientId, clock, state: JSON.parse(decoding.readVarString(d)) });
-    }
-    return entries;
+    return readAwarenessUpdate(update).map(({ clientId, clock, state }) => ({ clientId, clock, state: JSON.parse(new TextDecoder().decode(state)) }));
   } catch {
     return undefined;
   }
