@@ -70,12 +70,18 @@ export function fetchStatesByOpening(connect: () => SyncClient): StateFeed & { d
   return {
     async fetchStates(request: FetchStatesRequest): Promise<{ complete: boolean }> {
       const fc = feedClient();
+      const signal = request.signal;
+      // One listener per request, however many documents wait on it.
+      const aborted = new Promise<void>((resolve) => {
+        if (signal?.aborted) resolve();
+        signal?.addEventListener('abort', () => resolve(), { once: true });
+      });
       const queue = [...request.docs];
       let complete = true;
       while (queue.length > 0) {
         if (request.signal?.aborted) return { complete: false };
         const chunk = queue.splice(0, PARALLEL);
-        const answers = await Promise.all(chunk.map((d) => fetchOne(fc, d.name, d.stateVector, request.signal, () => watching.has(d.name))));
+        const answers = await Promise.all(chunk.map((d) => fetchOne(fc, d.name, d.stateVector, aborted, () => watching.has(d.name))));
         if (answers.some((a) => a === null)) complete = false;
         const batch = answers.filter((a): a is FetchedState => a !== null);
         if (batch.length > 0) await request.onBatch(batch);
@@ -104,34 +110,35 @@ export function fetchStatesByOpening(connect: () => SyncClient): StateFeed & { d
 }
 
 /** Opens `name` on the feed's client, waits for the relay's answer, returns what `stateVector` lacks (null: link dropped). */
-async function fetchOne(client: SyncClient, name: string, stateVector: Uint8Array, signal: AbortSignal | undefined, keepOpen: () => boolean): Promise<FetchedState | null> {
+async function fetchOne(client: SyncClient, name: string, stateVector: Uint8Array, aborted: Promise<void>, keepOpen: () => boolean): Promise<FetchedState | null> {
   const synced = client.open(name);
   try {
-    if (!(await relayAnswered(client, synced, signal))) return null;
+    if (!(await relayAnswered(client, synced, aborted))) return null;
     return { name, update: Y.encodeStateAsUpdate(synced.doc, stateVector) };
   } finally {
     if (!keepOpen()) await client.close(name);
   }
 }
 
-/** Resolves true once the relay has sent the document, false if the link drops or `signal` aborts first. */
-function relayAnswered(client: SyncClient, synced: SyncedDoc, signal: AbortSignal | undefined): Promise<boolean> {
+/** Resolves true once the relay has sent the document, false if the link drops or `aborted` settles first. */
+function relayAnswered(client: SyncClient, synced: SyncedDoc, aborted: Promise<void>): Promise<boolean> {
   let wasOnline = client.connection.online;
   return new Promise((resolve) => {
+    let done = false;
     const check = (): void => {
       if (synced.get().relaySynced) return finish(true);
       const online = client.connection.online;
-      if (signal?.aborted || (wasOnline && !online)) return finish(false);
+      if (wasOnline && !online) return finish(false);
       wasOnline = online;
     };
     const offDoc = synced.subscribe(check);
     const offConnection = client.connection.subscribe(check);
-    const onAbort = (): void => check();
-    signal?.addEventListener('abort', onAbort);
+    void aborted.then(() => finish(false));
     function finish(ok: boolean): void {
+      if (done) return;
+      done = true;
       offDoc();
       offConnection();
-      signal?.removeEventListener('abort', onAbort);
       resolve(ok);
     }
     check();
