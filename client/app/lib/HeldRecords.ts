@@ -36,6 +36,8 @@ export class HeldRecords {
   private readonly byId = new Map<string, RecordSummary>();
   private readonly emitter = new Emitter();
   private closed = false;
+  /** Merges run one at a time: each reads a record's stored state and writes it back. */
+  private merging: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: DeviceRecordStore,
@@ -96,8 +98,14 @@ export class HeldRecords {
     return result;
   }
 
-  /** Merges fetched states into the store: one read and one write per batch. */
-  private async merge(batch: readonly FetchedState[]): Promise<void> {
+  /** Merges fetched states into the store: one read and one write per batch, one batch at a time. */
+  private merge(batch: readonly FetchedState[]): Promise<void> {
+    const run = this.merging.then(() => this.mergeNow(batch));
+    this.merging = run.catch(() => undefined);
+    return run;
+  }
+
+  private async mergeNow(batch: readonly FetchedState[]): Promise<void> {
     if (this.closed) return;
     const ids = batch.map((b) => recordIdOfDocName(b.name));
     const stored = await this.store.states(ids.filter((id): id is NonNullable<typeof id> => id !== undefined));

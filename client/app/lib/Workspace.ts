@@ -107,7 +107,10 @@ export class Workspace {
   private readonly liveSummaries = new WeakMap<RecordView, RecordSummary>();
   private stopWatching: (() => void) | null = null;
   private watchedKey = '';
-  private fetchingRecent: Promise<unknown> | null = null;
+  /** Held records to fetch what the device lacks of, one fetch at a time. */
+  private readonly toFetch = new Set<string>();
+  private fetching: Promise<unknown> | null = null;
+  private wasOnline = false;
   private destroyed = false;
   private rows: RecordRow[] | null = null;
   private views: RecordView[] | null = null;
@@ -171,8 +174,10 @@ export class Workspace {
       this.pinConflicted();
     });
     this.offOnline = this.client.connection.subscribe(() => {
+      const online = this.client.connection.online;
+      if (online && !this.wasOnline) void this.held.whenLoaded.then(() => this.catchUp());
+      this.wasOnline = online;
       this.watchHeld();
-      this.fetchRecent();
     });
     void this.held.whenLoaded.then(() => {
       this.watchHeld();
@@ -514,31 +519,57 @@ export class Workspace {
   }
 
   private onChanged(names: string[]): void {
-    const ids = names.map((n) => recordIdOfDocName(n)).filter((id): id is NonNullable<typeof id> => id !== undefined);
-    void this.held.fetch(ids).catch((err: unknown) => console.warn('[tally app] cannot fetch changed records', err));
+    this.requestFetch(names.map((n) => recordIdOfDocName(n)).filter((id): id is NonNullable<typeof id> => id !== undefined));
+  }
+
+  /**
+   * Back online: what changed on the relay while this device was away is
+   * fetched for every held record (the feed names only changes it sees
+   * while watching), and new records the site lists.
+   */
+  private catchUp(): void {
+    this.requestFetch([...this.held.summaries().keys()].filter((id) => !this.sources.has(id)));
+    this.fetchRecent();
   }
 
   /**
    * Fetches the records the site lists from the last RECENT_MS that this
    * device does not hold yet: a record made on another device is here (and
-   * any conflict in it) before the network goes. One fetch at a time.
+   * any conflict in it) before the network goes.
    */
   private fetchRecent(): void {
-    if (this.destroyed || this.fetchingRecent || !this.client.connection.online) return;
     const since = Date.now() - RECENT_MS;
     const held = this.held.summaries();
-    const missing = this.site
-      .get()
-      .records.filter((row) => row.createdAt >= since && !held.has(row.id) && !this.sources.has(row.id))
-      .map((row) => row.id);
-    if (missing.length === 0) return;
-    this.fetchingRecent = this.held
-      .fetch(missing)
-      .catch((err: unknown) => console.warn('[tally app] cannot fetch new records', err))
-      .finally(() => {
-        this.fetchingRecent = null;
-        // Rows listed meanwhile are fetched now.
-        this.fetchRecent();
+    this.requestFetch(
+      this.site
+        .get()
+        .records.filter((row) => row.createdAt >= since && !held.has(row.id) && !this.sources.has(row.id))
+        .map((row) => row.id),
+    );
+  }
+
+  /** Queues records to fetch; one fetch runs at a time, taking everything queued. An interrupted one is retried when back online. */
+  private requestFetch(ids: readonly string[]): void {
+    for (const id of ids) this.toFetch.add(id);
+    if (this.destroyed || this.fetching || this.toFetch.size === 0 || !this.client.connection.online) return;
+    const batch = [...this.toFetch];
+    this.toFetch.clear();
+    this.fetching = this.held
+      .fetch(batch)
+      .then(
+        (result) => {
+          if (!result.complete) for (const id of batch) this.toFetch.add(id);
+          return result.complete;
+        },
+        (err: unknown) => {
+          console.warn('[tally app] cannot fetch records from the relay', err);
+          return false;
+        },
+      )
+      .then((complete) => {
+        this.fetching = null;
+        // Queued meanwhile: fetched now (an interrupted fetch waits for the link to come back).
+        if (complete) this.requestFetch([]);
       });
   }
 

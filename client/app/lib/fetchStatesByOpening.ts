@@ -24,7 +24,12 @@ const CHANGED_BATCH_MS = 200;
 /** The stand-in feed over `connect()`'s client (called once, on first use). */
 export function fetchStatesByOpening(connect: () => SyncClient): StateFeed & { destroy(): Promise<void> } {
   let client: SyncClient | null = null;
-  const feedClient = (): SyncClient => (client ??= connect());
+  const feedClient = (): SyncClient => {
+    client ??= connect();
+    // Asked for now: skip any backoff wait (the app's own connection is online when it asks).
+    if (!client.connection.online) client.connection.reconnectNow();
+    return client;
+  };
   let watched = new Set<string>();
   let onChanged: ((names: string[]) => void) | null = null;
   const watching = new Map<string, () => void>();
@@ -57,12 +62,19 @@ export function fetchStatesByOpening(connect: () => SyncClient): StateFeed & { d
       for (const name of watched) {
         if (watching.has(name)) continue;
         const synced = feedClient().open(name);
+        // What the relay sends after its first answer is news (also its answer after a reconnect); the first is the baseline.
+        let baseline = synced.get().relaySynced;
+        const offSynced = synced.subscribe(() => {
+          if (synced.get().relaySynced) baseline = true;
+        });
         const onUpdate = (_update: Uint8Array, origin: unknown): void => {
-          // What the relay sends after its first answer is news; the first answer itself is the baseline.
-          if (origin === synced && synced.get().relaySynced) report(name);
+          if (origin === synced && baseline) report(name);
         };
         synced.doc.on('update', onUpdate);
-        watching.set(name, () => synced.doc.off('update', onUpdate));
+        watching.set(name, () => {
+          offSynced();
+          synced.doc.off('update', onUpdate);
+        });
       }
     });
   };

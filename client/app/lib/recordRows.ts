@@ -25,6 +25,8 @@ export interface RecordRow {
   readonly openConflicts: number;
   /** Changes the relay has not acknowledged yet. */
   readonly pending: number;
+  /** Lines (or counted bins) and their total quantity; null when the device does not hold the record. */
+  readonly totals: { readonly lines: number; readonly qty: number } | null;
   /** Most urgent first. */
   readonly labels: readonly SyncLabel[];
 }
@@ -62,6 +64,7 @@ export function recordRows(
       hold: summary?.hold ?? false,
       openConflicts: summary?.openConflicts ?? 0,
       pending: summary?.pending ?? 0,
+      totals: summary ? { lines: summary.lines, qty: summary.qty } : null,
       labels: summaryLabels(summary, loading.has(id)),
     });
   }
@@ -91,6 +94,7 @@ function placeholderRow(id: string, pending: number, loading: boolean): RecordRo
     hold: false,
     openConflicts: 0,
     pending,
+    totals: null,
     labels: [loading ? SyncLabel.loading : pending > 0 ? SyncLabel.deviceOnly : SyncLabel.onRelay],
   };
 }
