@@ -74,6 +74,7 @@ describe('a month of records on a phone', () => {
     await device.setOffline(true);
     await device.page.reload();
     await device.waitOnline(false);
+    await device.go('/');
     await expect.poll(rowCount, { timeout: 30_000 }).toBe(RECORDS);
     expect(await totalsOf(ids[42] as string)).toBe('4 lines · 46 in total');
   });
@@ -103,8 +104,12 @@ describe('a month of records on a phone', () => {
     await expect.poll(() => rowOf(id).locator('[data-sync="deviceOnly"]').count(), { timeout: 15_000 }).toBe(1);
     expect(await totalsOf(id)).toBe('4 lines · 18 in total');
 
+    // Back on the network after a long time offline (the reconnect backoff is long by now): "Sync now".
     await device.setOffline(false);
+    await device.go('/sync');
+    await device.byTestId('sync-now').click();
     await device.waitOnline(true);
+    await device.go('/');
     await expect.poll(() => rowOf(id).locator('[data-sync="onRelay"]').count(), { timeout: 30_000 }).toBe(1);
     const onRelay = await relay.readRecord(`record:${id}`, crew);
     expect(onRelay.entries.filter((e) => e.kind === 'line').map((e) => (e.kind === 'line' ? e.qty : 0))).toEqual([1, 2, 3, 12]);
