@@ -157,6 +157,16 @@ export class SyncedDoc {
     return this.listeners.add(listener);
   }
 
+  /**
+   * Applies content this device already had from the relay (the app's record
+   * store): stored with the document like anything the relay sends, never
+   * counted or sent as a local change.
+   */
+  applyKnown(update: Uint8Array): void {
+    if (this.destroyed) return;
+    Y.applyUpdate(this.doc, update, this);
+  }
+
   /** Where the document stands with the relay (see RelayPhase). */
   get relayPhase(): RelayPhase {
     return this.phase;

@@ -23,7 +23,7 @@ import { myProposals, outcomeText, SeenOutcomes } from '../../client/app/lib/pro
 import { statusActions, syncLabels } from '../../client/app/lib/recordState';
 import { parseSignInLink } from '../../client/app/lib/session';
 import { recordRows } from '../../client/app/lib/recordRows';
-import type { RecordView } from '../../client/app/lib/RecordSource';
+import { recordSummary, type RecordSummary } from '../../client/app/lib/recordSummary';
 
 function memoryStore(): KeyValueStore & { data: Map<string, string> } {
   const data = new Map<string, string>();
@@ -120,15 +120,15 @@ describe('syncLabels', () => {
 describe('the record list', () => {
   const ana = createAuthor({ user: 'ana', device: 'dock-1', now: () => 1000 });
   /** A receipt this device holds, with these header fields and one change not yet on the relay. */
-  const held = (id: string, fields: { supplier?: string; dock?: string }): [string, RecordView] => {
+  const held = (id: string, fields: { supplier?: string; dock?: string }): [string, RecordSummary] => {
     const doc = new Y.Doc();
     createReceipt(doc, ana, { id, site: 'main', ...fields });
-    return [id, { ...readRecord(doc), id, docName: `record:${id}`, review: null, sync: { loaded: true, pending: 1 } as never }];
+    return [id, recordSummary({ id, record: readRecord(doc), review: null, sync: { pending: 1 } })];
   };
   /** A row of the site's index, as the relay wrote it. */
   const indexed = (id: string, title: string): RecordIndexEntry =>
     ({ id, kind: 'receipt', title, site: 'main', createdAt: 500, createdBy: 'ben' }) as RecordIndexEntry;
-  it.each<[string, RecordIndexEntry[], [string, RecordView][], [string, string, boolean][]]>([
+  it.each<[string, RecordIndexEntry[], [string, RecordSummary][], [string, string, boolean][]]>([
     ['a record made here shows before the relay lists it', [], [held('R-1', { supplier: 'ACME' })], [['R-1', 'ACME', true]]],
     [
       'a held record is titled by its own header, not an older row',
@@ -137,8 +137,22 @@ describe('the record list', () => {
       [['R-1', 'ACME, dock 3', true]],
     ],
     ['a listed record not held here shows the relay\'s title', [indexed('R-2', 'Other Co')], [], [['R-2', 'Other Co', false]]],
-  ])('%s', (_what, index, views, expected) => {
-    expect(recordRows(index, new Map(views)).map((r) => [r.id, r.title, r.onDevice])).toEqual(expected);
+  ])('%s', (_what, index, summaries, expected) => {
+    expect(recordRows(index, new Map(summaries)).map((r) => [r.id, r.title, r.onDevice])).toEqual(expected);
+  });
+
+  it('labels rows from summaries: pending work, conflict and hold first, a record still loading', () => {
+    const [, summary] = held('R-1', { supplier: 'ACME' });
+    const rows = recordRows(
+      [indexed('R-2', 'Other Co')],
+      new Map([['R-1', { ...summary, openConflicts: 1, hold: true }]]),
+      new Set(['R-3']),
+    );
+    expect(rows.map((r) => [r.id, r.labels])).toEqual([
+      ['R-1', ['conflict', 'hold', 'deviceOnly']],
+      ['R-2', ['notOnDevice']],
+      ['R-3', ['loading']],
+    ]);
   });
 });
 
@@ -182,7 +196,7 @@ describe('history and proposals', () => {
 
   it("tells each proposer what became of their proposal, and counts outcomes they have not seen", () => {
     const { doc, review } = disputedReceipt();
-    const view = { id: 'R-1', entries: entriesOf(doc), review } as never;
+    const view = recordSummary({ id: 'R-1', record: readRecord(doc), review, sync: null });
     const [ben] = myProposals([view], 'ben');
     expect(outcomeText(ben!, (u) => (u === 'sam' ? 'Sam' : u))).toBe('Resolved by Sam: set to received');
     const [ana] = myProposals([view], 'ana');

@@ -85,6 +85,12 @@ export class RefusalRecovery {
     check();
   }
 
+  /** Stops watching document `doc` (it was closed; a recovery under way goes on). */
+  unwatch(doc: string): void {
+    this.watched.get(doc)?.();
+    this.watched.delete(doc);
+  }
+
   /** Removes a set-aside copy for good (the screens ask the user to confirm first). */
   async discard(id: string): Promise<void> {
     await this.options.store.delete(id);

@@ -4,6 +4,7 @@
  * this device holds, and the named actions screens call. Screens read through
  * the sources it hands out and never touch a socket.
  */
+import * as Y from 'yjs';
 import { createSyncClient, type SyncClient, type SyncClientOptions } from '../../../client/sync';
 import { canWrite, type Role } from '../../../shared/auth/roles';
 import {
@@ -22,16 +23,23 @@ import {
   type DeviceId,
 } from '../../../shared/model';
 import { deviceAuthor, randomId, type KeyValueStore, type SeqCounter } from './device';
+import { DeviceRecordStore, heldRecordsDbName, IndexeddbByteStore, MemoryByteStore } from './DeviceRecordStore';
 import { Emitter } from './Emitter';
+import { fetchStatesByOpening } from './fetchStatesByOpening';
+import { HeldRecords, type FetchOptions } from './HeldRecords';
 import { RecordSource, type RecordView } from './RecordSource';
 import { recordRows, type RecordRow } from './recordRows';
+import { recordSummary, type RecordSummary } from './recordSummary';
+import type { StateFeed } from './stateFeed';
 import { RefusalRecovery } from './RefusalRecovery';
 import { currentRole, type Session } from './session';
 import { IndexeddbSetAsideStore, type SetAsideStore } from './SetAsideStore';
 import { SiteSource } from './SiteSource';
 
 /** Records the site lists from this far back are held on every device (older ones are fetched when opened). */
-const RECENT_MS = 30 * 24 * 60 * 60 * 1000;
+export const RECENT_MS = 30 * 24 * 60 * 60 * 1000;
+/** Records left on screen that stay open as documents, most recent first (reopening them is instant). */
+const KEEP_OPEN = 5;
 
 /** Options of a Workspace. */
 export interface WorkspaceOptions {
@@ -44,6 +52,18 @@ export interface WorkspaceOptions {
   sync?: Partial<SyncClientOptions>;
   /** Where refused work is set aside (default IndexedDB `tally-set-aside`). */
   setAside?: SetAsideStore;
+  /** The device record store (default IndexedDB `tally-held-records:<site>`; memory where there is no IndexedDB). */
+  records?: DeviceRecordStore;
+  /**
+   * fetchStates/watchChanges (see stateFeed.ts). Default: the stand-in that
+   * opens documents on a second connection (fetchStatesByOpening.ts); the
+   * sync client itself once it implements them.
+   */
+  feed?: StateFeed;
+  /** Records left on screen kept open as documents (default 5). */
+  keepOpen?: number;
+  /** Deletes the working copy (y-indexeddb database) of a record released last session; default: IndexedDB's, in browsers. */
+  deleteWorkingCopy?: (docName: string) => void;
 }
 
 /** Header fields of a new receipt. */
@@ -62,22 +82,47 @@ export class Workspace {
   readonly site: SiteSource;
   /** Refused work set aside, and the recovery of refused records (see RefusalRecovery). */
   readonly refusals: RefusalRecovery;
+  /** The records held for offline reading: summaries and the device record store (see HeldRecords). */
+  readonly held: HeldRecords;
   private readonly store: KeyValueStore;
-  private readonly localKey: string;
+  private readonly records: DeviceRecordStore;
+  private readonly feed: StateFeed;
+  private readonly ownFeed: { destroy(): Promise<void> } | null;
+  private readonly keepOpen: number;
+  /** Records with a working copy (a y-indexeddb database) that may hold work the relay lacks. */
+  private readonly workingKey: string;
+  /** Records whose working copy was released into the record store (deleted at the next start). */
+  private readonly idleKey: string;
+  /** Open record documents, least recently used first. */
   private readonly sources = new Map<string, RecordSource>();
   private readonly recordOffs = new Map<string, () => void>();
+  private readonly onScreen = new Map<string, number>();
+  private readonly releasing = new Set<string>();
   private readonly recordsChanged = new Emitter();
   private readonly offSite: () => void;
+  private readonly offHeld: () => void;
   private readonly offContact: () => void;
+  private readonly offOnline: () => void;
   private readonly contactKey: string;
+  private readonly liveSummaries = new WeakMap<RecordView, RecordSummary>();
+  private stopWatching: (() => void) | null = null;
+  private watchedKey = '';
+  /** Held records to fetch what the device lacks of, one fetch at a time. */
+  private readonly toFetch = new Set<string>();
+  private fetching: Promise<unknown> | null = null;
+  private wasOnline = false;
+  private destroyed = false;
   private rows: RecordRow[] | null = null;
   private views: RecordView[] | null = null;
+  private summaryMap: Map<string, RecordSummary> | null = null;
 
   constructor(options: WorkspaceOptions) {
     this.session = options.session;
     this.device = options.device;
     this.store = options.store ?? localStorage;
-    this.localKey = `tally.records.${options.session.site}`;
+    this.workingKey = `tally.working.${options.session.site}`;
+    this.idleKey = `tally.idle.${options.session.site}`;
+    this.keepOpen = options.keepOpen ?? KEEP_OPEN;
     this.author = deviceAuthor(options.session.user.id, options.device, options.seq);
     this.client = createSyncClient({
       url: options.session.relayUrl,
@@ -86,6 +131,27 @@ export class Workspace {
       ...options.sync,
     });
     this.site = new SiteSource(this.client.open(siteDocName(toSiteId(options.session.site))));
+    this.records = options.records ?? defaultRecordStore(options.session.site);
+    if (options.feed) {
+      this.feed = options.feed;
+      this.ownFeed = null;
+    } else {
+      const standIn = fetchStatesByOpening(() =>
+        createSyncClient({
+          url: options.session.relayUrl,
+          token: options.session.token,
+          device: options.device,
+          ...options.sync,
+          persistence: 'none',
+          // Used only while the app's own connection is online.
+          autoConnect: true,
+        }),
+      );
+      this.feed = standIn;
+      this.ownFeed = standIn;
+    }
+    this.held = new HeldRecords(this.records, this.feed);
+    this.deleteIdleWorkingCopies(options.deleteWorkingCopy ?? defaultDeleteWorkingCopy(options.sync?.persistence));
     this.refusals = new RefusalRecovery({
       client: this.client,
       store: options.setAside ?? new IndexeddbSetAsideStore(),
@@ -96,12 +162,28 @@ export class Workspace {
         if (id) this.record(id).rebind(synced);
       },
     });
-    for (const id of this.localIds()) this.record(id);
+    // Records with work possibly not on the relay are opened at once, as before a reload.
+    for (const id of this.workingIds()) this.open(id);
     this.offSite = this.site.subscribe(() => {
       this.invalidate();
-      this.holdRecent();
+      this.fetchRecent();
     });
-    this.holdRecent();
+    this.offHeld = this.held.subscribe(() => {
+      this.invalidate();
+      this.watchHeld();
+      this.pinConflicted();
+    });
+    this.offOnline = this.client.connection.subscribe(() => {
+      const online = this.client.connection.online;
+      if (online && !this.wasOnline) void this.held.whenLoaded.then(() => this.catchUp());
+      this.wasOnline = online;
+      this.watchHeld();
+    });
+    void this.held.whenLoaded.then(() => {
+      this.watchHeld();
+      this.pinConflicted();
+      this.fetchRecent();
+    });
     this.contactKey = `tally.lastContact.${options.session.site}`;
     this.offContact = this.client.status.subscribe(() => {
       const at = this.client.status.get().lastContactAt;
@@ -140,42 +222,95 @@ export class Workspace {
     return userName(this.site.synced.doc, user);
   }
 
-  /** The record `id`, opened (and kept on this device) if it was not yet. */
+  /**
+   * The record `id` as an open document, opened if it was not (built from
+   * the device record store and its working copy, then synced). It stays
+   * open while on screen (`retain`), while it has work the relay lacks, and
+   * among the few most recently used; otherwise it is released into the
+   * record store. Hold on to the source only while retaining it.
+   */
   record(id: string): RecordSource {
-    const held = this.sources.get(id);
-    if (held) return held;
-    const source = new RecordSource(this.client.open(recordDocName(toRecordId(id))));
-    this.sources.set(id, source);
-    this.recordOffs.set(id, source.subscribe(() => this.invalidate()));
-    this.refusals.watch(source.synced);
-    this.remember(id);
-    this.invalidate();
-    return source;
+    const open = this.sources.get(id);
+    if (open) {
+      // Most recently used last.
+      this.sources.delete(id);
+      this.sources.set(id, open);
+      return open;
+    }
+    return this.open(id);
   }
 
-  /** The record `id` if this device holds it. */
+  /**
+   * Keeps record `id` open while a screen shows it; returns the function
+   * that lets it go (the record may then be released, see `record`).
+   */
+  retain(id: string): () => void {
+    this.onScreen.set(id, (this.onScreen.get(id) ?? 0) + 1);
+    this.record(id);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const n = (this.onScreen.get(id) ?? 1) - 1;
+      if (n > 0) this.onScreen.set(id, n);
+      else this.onScreen.delete(id);
+      this.trim();
+    };
+  }
+
+  /** The record `id` if it is open as a document now. */
   heldRecord(id: string): RecordSource | undefined {
     return this.sources.get(id);
   }
 
-  /** Every record this device holds. */
+  /** Every record open as a document now (on screen, with pending work, in conflict, or recently used). */
   heldRecords(): RecordSource[] {
     return [...this.sources.values()];
   }
 
-  /** Views of every record this device holds (cached until one changes). */
+  /** Views of every open record (cached until one changes). */
   recordViews(): RecordView[] {
     this.views ??= this.heldRecords().map((s) => s.get());
     return this.views;
   }
 
+  /**
+   * Every record's summary on this device: the live one of an open record,
+   * the stored one of a record held for reading (cached until something changes).
+   */
+  summaries(): ReadonlyMap<string, RecordSummary> {
+    if (!this.summaryMap) {
+      const map = new Map(this.held.summaries());
+      for (const [id, source] of this.sources) {
+        const live = this.liveSummary(source);
+        if (live) map.set(id, live);
+        else {
+          const stored = map.get(id);
+          if (stored) map.set(id, { ...stored, pending: source.get().sync.pending });
+        }
+      }
+      this.summaryMap = map;
+    }
+    return this.summaryMap;
+  }
+
   /** The record list: the site's index and the records held here, newest first (cached until something changes). */
   recordRows(): RecordRow[] {
-    this.rows ??= recordRows(
-      this.site.get().records,
-      new Map([...this.sources].map(([id, source]) => [id, source.get()])),
-    );
+    this.rows ??= recordRows(this.site.get().records, this.summaries(), this.loadingIds());
     return this.rows;
+  }
+
+  /** Fetches from the relay what this device lacks of the records `ids` into the record store (see HeldRecords.fetch). */
+  fetchRecords(ids: readonly string[], options: FetchOptions = {}): Promise<{ complete: boolean }> {
+    return this.held.fetch(ids, options);
+  }
+
+  /** Records held, bytes of the record store, and the open documents' working copies (their Yjs state). */
+  async storageUse(): Promise<{ records: number; storeBytes: number; open: number; workingBytes: number }> {
+    const { bytes } = await this.records.usage();
+    let workingBytes = 0;
+    for (const source of this.sources.values()) workingBytes += Y.encodeStateAsUpdate(source.doc).byteLength;
+    return { records: this.summaries().size, storeBytes: bytes, open: this.sources.size, workingBytes };
   }
 
   /** Calls `listener` after any change of the site or a held record; returns the unsubscribe function. */
@@ -189,7 +324,13 @@ export class Workspace {
     subscribe: (listener: () => void) => this.subscribe(listener),
   };
 
-  /** A Subscribable of every held record's view. */
+  /** A Subscribable of every record's summary. */
+  readonly summariesSource = {
+    get: () => this.summaries(),
+    subscribe: (listener: () => void) => this.subscribe(listener),
+  };
+
+  /** A Subscribable of every open record's view. */
   readonly viewsSource = {
     get: () => this.recordViews(),
     subscribe: (listener: () => void) => this.subscribe(listener),
@@ -202,18 +343,28 @@ export class Workspace {
    */
   async createReceipt(input: NewReceiptInput): Promise<string> {
     const id = newRecordId('R');
-    const source = this.record(id);
-    await source.synced.whenLoaded;
-    createReceipt(source.doc, this.author, { id, site: this.session.site, ...clean(input) });
+    const release = this.retain(id);
+    try {
+      const source = this.record(id);
+      await source.synced.whenLoaded;
+      createReceipt(source.doc, this.author, { id, site: this.session.site, ...clean(input) });
+    } finally {
+      release();
+    }
     return id;
   }
 
   /** Creates a count sheet on this device; returns its id (listed as a receipt is). */
   async createCountSheet(input: { zone?: string }): Promise<string> {
     const id = newRecordId('C');
-    const source = this.record(id);
-    await source.synced.whenLoaded;
-    createCountSheet(source.doc, this.author, { id, site: this.session.site, ...clean(input) });
+    const release = this.retain(id);
+    try {
+      const source = this.record(id);
+      await source.synced.whenLoaded;
+      createCountSheet(source.doc, this.author, { id, site: this.session.site, ...clean(input) });
+    } finally {
+      release();
+    }
     return id;
   }
 
@@ -229,51 +380,257 @@ export class Workspace {
 
   /** Stops syncing and releases everything; the records stay on the device. */
   async destroy(): Promise<void> {
+    this.destroyed = true;
     this.refusals.destroy();
     this.offSite();
+    this.offHeld();
+    this.offOnline();
     this.offContact();
+    this.stopWatching?.();
+    this.stopWatching = null;
     for (const off of this.recordOffs.values()) off();
     this.recordOffs.clear();
+    // Open records go to the record store too: a cold start lists them without opening anything.
+    await this.storeOpen([...this.sources.values()]).catch(() => undefined);
     for (const source of this.sources.values()) source.destroy();
     this.sources.clear();
     this.site.destroy();
     this.recordsChanged.clear();
+    this.held.close();
     await this.client.destroy();
+    await this.ownFeed?.destroy();
+    this.records.close();
+  }
+
+  private open(id: string): RecordSource {
+    const synced = this.client.open(recordDocName(toRecordId(id)));
+    const source = new RecordSource(synced);
+    this.sources.set(id, source);
+    this.recordOffs.set(
+      id,
+      source.subscribe(() => {
+        this.invalidate();
+        this.trim();
+      }),
+    );
+    this.refusals.watch(source.synced);
+    this.addId(this.workingKey, id);
+    this.removeId(this.idleKey, id);
+    // What the record store holds is the relay's (released records had no pending work): seed the document with it.
+    void this.held.state(id).then(
+      (state) => {
+        if (state && this.sources.get(id) === source) source.synced.applyKnown(state);
+      },
+      () => undefined,
+    );
+    void synced.whenLoaded.then(() => this.trim());
+    this.invalidate();
+    this.trim();
+    return source;
+  }
+
+  /** Releases open records beyond the few most recent that nothing keeps open. */
+  private trim(): void {
+    if (this.destroyed) return;
+    const idle = [...this.sources].filter(([id, source]) => !this.keptOpen(id, source));
+    const excess = idle.length - this.keepOpen;
+    for (const [id, source] of idle.slice(0, Math.max(0, excess))) void this.release(id, source);
+  }
+
+  /** On screen, loading, with work the relay lacks, refused, or in conflict: the document must stay open. */
+  private keptOpen(id: string, source: RecordSource): boolean {
+    if (this.onScreen.has(id) || this.releasing.has(id)) return true;
+    const view = source.get();
+    const sync = view.sync;
+    if (!sync.loaded || sync.pending > 0 || sync.refused || this.refusals.forDoc(source.synced.name).some((w) => !w.outcome)) return true;
+    return (this.summaries().get(id)?.openConflicts ?? 0) > 0;
+  }
+
+  /** Stores the record's state and summary, then closes its document (its working copy is deleted at the next start). */
+  private async release(id: string, source: RecordSource): Promise<void> {
+    this.releasing.add(id);
+    try {
+      await this.storeOpen([source]);
+    } catch (err) {
+      console.warn(`[tally app] cannot store record ${id} on this device; it stays open`, err);
+      this.releasing.delete(id);
+      return;
+    }
+    this.releasing.delete(id);
+    // Opened again, or written, while being stored: keep it.
+    if (this.destroyed || this.sources.get(id) !== source || this.keptOpen(id, source)) return;
+    this.sources.delete(id);
+    this.recordOffs.get(id)?.();
+    this.recordOffs.delete(id);
+    this.refusals.unwatch(source.synced.name);
+    source.destroy();
+    this.addId(this.idleKey, id);
+    this.removeId(this.workingKey, id);
+    this.invalidate();
+    await this.client.close(source.synced.name);
+  }
+
+  /** Writes open records' merged state and summary to the record store, in one write. */
+  private async storeOpen(sources: readonly RecordSource[]): Promise<void> {
+    const records = sources
+      .filter((s) => s.get().sync.loaded && s.get().meta !== null)
+      .map((s) => ({ state: Y.encodeStateAsUpdate(s.doc), summary: this.liveSummary(s) as RecordSummary }));
+    await this.held.put(records);
+  }
+
+  /** The summary of an open record's current view (null until it is loaded and its creation is known). */
+  private liveSummary(source: RecordSource): RecordSummary | null {
+    const view = source.get();
+    if (!view.sync.loaded || view.meta === null) return null;
+    let summary = this.liveSummaries.get(view);
+    if (!summary) {
+      summary = recordSummary({ id: source.id, record: view, review: view.review, sync: view.sync });
+      this.liveSummaries.set(view, summary);
+    }
+    return summary;
+  }
+
+  private loadingIds(): Set<string> {
+    const ids = new Set<string>();
+    for (const [id, source] of this.sources) if (!source.get().sync.loaded && !this.held.summaries().has(id)) ids.add(id);
+    return ids;
+  }
+
+  /** Records in conflict stay open, so the conflicts screen can show and resolve them. */
+  private pinConflicted(): void {
+    if (this.destroyed) return;
+    for (const [id, summary] of this.held.summaries()) if (summary.openConflicts > 0 && !this.sources.has(id)) this.open(id);
   }
 
   /**
-   * Holds every record the site lists from the last RECENT_MS: a new record
-   * made on another device is fetched as soon as the site's list names it, so
-   * its state (and any conflict in it) is on this device before the network goes.
+   * While online, watches every held record on the relay (one feed, no
+   * subscription per record); a changed record's missing part is fetched
+   * into the record store (an open record gets it over its own subscription).
    */
-  private holdRecent(): void {
+  private watchHeld(): void {
+    if (this.destroyed) return;
+    const online = this.client.connection.online;
+    const names = online ? [...this.held.summaries().keys()].map((id) => recordDocName(toRecordId(id))).sort() : [];
+    const key = names.join('\n');
+    if (key === this.watchedKey) return;
+    this.watchedKey = key;
+    this.stopWatching?.();
+    this.stopWatching = names.length === 0 ? null : this.feed.watchChanges(names, (changed) => this.onChanged(changed));
+  }
+
+  private onChanged(names: string[]): void {
+    this.requestFetch(names.map((n) => recordIdOfDocName(n)).filter((id): id is NonNullable<typeof id> => id !== undefined));
+  }
+
+  /**
+   * Back online: what changed on the relay while this device was away is
+   * fetched for every held record (the feed names only changes it sees
+   * while watching), and new records the site lists.
+   */
+  private catchUp(): void {
+    this.requestFetch([...this.held.summaries().keys()].filter((id) => !this.sources.has(id)));
+    this.fetchRecent();
+  }
+
+  /**
+   * Fetches the records the site lists from the last RECENT_MS that this
+   * device does not hold yet: a record made on another device is here (and
+   * any conflict in it) before the network goes.
+   */
+  private fetchRecent(): void {
     const since = Date.now() - RECENT_MS;
-    for (const row of this.site.get().records) {
-      if (row.createdAt >= since && !this.sources.has(row.id)) this.record(row.id);
-    }
+    const held = this.held.summaries();
+    this.requestFetch(
+      this.site
+        .get()
+        .records.filter((row) => row.createdAt >= since && !held.has(row.id) && !this.sources.has(row.id))
+        .map((row) => row.id),
+    );
+  }
+
+  /** Queues records to fetch; one fetch runs at a time, taking everything queued. An interrupted one is retried when back online. */
+  private requestFetch(ids: readonly string[]): void {
+    for (const id of ids) this.toFetch.add(id);
+    if (this.destroyed || this.fetching || this.toFetch.size === 0 || !this.client.connection.online) return;
+    const batch = [...this.toFetch];
+    this.toFetch.clear();
+    this.fetching = this.held
+      .fetch(batch)
+      .then(
+        (result) => {
+          if (!result.complete) for (const id of batch) this.toFetch.add(id);
+          return result.complete;
+        },
+        (err: unknown) => {
+          console.warn('[tally app] cannot fetch records from the relay', err);
+          return false;
+        },
+      )
+      .then((complete) => {
+        this.fetching = null;
+        // Queued meanwhile: fetched now (an interrupted fetch waits for the link to come back).
+        if (complete) this.requestFetch([]);
+      });
   }
 
   private invalidate(): void {
     this.rows = null;
     this.views = null;
+    this.summaryMap = null;
     this.recordsChanged.emit();
   }
 
-  private localIds(): string[] {
+  /** Ids with a working copy that may hold work: this session's and, once, the ones listed before issue 11. */
+  private workingIds(): string[] {
+    const legacyKey = `tally.records.${this.session.site}`;
+    const legacy = this.ids(legacyKey);
+    if (legacy.length > 0) {
+      for (const id of legacy) this.addId(this.workingKey, id);
+      this.store.removeItem(legacyKey);
+    }
+    return this.ids(this.workingKey);
+  }
+
+  /** Deletes the working copies released last session, before anything can open them again. */
+  private deleteIdleWorkingCopies(deleteWorkingCopy: ((docName: string) => void) | null): void {
+    const working = new Set(this.ids(this.workingKey));
+    for (const id of this.ids(this.idleKey)) if (!working.has(id)) deleteWorkingCopy?.(recordDocName(toRecordId(id)));
+    this.store.removeItem(this.idleKey);
+  }
+
+  private ids(key: string): string[] {
     try {
-      const ids = JSON.parse(this.store.getItem(this.localKey) ?? '[]') as unknown;
+      const ids = JSON.parse(this.store.getItem(key) ?? '[]') as unknown;
       return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
     } catch {
       return [];
     }
   }
 
-  private remember(id: string): void {
-    const ids = this.localIds();
+  private addId(key: string, id: string): void {
+    const ids = this.ids(key);
     if (ids.includes(id)) return;
     ids.push(id);
-    this.store.setItem(this.localKey, JSON.stringify(ids));
+    this.store.setItem(key, JSON.stringify(ids));
   }
+
+  private removeId(key: string, id: string): void {
+    const ids = this.ids(key);
+    if (!ids.includes(id)) return;
+    this.store.setItem(key, JSON.stringify(ids.filter((x) => x !== id)));
+  }
+}
+
+/** The record store in IndexedDB, or in memory where there is none (Node tests). */
+function defaultRecordStore(site: string): DeviceRecordStore {
+  const bytes = typeof indexedDB === 'undefined' ? new MemoryByteStore() : new IndexeddbByteStore(heldRecordsDbName(site));
+  return new DeviceRecordStore(bytes);
+}
+
+/** Working copies are y-indexeddb databases named after their document, when the client keeps them in IndexedDB. */
+function defaultDeleteWorkingCopy(persistence: SyncClientOptions['persistence']): ((docName: string) => void) | null {
+  if (typeof indexedDB === 'undefined' || (persistence !== undefined && persistence !== 'indexeddb')) return null;
+  return (docName) => void indexedDB.deleteDatabase(docName);
 }
 
 /** A new record id: a kind letter, the date and a random tail, short enough to read out over a radio. */

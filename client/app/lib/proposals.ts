@@ -9,7 +9,7 @@ import type { EntryOf } from '../../../shared/model';
 import type { Conflict, Outcome } from '../../../shared/review';
 import type { KeyValueStore } from './device';
 import { Emitter } from './Emitter';
-import type { RecordView } from './RecordSource';
+import type { RecordSummary } from './recordSummary';
 
 /** One proposal and its fate. */
 export interface MyProposal {
@@ -23,17 +23,15 @@ export interface MyProposal {
   readonly outcomeKey: string | null;
 }
 
-/** The proposals `user` made in `views`, newest first. */
-export function myProposals(views: readonly RecordView[], user: string): MyProposal[] {
+/** The proposals `user` made in the records summarized by `summaries`, newest first. */
+export function myProposals(summaries: Iterable<Pick<RecordSummary, 'id' | 'proposals'>>, user: string): MyProposal[] {
   const out: MyProposal[] = [];
-  for (const view of views) {
-    for (const entry of view.entries) {
-      if (entry.kind !== 'proposal' || entry.user !== user) continue;
-      const outcome = view.review?.outcomes[entry.id] ?? null;
-      const conflict = outcome?.conflictId ? (view.review?.conflicts[outcome.conflictId] ?? null) : null;
+  for (const summary of summaries) {
+    for (const { proposal: entry, outcome, conflict } of summary.proposals) {
+      if (entry.user !== user) continue;
       const resolvedKey = conflict?.status === 'resolved' ? ':resolved' : '';
       out.push({
-        recordId: view.id,
+        recordId: summary.id,
         proposal: entry,
         outcome,
         conflict,

@@ -1,16 +1,16 @@
 /**
  * Shift start: one action that brings the working set onto the device before
  * a crew walks into a dead zone: the site document (record list, item master
- * with barcodes, bins) and every record still in play, each read from the
- * relay and saved in IndexedDB. Progress is reported as documents finish.
+ * with barcodes, bins), then every record the site lists from the last 30
+ * days in ONE bulk exchange (`fetchStates`), stored batch by batch in the
+ * device record store. Progress moves per batch; there is no per-record
+ * deadline (a slow phone is slow, not failed). Interrupted, it says so, and
+ * running it again fetches only what the device still lacks.
  */
 import { waitFor, type SyncedDoc } from '../../../client/sync';
 import type { KeyValueStore } from './device';
 import { plural } from './format';
-import type { Workspace } from './Workspace';
-
-/** Statuses after which a record needs no more work on the floor. */
-const FINAL_STATUSES = new Set(['closed', 'rejected', 'accepted']);
+import { RECENT_MS, type Workspace } from './Workspace';
 
 /** Where shift start is, for the progress bar. */
 export interface ShiftProgress {
@@ -23,7 +23,7 @@ export interface ShiftProgress {
 
 /** Options of `startShift`. */
 export interface StartShiftOptions {
-  /** Give up waiting for the relay after this long (default 30 s). */
+  /** Give up waiting for the relay (to connect, to send the site data) after this long (default 30 s). */
   timeoutMs?: number;
   /** Remembers when the device was last ready (default localStorage). */
   store?: KeyValueStore;
@@ -36,7 +36,8 @@ const fetched = (doc: SyncedDoc, timeoutMs: number) => waitFor(doc, (s) => s.rel
 /**
  * Fetches the working set, calling `onProgress` as it goes; resolves with the
  * final progress: `ready`, `offline` (the relay could not be reached) or
- * `incomplete` (some documents did not arrive in time).
+ * `incomplete` (the site data did not arrive in time, or the link dropped
+ * during the records: start again to fetch the rest).
  */
 export async function startShift(ws: Workspace, onProgress: (p: ShiftProgress) => void, options: StartShiftOptions = {}): Promise<ShiftProgress> {
   const timeoutMs = options.timeoutMs ?? 30_000;
@@ -66,28 +67,27 @@ export async function startShift(ws: Workspace, onProgress: (p: ShiftProgress) =
     return report({ phase: 'incomplete', done: 0, total: 1, message: 'The relay did not send the site data in time. Try again.' });
   }
 
+  const since = now() - RECENT_MS;
   const ids = ws.site
     .get()
-    .records.map((r) => r.id)
-    .filter((id) => {
-      const held = ws.heldRecord(id)?.get();
-      return !(held?.review && FINAL_STATUSES.has(held.review.status));
-    });
+    .records.filter((r) => r.createdAt >= since)
+    .map((r) => r.id);
   const total = ids.length + 1;
-  let done = 1;
-  report({ phase: 'records', done, total, message: `Fetching ${plural(ids.length, 'record')}…` });
-  const results = await Promise.all(
-    ids.map(async (id) => {
-      const doc = ws.record(id).synced;
-      const ok = await fetched(doc, timeoutMs);
-      done += 1;
-      report({ phase: 'records', done, total, message: `Fetched ${done - 1} of ${ids.length} records…` });
-      return ok;
-    }),
-  );
-  const missing = results.filter((ok) => !ok).length;
-  if (missing > 0) {
-    return report({ phase: 'incomplete', done, total, message: `${plural(missing, 'record')} did not arrive in time. Try again before leaving the network.` });
+  report({ phase: 'records', done: 1, total, message: `Fetching ${plural(ids.length, 'record')}…` });
+  let stored = 0;
+  const result = await ws.fetchRecords(ids, {
+    onProgress: ({ done }) => {
+      stored = done;
+      report({ phase: 'records', done: done + 1, total, message: `Fetched ${done} of ${ids.length} records…` });
+    },
+  });
+  if (!result.complete) {
+    return report({
+      phase: 'incomplete',
+      done: stored + 1,
+      total,
+      message: `The connection dropped after ${stored} of ${plural(ids.length, 'record')}. Start shift again to fetch the rest before leaving the network.`,
+    });
   }
   store.setItem(`tally.shiftReady.${ws.session.site}`, String(now()));
   const { items, locations } = ws.site.get();

@@ -14,7 +14,19 @@ import { WebSocket } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { createSyncClient, waitFor } from '../../../client/sync';
-import { putItem, putLocation, readRecord, RecordRoot, type ItemInfo, type RecordSnapshot } from '../../../shared/model';
+import {
+  addReceiveLine,
+  createAuthor,
+  createReceipt,
+  putItem,
+  putLocation,
+  readRecord,
+  recordDocName,
+  RecordRoot,
+  toRecordId,
+  type ItemInfo,
+  type RecordSnapshot,
+} from '../../../shared/model';
 import { readReviewState, type ReviewState } from '../../../shared/review';
 import { spawnRelay, type RelayProcess } from '../../support/relayProcess';
 
@@ -135,6 +147,51 @@ export class AppRelay {
       });
       const report = await client.flushAndWait(15_000);
       if (!report.ok) throw new Error(`site seed not acknowledged: ${JSON.stringify(report.remaining)}`);
+    } finally {
+      await client.destroy();
+    }
+  }
+
+  /** The user id the relay knows `user` by (entries must carry it). */
+  async userId(user: AppUser): Promise<string> {
+    const res = await fetch(`${this.url}/api/session`, { headers: { authorization: `Bearer ${user.token}` } });
+    const body = (await res.json()) as { user?: { id?: string } };
+    if (!body.user?.id) throw new Error(`no session for ${user.name}: ${JSON.stringify(body)}`);
+    return body.user.id;
+  }
+
+  /**
+   * Writes records as `user` from a device of their own over /mux, with the
+   * project's model writers (`ids` receipts of `lines` lines each: SKU-0 x 1,
+   * SKU-1 x 2, ...), and waits until the relay has acknowledged them all.
+   */
+  async seedReceipts(user: AppUser, ids: readonly string[], lines: number): Promise<void> {
+    const author = createAuthor({ user: await this.userId(user), device: 'e2e-writer' });
+    await this.withWriter(user, async (client) => {
+      for (const id of ids) {
+        const doc = client.open(recordDocName(toRecordId(id))).doc;
+        createReceipt(doc, author, { id, site: 'main', supplier: `Supplier ${id}` });
+        for (let l = 0; l < lines; l++) addReceiveLine(doc, author, { item: `SKU-${l}`, qty: l + 1 });
+      }
+    });
+  }
+
+  /** Adds a receive line to record `id` as `user`, from a device of their own, once the relay has the record. */
+  async addLine(user: AppUser, id: string, line: { item: string; qty: number }): Promise<void> {
+    const author = createAuthor({ user: await this.userId(user), device: 'e2e-writer', firstSeq: 1_000_000 });
+    await this.withWriter(user, async (client) => {
+      const record = client.open(recordDocName(toRecordId(id)));
+      if (!(await waitFor(record, (s) => s.relaySynced, 15_000))) throw new Error(`relay did not send ${id}`);
+      addReceiveLine(record.doc, author, line);
+    });
+  }
+
+  private async withWriter(user: AppUser, write: (client: ReturnType<typeof createSyncClient>) => Promise<void>): Promise<void> {
+    const client = createSyncClient({ url: this.url, device: 'e2e-writer', token: user.token, WebSocketImpl: WebSocket as never, persistence: 'none' });
+    try {
+      await write(client);
+      const report = await client.flushAndWait(60_000);
+      if (!report.ok) throw new Error(`writes not acknowledged: ${JSON.stringify(report.remaining.slice(0, 3))} ${JSON.stringify(report.lastError)}`);
     } finally {
       await client.destroy();
     }

@@ -1,0 +1,219 @@
+/**
+ * The device record store: ONE place for every record this device holds for
+ * offline reading, per record its merged Yjs state (one compacted value) and
+ * its summary. Records being worked on live in their own y-indexeddb
+ * database as well (see Workspace); this store is what a cold start lists
+ * from and what an opened record is built from.
+ *
+ * Every read and write goes through a `ByteStore` (keys to bytes, a batch of
+ * puts in one atomic write), so encrypting the records at rest later wraps
+ * that one seam. Two byte stores: IndexedDB (one database, one object store)
+ * and memory (tests).
+ */
+import * as Y from 'yjs';
+import type { RecordSummary } from './recordSummary';
+
+/** Keys to bytes; the one seam every read and write of the record store passes. */
+export interface ByteStore {
+  /** The values of `keys`, in order (undefined where absent). */
+  get(keys: readonly string[]): Promise<Array<Uint8Array | undefined>>;
+  /** Every key and value whose key starts with `prefix`, in key order. */
+  getPrefix(prefix: string): Promise<Array<{ key: string; value: Uint8Array }>>;
+  /** Writes all `entries` in one atomic write; resolves once durable. */
+  put(entries: ReadonlyArray<{ key: string; value: Uint8Array }>): Promise<void>;
+  /** Bytes of every value held, and how many values. */
+  usage(): Promise<{ values: number; bytes: number }>;
+  /** Releases the storage (the data stays). */
+  close(): void;
+}
+
+/** One held record as stored. */
+export interface HeldRecord {
+  readonly summary: RecordSummary;
+  /** The record's whole Yjs state, merged into one update. */
+  readonly state: Uint8Array;
+}
+
+const STATE = 'state:';
+const SUMMARY = 'summary:';
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** The device record store; see the module comment. */
+export class DeviceRecordStore {
+  constructor(private readonly bytes: ByteStore) {}
+
+  /** Every held record's summary (one read of the summaries only; no state is read). */
+  async summaries(): Promise<RecordSummary[]> {
+    const rows = await this.bytes.getPrefix(SUMMARY);
+    const out: RecordSummary[] = [];
+    for (const row of rows) {
+      try {
+        out.push(JSON.parse(decoder.decode(row.value)) as RecordSummary);
+      } catch {
+        // An unreadable summary is rebuilt the next time its record is fetched or opened.
+      }
+    }
+    return out;
+  }
+
+  /** The stored state of record `id`, or null when this device holds none. */
+  async state(id: string): Promise<Uint8Array | null> {
+    const [value] = await this.bytes.get([STATE + id]);
+    return value ?? null;
+  }
+
+  /** The stored states of `ids`, in one read (absent ids are left out). */
+  async states(ids: readonly string[]): Promise<Map<string, Uint8Array>> {
+    const values = await this.bytes.get(ids.map((id) => STATE + id));
+    const out = new Map<string, Uint8Array>();
+    values.forEach((value, i) => {
+      if (value) out.set(ids[i] as string, value);
+    });
+    return out;
+  }
+
+  /** The state vector of each of `ids` this device holds (absent ids are left out). */
+  async stateVectors(ids: readonly string[]): Promise<Map<string, Uint8Array>> {
+    const values = await this.bytes.get(ids.map((id) => STATE + id));
+    const out = new Map<string, Uint8Array>();
+    values.forEach((value, i) => {
+      if (value) out.set(ids[i] as string, Y.encodeStateVectorFromUpdate(value));
+    });
+    return out;
+  }
+
+  /** Stores `records` (state and summary each) in one atomic write. */
+  async putMany(records: readonly HeldRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.bytes.put(
+      records.flatMap((r) => [
+        { key: STATE + r.summary.id, value: r.state },
+        { key: SUMMARY + r.summary.id, value: encoder.encode(JSON.stringify(r.summary)) },
+      ]),
+    );
+  }
+
+  /** How many records are held and the bytes the store holds for them. */
+  async usage(): Promise<{ records: number; bytes: number }> {
+    const { values, bytes } = await this.bytes.usage();
+    return { records: Math.floor(values / 2), bytes };
+  }
+
+  /** Releases the storage. */
+  close(): void {
+    this.bytes.close();
+  }
+}
+
+/** A ByteStore in memory (tests; a device without IndexedDB). Outlives the stores that use it, like a disk. */
+export class MemoryByteStore implements ByteStore {
+  readonly values = new Map<string, Uint8Array>();
+
+  async get(keys: readonly string[]): Promise<Array<Uint8Array | undefined>> {
+    return keys.map((k) => this.values.get(k));
+  }
+
+  async getPrefix(prefix: string): Promise<Array<{ key: string; value: Uint8Array }>> {
+    return [...this.values]
+      .filter(([key]) => key.startsWith(prefix))
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([key, value]) => ({ key, value }));
+  }
+
+  async put(entries: ReadonlyArray<{ key: string; value: Uint8Array }>): Promise<void> {
+    for (const { key, value } of entries) this.values.set(key, value);
+  }
+
+  async usage(): Promise<{ values: number; bytes: number }> {
+    let bytes = 0;
+    for (const [key, value] of this.values) bytes += key.length + value.byteLength;
+    return { values: this.values.size, bytes };
+  }
+
+  close(): void {}
+}
+
+const OBJECTS = 'values';
+
+/** A ByteStore in one IndexedDB database with one object store (keys are strings, values bytes). */
+export class IndexeddbByteStore implements ByteStore {
+  private readonly db: Promise<IDBDatabase>;
+
+  /** Opens (or creates) the database `name`. */
+  constructor(readonly name: string) {
+    this.db = new Promise((resolve, reject) => {
+      const open = indexedDB.open(name, 1);
+      open.onupgradeneeded = () => open.result.createObjectStore(OBJECTS);
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error ?? new Error(`cannot open IndexedDB ${name}`));
+    });
+  }
+
+  async get(keys: readonly string[]): Promise<Array<Uint8Array | undefined>> {
+    const db = await this.db;
+    return new Promise((resolve, reject) => {
+      const tx = db.transaction(OBJECTS, 'readonly');
+      const store = tx.objectStore(OBJECTS);
+      const out: Array<Uint8Array | undefined> = new Array(keys.length);
+      keys.forEach((key, i) => {
+        const req = store.get(key);
+        req.onsuccess = () => (out[i] = asBytes(req.result));
+      });
+      tx.oncomplete = () => resolve(out);
+      tx.onabort = () => reject(tx.error ?? new Error('IndexedDB read aborted'));
+    });
+  }
+
+  async getPrefix(prefix: string): Promise<Array<{ key: string; value: Uint8Array }>> {
+    const db = await this.db;
+    return new Promise((resolve, reject) => {
+      const tx = db.transaction(OBJECTS, 'readonly');
+      const store = tx.objectStore(OBJECTS);
+      const range = IDBKeyRange.bound(prefix, `${prefix}\uffff`);
+      const keysReq = store.getAllKeys(range);
+      const valuesReq = store.getAll(range);
+      tx.oncomplete = () => {
+        const keys = keysReq.result as string[];
+        const values = valuesReq.result as unknown[];
+        resolve(keys.map((key, i) => ({ key, value: asBytes(values[i]) ?? new Uint8Array() })));
+      };
+      tx.onabort = () => reject(tx.error ?? new Error('IndexedDB read aborted'));
+    });
+  }
+
+  async put(entries: ReadonlyArray<{ key: string; value: Uint8Array }>): Promise<void> {
+    const db = await this.db;
+    return new Promise((resolve, reject) => {
+      // 'strict': a batch reported stored survives a power cut, as the working copies do.
+      const tx = db.transaction(OBJECTS, 'readwrite', { durability: 'strict' });
+      const store = tx.objectStore(OBJECTS);
+      for (const { key, value } of entries) store.put(value, key);
+      tx.oncomplete = () => resolve();
+      tx.onabort = () => reject(tx.error ?? new Error('IndexedDB write aborted'));
+      tx.onerror = () => undefined;
+    });
+  }
+
+  async usage(): Promise<{ values: number; bytes: number }> {
+    const rows = await this.getPrefix('');
+    let bytes = 0;
+    for (const row of rows) bytes += row.key.length + row.value.byteLength;
+    return { values: rows.length, bytes };
+  }
+
+  close(): void {
+    void this.db.then((db) => db.close(), () => undefined);
+  }
+}
+
+function asBytes(value: unknown): Uint8Array | undefined {
+  if (value instanceof Uint8Array) return value;
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  return undefined;
+}
+
+/** The IndexedDB database holding the records of `site` on this device. */
+export function heldRecordsDbName(site: string): string {
+  return `tally-held-records:${site}`;
+}

@@ -1,0 +1,248 @@
+/**
+ * The Workspace's records on a device, against the real relay (LevelDB in a
+ * temp folder, real sockets): shift start brings a site's records into the
+ * device record store in bulk without opening one; records open as
+ * documents only on demand and are released into the store; work the relay
+ * lacks keeps its record open until acknowledged and survives a reload; a
+ * record changed on the relay reaches the list without being opened; an
+ * interrupted fetch resumes with only what is missing.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { WebSocket } from 'ws';
+import { createSyncClient, type SyncClient } from '../../client/sync';
+import { MemoryDevice } from '../../client/sync/MemoryDocPersistence';
+import { waitFor, type Subscribable } from '../../client/sync/waitFor';
+import { SeqCounter, type KeyValueStore } from '../../client/app/lib/device';
+import { DeviceRecordStore, MemoryByteStore } from '../../client/app/lib/DeviceRecordStore';
+import { fetchStatesByOpening } from '../../client/app/lib/fetchStatesByOpening';
+import { HeldRecords } from '../../client/app/lib/HeldRecords';
+import { startShift, type ShiftProgress } from '../../client/app/lib/shiftStart';
+import type { FetchStatesRequest, StateFeed } from '../../client/app/lib/stateFeed';
+import { MemorySetAsideStore } from '../../client/app/lib/SetAsideStore';
+import { Workspace, type WorkspaceOptions } from '../../client/app/lib/Workspace';
+import { MemoryUserStore } from '../../relay/auth/MemoryUserStore';
+import { addReceiveLine, createAuthor, createReceipt, readRecord, recordDocName, toDeviceId, toRecordId } from '../../shared/model';
+import type { IssuedToken } from '../../shared/auth/UserStore';
+import { startRelayFixture, type RelayFixture } from './relayFixture';
+import { collectingLog } from './syncFixtures';
+
+function memoryStore(): KeyValueStore {
+  const data = new Map<string, string>();
+  return { getItem: (k) => data.get(k) ?? null, setItem: (k, v) => void data.set(k, v), removeItem: (k) => void data.delete(k) };
+}
+
+async function until<T>(source: Subscribable<T>, check: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
+  const ok = await waitFor(source, check, timeoutMs);
+  expect(ok, `timed out waiting for ${what}`).toBe(true);
+  return source.get();
+}
+
+const lines = (ws: Workspace, id: string) => ws.record(id).get().entries.filter((e) => e.kind === 'line').length;
+
+describe('Workspace: one device store, records opened on demand', () => {
+  let fixture: RelayFixture;
+  let users: MemoryUserStore;
+  let writer: SyncClient;
+  let ana: IssuedToken;
+  let ben: IssuedToken;
+  /** The simulated phone: its working copies, its record store and its localStorage outlive a Workspace (a reload). */
+  let device: MemoryDevice;
+  let bytes: MemoryByteStore;
+  let local: KeyValueStore;
+  const workspaces: Workspace[] = [];
+  const feeds: Array<{ destroy(): Promise<void> }> = [];
+
+  const syncOptions = () => ({ WebSocketImpl: WebSocket as never, backoff: { minMs: 20, maxMs: 100 }, log: collectingLog() });
+
+  /** The Workspace of ana on the phone (a new one after each "reload"). */
+  const workspace = (options: Partial<Pick<WorkspaceOptions, 'feed' | 'keepOpen'>> = {}): Workspace => {
+    const ws = new Workspace({
+      session: { token: ana.token, user: { id: ana.user.id, name: ana.user.name, role: ana.user.role }, site: 'main', relayUrl: fixture.url, signedInAt: 0 },
+      device: toDeviceId('phone-1'),
+      seq: new SeqCounter('phone-1', local),
+      store: local,
+      setAside: new MemorySetAsideStore(),
+      records: new DeviceRecordStore(bytes),
+      sync: { ...syncOptions(), persistence: device.persistence },
+      ...options,
+    });
+    workspaces.push(ws);
+    return ws;
+  };
+
+  /** Receipts with three lines each, written by another device through /mux; resolves when the relay has them. */
+  const seed = async (count: number): Promise<string[]> => {
+    const author = createAuthor({ user: ben.user.id, device: 'dock-9' });
+    const ids = Array.from({ length: count }, (_, i) => `R-SEED-${String(i).padStart(3, '0')}`);
+    await Promise.all(
+      ids.map(async (id) => {
+        const doc = writer.open(recordDocName(toRecordId(id))).doc;
+        createReceipt(doc, author, { id, site: 'main', supplier: `Supplier ${id}` });
+        for (let l = 0; l < 3; l++) addReceiveLine(doc, author, { item: `SKU-${l}`, qty: l + 1 });
+      }),
+    );
+    const report = await writer.flushAndWait(20_000);
+    expect(report.ok, JSON.stringify(report.lastError)).toBe(true);
+    await Promise.all(ids.map((id) => writer.close(recordDocName(toRecordId(id)))));
+    return ids;
+  };
+
+  beforeEach(async () => {
+    users = new MemoryUserStore();
+    fixture = await startRelayFixture({ users });
+    ana = await users.add({ name: 'ana', role: 'crew' });
+    ben = await users.add({ name: 'ben', role: 'crew' });
+    writer = createSyncClient({ url: fixture.url, token: ben.token, device: 'dock-9', persistence: 'none', ...syncOptions() });
+    device = new MemoryDevice();
+    bytes = new MemoryByteStore();
+    local = memoryStore();
+  });
+  afterEach(async () => {
+    for (const ws of workspaces.splice(0)) await ws.destroy();
+    for (const feed of feeds.splice(0)) await feed.destroy();
+    await writer.destroy();
+    await fixture.cleanup();
+  });
+
+  it('shift start stores 60 records in bulk with a moving progress bar, opening none; the list reads their summaries', async () => {
+    const ids = await seed(60);
+    const ws = workspace();
+    const progress: ShiftProgress[] = [];
+    const final = await startShift(ws, (p) => progress.push(p), { store: local });
+
+    expect(final.phase).toBe('ready');
+    expect(final.message).toMatch(/60 records/);
+    const recordSteps = progress.filter((p) => p.phase === 'records').map((p) => p.done);
+    expect(new Set(recordSteps).size).toBeGreaterThan(2);
+    expect(recordSteps).toEqual([...recordSteps].sort((a, b) => a - b));
+    expect(ws.heldRecords()).toEqual([]);
+    expect([...device.docs.keys()].filter((name) => name.startsWith('record:'))).toEqual([]);
+
+    const rows = ws.recordRows();
+    expect(rows.map((r) => r.id).sort()).toEqual(ids);
+    expect(rows.every((r) => r.onDevice && r.labels.includes('onRelay'))).toBe(true);
+    expect(ws.summaries().get(ids[7] as string)).toMatchObject({ title: `Supplier ${ids[7]}`, lines: 3, qty: 6 });
+    expect((await ws.storageUse()).records).toBe(60);
+  });
+
+  it('opens a record from the store with no network, keeps the 5 most recent open and releases the rest into the store', async () => {
+    const ids = await seed(8);
+    const first = workspace();
+    expect((await startShift(first, () => undefined, { store: local })).phase).toBe('ready');
+    await first.destroy();
+
+    // A cold start with the relay unreachable: the list comes from the store alone.
+    await fixture.stop();
+    const ws = workspace();
+    await ws.held.whenLoaded;
+    expect(ws.recordRows().map((r) => r.id).sort()).toEqual(ids);
+    for (const id of ids) {
+      const release = ws.retain(id);
+      const source = ws.record(id);
+      await until(source, (v) => v.meta !== null, `${id} built from the store`);
+      expect(lines(ws, id)).toBe(3);
+      release();
+    }
+    await until(ws.viewsSource, (views) => views.length === 5, 'only the 5 most recent records open');
+    expect(ws.heldRecords().map((s) => s.id)).toEqual(ids.slice(3));
+    // Nothing was written, so nothing is pending, and the list still shows every record.
+    expect(ws.recordRows().every((r) => r.pending === 0)).toBe(true);
+    expect(ws.recordRows()).toHaveLength(8);
+  });
+
+  it('work the relay lacks keeps its record open and survives a reload; once acknowledged it is released', async () => {
+    const ids = await seed(7);
+    const first = workspace({ keepOpen: 0 });
+    expect((await startShift(first, () => undefined, { store: local })).phase).toBe('ready');
+    const target = ids[2] as string;
+
+    first.client.connection.disconnect();
+    const release = first.retain(target);
+    const source = first.record(target);
+    await until(source, (v) => v.meta !== null, 'the record built from the store');
+    addReceiveLine(source.doc, first.author, { item: 'SKU-NEW', qty: 11 });
+    release();
+    expect(first.heldRecord(target)).toBe(source);
+    expect(first.recordRows().find((r) => r.id === target)).toMatchObject({ pending: 1, labels: ['deviceOnly'] });
+    await first.destroy();
+
+    // Reload, still offline: the record with pending work is open again, with its line, still pending.
+    const second = workspace({ keepOpen: 0 });
+    const reopened = second.heldRecord(target);
+    expect(reopened).toBeDefined();
+    await until(reopened!, (v) => v.sync.loaded, 'the working copy read');
+    expect(reopened!.get().sync.pending).toBe(1);
+    expect(lines(second, target)).toBe(4);
+    await second.held.whenLoaded;
+    expect(second.recordRows()).toHaveLength(7);
+
+    second.client.connection.reconnectNow();
+    await until(second.viewsSource, (views) => views.length === 0, 'the acknowledged record released');
+    const summary = await until(second.summariesSource, (s) => s.get(target)?.lines === 4 && s.get(target)?.pending === 0, 'its summary in the store');
+    expect(summary.get(target)?.qty).toBe(17);
+  });
+
+  it('a record changed on the relay while the device is online reaches the list without being opened', async () => {
+    const ids = await seed(5);
+    const ws = workspace();
+    expect((await startShift(ws, () => undefined, { store: local })).phase).toBe('ready');
+    const target = ids[4] as string;
+
+    const other = writer.open(recordDocName(toRecordId(target)));
+    await until(other, (s) => s.relaySynced, 'the writer has the record');
+    addReceiveLine(other.doc, createAuthor({ user: ben.user.id, device: 'dock-9', firstSeq: 100 }), { item: 'SKU-X', qty: 40 });
+    expect((await writer.flushAndWait(10_000)).ok).toBe(true);
+
+    await until(ws.summariesSource, (s) => s.get(target)?.lines === 4, 'the changed record in the list');
+    expect(ws.summaries().get(target)?.qty).toBe(46);
+    expect(ws.heldRecord(target)).toBeUndefined();
+  });
+
+  it('an interrupted fetch says so, and the next one (by the stored state vectors) brings only what is still missing', async () => {
+    const ids = await seed(40);
+    const standIn = fetchStatesByOpening(() => createSyncClient({ url: fixture.url, token: ana.token, device: 'phone-1', persistence: 'none', ...syncOptions() }));
+    feeds.push(standIn);
+    const answered: number[] = [];
+    // The real stand-in, observed: how many documents each fetch asked for and how many answers carried something.
+    const observed: StateFeed = {
+      watchChanges: (docs, onChanged) => standIn.watchChanges(docs, onChanged),
+      fetchStates: (request: FetchStatesRequest) =>
+        standIn.fetchStates({
+          ...request,
+          onBatch: (batch) => {
+            answered.push(batch.filter((b) => b.update.length > 2).length);
+            return request.onBatch(batch);
+          },
+        }),
+    };
+    const held = new HeldRecords(new DeviceRecordStore(bytes), observed);
+    await held.whenLoaded;
+
+    const abort = new AbortController();
+    const partial = await held.fetch(ids, { signal: abort.signal, onProgress: ({ done }) => done >= 16 && abort.abort() });
+    expect(partial.complete).toBe(false);
+    const heldAfterPartial = held.summaries().size;
+    expect(heldAfterPartial).toBeGreaterThanOrEqual(16);
+    expect(heldAfterPartial).toBeLessThan(40);
+
+    answered.length = 0;
+    expect((await held.fetch(ids)).complete).toBe(true);
+    expect(held.summaries().size).toBe(40);
+    expect(answered.reduce((a, b) => a + b, 0)).toBe(40 - heldAfterPartial);
+  });
+});
+
+describe('Y.mergeUpdates of stored and fetched state', () => {
+  it('is the same record as the full state', () => {
+    const doc = new Y.Doc();
+    const author = createAuthor({ user: 'ana', device: 'dock-1' });
+    createReceipt(doc, author, { id: 'R-1', site: 'main' });
+    const before = Y.encodeStateAsUpdate(doc);
+    addReceiveLine(doc, author, { item: 'SKU-1', qty: 2 });
+    const merged = Y.mergeUpdates([before, Y.encodeStateAsUpdate(doc, Y.encodeStateVectorFromUpdate(before))]);
+    const back = new Y.Doc();
+    Y.applyUpdate(back, merged);
+    expect(readRecord(back)).toEqual(readRecord(doc));
+  });
+});
