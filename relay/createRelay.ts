@@ -87,6 +87,8 @@ export interface Relay {
 export interface RelayStats {
   connections: number;
   docsInMemory: number;
+  /** Documents at least one /mux connection watches for changes. */
+  watchedDocs: number;
   storage: StoreHealth;
 }
 
@@ -136,7 +138,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   }
   let nextConnId = 1;
 
-  const stats = (): RelayStats => ({ connections: connections.size, docsInMemory: registry.size, storage: store.health() });
+  const stats = (): RelayStats => ({ connections: connections.size, docsInMemory: registry.size, watchedDocs: changeFeed.watchedDocs, storage: store.health() });
 
   const api = users && devices ? apiHandler({ users, devices, site, log }) : undefined;
   const app = options.appDir ? serveApp(options.appDir) : undefined;
