@@ -4,7 +4,8 @@
  * it holds; the relay answers in frames of many records, which are handed to
  * `onBatch` in order, one at a time (the caller writes each batch in one
  * IndexedDB transaction before the next is handed over). A dropped link or an
- * abort ends the call with `complete: false`; calling again with the state
+ * abort ends the call with `complete: false` once the batch being handed over
+ * (if any) is done, and no batch is handed over after it; calling again with the state
  * vectors the device now holds fetches only what it still lacks.
  */
 import { writeFetchFrame, type FetchItem, type StatesFrame } from '../../shared/protocol/muxMessages';
@@ -73,7 +74,7 @@ export class StatesFetcher {
         if (handing) return;
         handing = true;
         while (received.length > 0 && !settled) {
-          if (signal?.aborted) return finish(false);
+          if (dropped || signal?.aborted) return finish(false);
           const frame = received.shift()!;
           try {
             await onBatch(frame.docs.map(({ doc, update }) => ({ name: doc, update })));
@@ -91,7 +92,7 @@ export class StatesFetcher {
       const detach = this.connection.attachFeed({
         onOnline: () => {},
         onOffline: () => {
-          // Frames already received are still handed over; the rest will not come.
+          // The rest will not come: stop at a clear point (after the batch being handed over).
           dropped = true;
           if (!handing) finish(false);
         },
