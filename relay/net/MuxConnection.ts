@@ -22,7 +22,7 @@ import {
   type WatchFrame,
 } from '../../shared/protocol/muxMessages';
 import type { DocRegistry } from '../sync/DocRegistry';
-import { answerFetch, malformedFetch } from '../sync/BulkFetch';
+import { MAX_FETCHES_WAITING, answerFetch, malformedFetch } from '../sync/BulkFetch';
 import { MAX_WATCHED_DOCS, type ChangeFeed, type Watcher } from '../sync/ChangeFeed';
 import { needsOnlyStoredBytes, type DocRoom, type ReceiveResult } from '../sync/DocRoom';
 import type { RoomPeer } from '../sync/RoomPeer';
@@ -83,6 +83,8 @@ export class MuxConnection {
   private changes: Map<MuxDocPeer, ChangeFrame[]> | null = null;
   /** The fetches being answered, one after the other (null: none since the last finished). */
   private fetching: Promise<void> | null = null;
+  /** Fetches received and not yet fully answered. */
+  private fetchesWaiting = 0;
   /** The documents this connection watches, made on its first `watch`. */
   private watcher: Watcher | null = null;
   private readonly changeFeed: ChangeFeed | undefined;
@@ -185,6 +187,11 @@ export class MuxConnection {
   private fetch(frame: FetchFrame): void {
     const malformed = malformedFetch(frame);
     if (malformed !== null) return this.socket.close(CloseCode.malformed, malformed);
+    // Each waiting fetch holds its frame: a device that sends fetches faster than it reads the answers is cut off.
+    if (this.fetchesWaiting >= MAX_FETCHES_WAITING) {
+      return this.socket.close(CloseCode.tooManyDocs, `more than ${MAX_FETCHES_WAITING} fetches waiting for their answers`);
+    }
+    this.fetchesWaiting++;
     const answer = (): Promise<unknown> =>
       answerFetch(frame, {
         readDurable: (doc) => this.registry.readDurable(doc),
@@ -200,6 +207,7 @@ export class MuxConnection {
         this.socket.close(CloseCode.loadFailed, 'stored documents could not be read');
       })
       .then(() => {
+        this.fetchesWaiting--;
         if (this.fetching === run) this.fetching = null;
       });
     this.fetching = run;

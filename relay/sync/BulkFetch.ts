@@ -13,6 +13,8 @@ import type { RelayLog } from '../log';
 
 /** Documents one `fetch` may name; more closes the socket with 4400. */
 export const MAX_DOCS_PER_FETCH = 5_000;
+/** Fetches one connection may have waiting for their answers; one more closes it with 4429. */
+export const MAX_FETCHES_WAITING = 8;
 /** A `states` frame is sent once its updates reach this many bytes. */
 export const STATES_FRAME_BYTES = 256 * 1024;
 /** Documents read from disk ahead of the one being answered. */

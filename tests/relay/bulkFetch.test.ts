@@ -10,11 +10,11 @@ import * as Y from 'yjs';
 import { connectRaw, eventually, type RawClient } from '../support/rawClient';
 import { startTestRelay, type TestRelay } from '../support/testRelay';
 import { createSiteUsers, type SiteUser, type SiteUsers } from '../support/siteUsers';
-import { addLine, fetchRaw, hasNoStructs, NOTHING, seedReceipts, testAuthor, type SeededRecord } from '../support/feedClient';
+import { addLine, fetchRaw, hasNoStructs, NOTHING, seedReceipts, statesFrames, testAuthor, type SeededRecord } from '../support/feedClient';
 import { docFromUpdates, tryReadFrame } from '../support/muxClient';
 import { writeFetchFrame, type StatesFrame } from '../../shared/protocol/muxMessages';
 import { CloseCode } from '../../shared/protocol/closeCodes';
-import { MAX_DOCS_PER_FETCH } from '../../relay/sync/BulkFetch';
+import { MAX_DOCS_PER_FETCH, MAX_FETCHES_WAITING } from '../../relay/sync/BulkFetch';
 import { HoldingStore, startRelayFixture, type RelayFixture } from '../client/relayFixture';
 import { toMuxUrl } from '../../client/sync/muxUrl';
 import type { Author } from '../../shared/model/author';
@@ -137,6 +137,24 @@ describe('fetch', () => {
     const docs = Array.from({ length: MAX_DOCS_PER_FETCH + 1 }, (_, i) => ({ doc: `record:R-${i}`, stateVector: NOTHING }));
     device.send(writeFetchFrame(1, docs));
     expect((await device.closed).code).toBe(CloseCode.malformed.code);
+  });
+
+  it('closes with 4429 a device that sends more fetches than may wait for their answers', async () => {
+    const device = await mux(users.crew2);
+    const fetch = (id: number) => writeFetchFrame(id, records.slice(0, 50).map((r) => ({ doc: r.name, stateVector: NOTHING })));
+    device.sendTogether(Array.from({ length: MAX_FETCHES_WAITING + 1 }, (_, i) => fetch(i + 1)));
+    expect((await device.closed).code).toBe(CloseCode.tooManyDocs.code);
+  });
+
+  it('answers as many fetches as may wait, each in full', async () => {
+    const device = await mux(users.crew2);
+    const fetch = (id: number) => writeFetchFrame(id, records.slice(0, 50).map((r) => ({ doc: r.name, stateVector: NOTHING })));
+    device.sendTogether(Array.from({ length: MAX_FETCHES_WAITING }, (_, i) => fetch(i + 1)));
+    await device.waitFor((m) => {
+      const f = tryReadFrame(m);
+      return f?.type === 'states' && f.requestId === MAX_FETCHES_WAITING && f.last ? f : undefined;
+    });
+    for (let id = 1; id <= MAX_FETCHES_WAITING; id++) expect(statesFrames(device, id).flatMap((f) => f.docs)).toHaveLength(50);
   });
 
   it('closes with 4400 on a state vector that does not decode', async () => {
