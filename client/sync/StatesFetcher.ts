@@ -13,6 +13,8 @@ import type { MuxConnection } from './MuxConnection';
 
 /** Documents per `fetch` frame (the relay's limit is 5,000). */
 export const DOCS_PER_FETCH = 5_000;
+/** Fetch frames of all calls in flight at once (the relay closes a socket with more than 8 waiting). */
+const FETCHES_IN_FLIGHT = 4;
 /** A `fetch` frame is closed once its names and state vectors reach this many bytes. */
 const FETCH_FRAME_BYTES = 512 * 1024;
 
@@ -41,6 +43,8 @@ export interface FetchStatesResult {
 /** Runs `fetchStates` calls over one connection. */
 export class StatesFetcher {
   private nextRequestId = 1;
+  private inFlight = 0;
+  private readonly queued: (() => void)[] = [];
 
   constructor(private readonly connection: MuxConnection) {}
 
@@ -48,15 +52,39 @@ export class StatesFetcher {
   async fetch(request: FetchStatesRequest): Promise<FetchStatesResult> {
     for (const docs of fetchChunks(request.docs)) {
       if (request.signal?.aborted || !this.connection.online) return { complete: false };
-      if (!(await this.fetchChunk(docs, request))) return { complete: false };
+      await this.slot();
+      let done: boolean;
+      try {
+        done = await this.fetchChunk(docs, request);
+      } finally {
+        this.release();
+      }
+      if (!done) return { complete: false };
     }
     return { complete: true };
+  }
+
+  /** Resolves once fewer than FETCHES_IN_FLIGHT fetch frames await their answers. */
+  private slot(): Promise<void> {
+    if (this.inFlight < FETCHES_IN_FLIGHT) {
+      this.inFlight++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.queued.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.queued.shift();
+    if (next) next();
+    else this.inFlight--;
   }
 
   /** One `fetch` frame and its answer; true once its last batch was handed over. */
   private fetchChunk(docs: FetchItem[], request: FetchStatesRequest): Promise<boolean> {
     const requestId = this.nextRequestId++;
     const { signal, onBatch } = request;
+    // It may have waited for a slot meanwhile.
+    if (signal?.aborted || !this.connection.online) return Promise.resolve(false);
     return new Promise<boolean>((resolve, reject) => {
       const received: StatesFrame[] = [];
       let handing = false;

@@ -140,6 +140,19 @@ describe('the bulk API of the sync client', () => {
       expect(names).toEqual(records.map((r) => r.name));
     });
 
+    it('completes many calls made at once (the relay lets only a few fetches wait per socket)', async () => {
+      const calls = Array.from({ length: 12 }, (_, k) => {
+        const names: string[] = [];
+        const docs = records.slice(k * 10, k * 10 + 10).map((r) => ({ name: r.name, stateVector: NOTHING }));
+        return client.fetchStates({ docs, onBatch: (batch) => void names.push(...batch.map((s) => s.name)) }).then((result) => ({ result, names, docs }));
+      });
+      for (const { result, names, docs } of await Promise.all(calls)) {
+        expect(result).toEqual({ complete: true });
+        expect(names).toEqual(docs.map((d) => d.name));
+      }
+      expect(client.connection.get().online).toBe(true);
+    });
+
     it('rejects when onBatch throws', async () => {
       await expect(
         client.fetchStates({
