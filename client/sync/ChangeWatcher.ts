@@ -21,6 +21,8 @@ interface Registration {
 export class ChangeWatcher {
   private readonly registrations = new Set<Registration>();
   private sendQueued = false;
+  /** Names the relay watches for this socket (a new socket watches none). */
+  private relayWatches = 0;
   private readonly detach: () => void;
 
   constructor(
@@ -28,7 +30,10 @@ export class ChangeWatcher {
     private readonly log: SyncLog,
   ) {
     this.detach = connection.attachFeed({
-      onOnline: () => this.sendWatchSet(),
+      onOnline: () => {
+        this.relayWatches = 0;
+        this.sendWatchSet();
+      },
       onOffline: () => {},
       onFrame: (frame) => {
         if (frame.type === 'changed') this.deliver(frame);
@@ -70,8 +75,10 @@ export class ChangeWatcher {
       this.log.warn(`watching ${names.length} records; the relay watches ${MAX_WATCHED_DOCS}, the rest are not watched`);
       names = names.slice(0, MAX_WATCHED_DOCS);
     }
+    // A client that never watched sends nothing (the relay's set is already empty).
+    if (names.length === 0 && this.relayWatches === 0) return;
     // Offline, nothing is sent: the set goes out when the socket opens.
-    this.connection.send(writeWatchFrame(names));
+    if (this.connection.send(writeWatchFrame(names))) this.relayWatches = names.length;
   }
 
   private deliver(frame: ChangedFrame): void {
