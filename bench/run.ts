@@ -29,6 +29,7 @@ import { defaultAckLatency, runAckLatency } from './workloads/ackLatency';
 import { defaultThroughput, runThroughput } from './workloads/throughput';
 import { runIdleMemory } from './workloads/idleMemory';
 import { runBigDocument, runCatchUpStorage, runManyDocuments } from './workloads/storageStart';
+import { runBulkFetch } from './workloads/bulkFetch';
 import { renderReport, type BenchReport, type ServerResults } from './lib/report';
 import { ensureRelayBuilt } from '../build/relayBundle';
 
@@ -43,7 +44,9 @@ const quick = args.has('quick');
 const allSpecs: LaunchSpec[] = [tallySpec, yWebsocketSpec, hocuspocusSpec, floorSpec];
 const only = args.get('only')?.split(',');
 const specs = only ? allSpecs.filter((s) => only.includes(s.id)) : allSpecs;
-const allWorkloads = ['idle', 'catchup', 'latency', 'throughput', 'handover', 'big', 'many'] as const;
+const allWorkloads = ['idle', 'catchup', 'latency', 'throughput', 'handover', 'big', 'many', 'fetch'] as const;
+/** Workloads of Tally's own protocol, which the other servers do not speak. */
+const tallyOnly: readonly WorkloadId[] = ['fetch'];
 type WorkloadId = (typeof allWorkloads)[number];
 const wanted = args.get('workloads')?.split(',');
 const workloads = allWorkloads.filter((w) => !wanted || wanted.includes(w));
@@ -58,6 +61,7 @@ const sizes = {
   /** Anchors ingest far slower than Tally; their share of the run is capped. */
   bigTimeLimitMs: (id: string) => (quick ? 10_000 : id === 'tally' ? 60_000 : 25_000),
   manyDocuments: quick ? 500 : 10_000,
+  fetchRecords: quick ? 300 : 1_000,
 };
 
 const WORKLOAD_LIMIT_MS = 240_000;
@@ -102,6 +106,7 @@ async function main(): Promise<void> {
   for (const w of workloads) {
     for (const server of servers) {
       if (server.spec.workloads && !server.spec.workloads.includes(w)) continue;
+      if (tallyOnly.includes(w) && server.spec.id !== 'tally') continue;
       const r = results.get(server.spec.id)!;
       log(`${w} on ${server.spec.id}`);
       const done = meter(server);
@@ -146,6 +151,7 @@ async function main(): Promise<void> {
       handoverRounds: sizes.handoverRounds,
       bigUpdates: sizes.bigUpdates,
       manyDocuments: sizes.manyDocuments,
+      fetchRecords: sizes.fetchRecords,
     },
   };
   const markdown = renderReport(report);
@@ -191,6 +197,9 @@ async function runWorkload(
       return;
     case 'many':
       r.many = await runManyDocuments(server, sizes.manyDocuments);
+      return;
+    case 'fetch':
+      r.bulkFetch = await runBulkFetch(server, sizes.fetchRecords);
       return;
   }
 }

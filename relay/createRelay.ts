@@ -18,6 +18,7 @@ import { DocRegistry } from './sync/DocRegistry';
 import { apiHandler } from './http/api';
 import { serveApp } from './http/serveApp';
 import { MuxConnection } from './net/MuxConnection';
+import { ChangeFeed } from './sync/ChangeFeed';
 import { PerDocConnection } from './net/PerDocConnection';
 import type { UserStore } from '../shared/auth/UserStore';
 import { authenticateWith, openPrincipal, tokenOf } from './auth/authenticateUpgrade';
@@ -86,6 +87,8 @@ export interface Relay {
 export interface RelayStats {
   connections: number;
   docsInMemory: number;
+  /** Documents at least one /mux connection watches for changes. */
+  watchedDocs: number;
   storage: StoreHealth;
 }
 
@@ -115,6 +118,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   };
   const site = toSiteId(options.site ?? 'main');
   const registry = new DocRegistry(store, limits, log, (room) => attachToRoom(room), { site });
+  const changeFeed = new ChangeFeed(registry);
   // The site document's derived parts (record index, display names) are the relay's to write.
   const siteWriter = new SiteDocWriter({ registry, site, log });
   const userNames = users ? new SiteUserNames({ users, writer: siteWriter }) : undefined;
@@ -134,7 +138,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   }
   let nextConnId = 1;
 
-  const stats = (): RelayStats => ({ connections: connections.size, docsInMemory: registry.size, storage: store.health() });
+  const stats = (): RelayStats => ({ connections: connections.size, docsInMemory: registry.size, watchedDocs: changeFeed.watchedDocs, storage: store.health() });
 
   const api = users && devices ? apiHandler({ users, devices, site, log }) : undefined;
   const app = options.appDir ? serveApp(options.appDir) : undefined;
@@ -219,7 +223,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       return refuse(ws, CloseCode.tooManyConnections.code, `${CloseCode.tooManyConnections.reason} (${limits.maxConnectionsPerUser})`);
     }
     const token = keptToken(tokenOf(req, url));
-    const connection = { principal, registry, limits, log, connId, refusals: perUser.refusalsOf(principal), onClosed: forget };
+    const connection = { principal, registry, changeFeed, limits, log, connId, refusals: perUser.refusalsOf(principal), onClosed: forget };
     if (docName === null) {
       const conn = new MuxConnection(ws, connection);
       connections.set(conn, token);
@@ -309,6 +313,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         }
         clearTimeout(timer);
         registry.destroyAll();
+        changeFeed.destroy();
         // Give clients a moment to answer the 1001 close, so they see why the
         // socket went (cutting it at once can reach them as 1006); then cut.
         await closedOrAfter(Array.from(connections.keys(), (conn) => conn.socket.ws), CLOSE_HANDSHAKE_MS);

@@ -14,6 +14,13 @@ export interface DocStore {
   load(doc: string): Promise<Uint8Array[]>;
 
   /**
+   * Reads the updates of `doc` that are on disk, in write order: like `load`
+   * without the writes not yet durable, so nothing read can still be lost in
+   * a crash (what the relay hands out in bulk). An unknown document yields `[]`.
+   */
+  loadDurable(doc: string): Promise<Uint8Array[]>;
+
+  /**
    * Durably appends one update. Resolves only once the update is on disk
    * (LevelDB `sync: true`); appends that arrive together share one fsync.
    * Writes complete in call order. A failing disk does not reject: the store

@@ -10,6 +10,7 @@ import type { AckLatencyOptions, AckLatencyResult } from '../workloads/ackLatenc
 import type { ThroughputOptions, ThroughputResult } from '../workloads/throughput';
 import type { IdleMemoryResult } from '../workloads/idleMemory';
 import type { BigDocumentResult, CatchUpStorageResult, ManyDocumentsResult } from '../workloads/storageStart';
+import type { BulkFetchResult } from '../workloads/bulkFetch';
 
 export interface ServerResults {
   startEmptyMs?: number;
@@ -21,6 +22,7 @@ export interface ServerResults {
   handover?: HandoverResult;
   big?: BigDocumentResult;
   many?: ManyDocumentsResult;
+  bulkFetch?: BulkFetchResult;
   /** Whole-workload cost (setup included), by workload id. */
   costs: Record<string, Cost>;
   errors: Record<string, string>;
@@ -43,6 +45,8 @@ export interface BenchReport {
     handoverRounds: number;
     bigUpdates: number;
     manyDocuments: number;
+    /** Records of the shift-start fetch workload (absent in reports made before it existed). */
+    fetchRecords?: number;
   };
 }
 
@@ -249,6 +253,19 @@ export function renderReport(report: BenchReport): string {
       target: '',
       cell: (r) => `${ms(r.many?.emptyReadyMs ?? r.startEmptyMs)}; ${bytes(r.many?.bytesOnDisk)}`,
       errorOf: 'many',
+    },
+    {
+      workload: 'shift start (relay)',
+      measure: `${num(sizes.fetchRecords ?? 1_000)} stored records of 3 lines, none in memory (after a restart): one fetch / each opened over /mux, median of 5 (fastest-slowest)`,
+      target: '',
+      cell: (r, id) => {
+        if (id !== 'tally') return '—';
+        const f = r.bulkFetch;
+        if (!f) return 'n/a';
+        const range = (v: [number, number]) => `(${ms(v[0])}-${ms(v[1])})`;
+        return `${ms(f.fetchMs)} ${range(f.fetchRangeMs)} in ${num(f.frames)} frames, ${bytes(f.stateBytes)} / ${ms(f.oneByOneMs)} ${range(f.oneByOneRangeMs)}${f.complete ? '' : ' (fetch incomplete)'}`;
+      },
+      errorOf: 'fetch',
     },
   ];
 

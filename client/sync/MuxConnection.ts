@@ -10,9 +10,11 @@ import {
   MalformedFrameError,
   readMuxFrame,
   type AckFrame,
+  type ChangedFrame,
   type DocFrame,
   type ErrorFrame,
   type MuxFrame,
+  type StatesFrame,
 } from '../../shared/protocol/muxMessages';
 import { defaultBackoff, type BackoffOptions } from './backoff';
 import { Listeners } from './Listeners';
@@ -53,6 +55,16 @@ export interface MuxDocHandler {
   onFrame(frame: DocFrame | AckFrame | ErrorFrame): void;
 }
 
+/** What the bulk side of the device (fetchStates, watchChanges) receives from the connection. */
+export interface MuxFeedHandler {
+  /** The socket (re)opened. */
+  onOnline(): void;
+  /** The socket closed: answers still owed will not come. */
+  onOffline(): void;
+  /** A `states` or `changed` frame. */
+  onFrame(frame: StatesFrame | ChangedFrame): void;
+}
+
 /** Options of a MuxConnection. */
 export interface MuxConnectionOptions {
   /** The relay's address (`http://host:port`, `ws://host:port/mux`, ...). */
@@ -88,6 +100,7 @@ export class MuxConnection {
   private readonly now: () => number;
   private readonly log: SyncLog;
   private readonly handlers = new Map<string, MuxDocHandler>();
+  private readonly feedHandlers = new Set<MuxFeedHandler>();
   private readonly listeners = new Listeners();
   private snapshot: ConnectionSnapshot = {
     state: 'offline',
@@ -151,6 +164,12 @@ export class MuxConnection {
     };
   }
 
+  /** Routes `states` and `changed` frames (and online/offline) to `handler`; returns the detach function. */
+  attachFeed(handler: MuxFeedHandler): () => void {
+    this.feedHandlers.add(handler);
+    return () => void this.feedHandlers.delete(handler);
+  }
+
   /** Sends one frame if the socket is open; returns false (nothing sent) otherwise. */
   send(frame: Uint8Array): boolean {
     return this.socket.send(frame);
@@ -171,25 +190,29 @@ export class MuxConnection {
     if (this.snapshot.state === 'destroyed') return;
     this.socket.destroy();
     this.handlers.clear();
+    this.feedHandlers.clear();
     this.update({});
     this.listeners.clear();
   }
 
   /** Listener and timer counts, for tests that prove destroy() releases everything. */
   debugCounts(): { handlers: number; listeners: number; timers: number; socket: boolean } {
-    return { handlers: this.handlers.size, listeners: this.listeners.size, ...this.socket.debugCounts };
+    return { handlers: this.handlers.size + this.feedHandlers.size, listeners: this.listeners.size, ...this.socket.debugCounts };
   }
 
   private handleOpen(): void {
     this.update({ lastContactAt: this.now() });
     for (const handler of [...this.handlers.values()]) this.callHandler(() => handler.onOnline());
+    for (const handler of [...this.feedHandlers]) this.callHandler(() => handler.onOnline());
   }
 
   private handleClosed(error: SocketClosedError | null): void {
     const wasOnline = this.snapshot.online;
     if (error) this.recordError(SyncErrorSource.connection, describeClose(error, wasOnline), error.code);
     else this.update({});
-    if (wasOnline) for (const handler of [...this.handlers.values()]) this.callHandler(() => handler.onOffline());
+    if (!wasOnline) return;
+    for (const handler of [...this.handlers.values()]) this.callHandler(() => handler.onOffline());
+    for (const handler of [...this.feedHandlers]) this.callHandler(() => handler.onOffline());
   }
 
   private handleMessage(data: unknown): void {
@@ -231,6 +254,10 @@ export class MuxConnection {
       case 'doc':
       case 'ack':
         break;
+      case 'states':
+      case 'changed':
+        for (const handler of [...this.feedHandlers]) this.callHandler(() => handler.onFrame(frame));
+        return;
       default:
         this.log.warn(`relay sent a ${frame.type} frame, which only devices send; ignored`);
         return;

@@ -5,12 +5,14 @@
  */
 import * as Y from 'yjs';
 import { isDocName } from '../../shared/protocol/docNames';
+import { ChangeWatcher } from './ChangeWatcher';
 import type { BackoffOptions } from './backoff';
 import type { DocPersistenceFactory } from './DocPersistence';
 import { indexeddbPersistence } from './IndexeddbDocPersistence';
 import { MuxConnection, type WebSocketConstructor } from './MuxConnection';
-import type { SyncError, SyncLog } from './SyncError';
+import { consoleLog, type SyncError, type SyncLog } from './SyncError';
 import { SyncedDoc } from './SyncedDoc';
+import { StatesFetcher, type FetchStatesRequest, type FetchStatesResult } from './StatesFetcher';
 import { SyncStatus } from './SyncStatus';
 import { waitFor } from './waitFor';
 
@@ -76,6 +78,22 @@ export interface SyncClient {
    * with the documents still pending.
    */
   flushAndWait(timeoutMs: number): Promise<FlushReport>;
+  /**
+   * Fetches many records' state in one streamed exchange: for each of
+   * `docs`, what its state vector lacks of what the relay holds durably.
+   * Batches of many records reach `onBatch` in order, each awaited before the
+   * next. `complete: false` when the socket was not open, dropped, or
+   * `signal` aborted: call again with the state vectors the device then holds
+   * to get only the rest. Opens no document.
+   */
+  fetchStates(request: FetchStatesRequest): Promise<FetchStatesResult>;
+  /**
+   * Calls `onChanged` with the names among `docs` that got a durable change
+   * on the relay (batched, at most about twice a second), without opening
+   * them; the device then `fetchStates` what it lacks. Kept across
+   * reconnects; the returned function stops watching.
+   */
+  watchChanges(docs: readonly string[], onChanged: (names: string[]) => void): () => void;
   /** Closes every document and the socket; removes every listener and timer. */
   destroy(): Promise<void>;
 }
@@ -99,6 +117,8 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
   });
   const status = new SyncStatus(connection, options.log);
   const docs = new Map<string, SyncedDoc>();
+  const fetcher = new StatesFetcher(connection);
+  const watcher = new ChangeWatcher(connection, options.log ?? consoleLog);
   // The OS noticing the network is back is a hint to skip the backoff wait, never proof of the relay.
   const onNetworkBack = () => connection.reconnectNow();
   const events = typeof window !== 'undefined' ? window : null;
@@ -146,8 +166,11 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       await waitFor(status, (s) => s.allOnRelay, timeoutMs);
       return flushReport(docs, status, now() - started);
     },
+    fetchStates: (request) => fetcher.fetch(request),
+    watchChanges: (names, onChanged) => watcher.watch(names, onChanged),
     async destroy() {
       events?.removeEventListener('online', onNetworkBack);
+      watcher.destroy();
       await Promise.all([...docs.keys()].map((name) => client.close(name)));
       status.destroy();
       connection.destroy();

@@ -4,8 +4,10 @@
  */
 export { createSyncClient, type FlushReport, type SyncClient, type SyncClientOptions } from './createSyncClient';
 export { SyncedDoc, type DocSyncState, type RelayPhase, type RelayRefusal, type SyncedDocOptions } from './SyncedDoc';
+export { StatesFetcher, type FetchedState, type FetchStatesRequest, type FetchStatesResult } from './StatesFetcher';
+export { ChangeWatcher } from './ChangeWatcher';
 export { SyncStatus, type SyncStatusSnapshot } from './SyncStatus';
-export { MuxConnection, type ConnectionSnapshot, type ConnectionState, type MuxConnectionOptions } from './MuxConnection';
+export { MuxConnection, type ConnectionSnapshot, type ConnectionState, type MuxConnectionOptions, type MuxFeedHandler } from './MuxConnection';
 export type { WebSocketConstructor, WebSocketLike } from './WebSocketLike';
 export type { DocPersistence, DocPersistenceFactory, SyncCounters } from './DocPersistence';
 export { IndexeddbDocPersistence, indexeddbPersistence } from './IndexeddbDocPersistence';

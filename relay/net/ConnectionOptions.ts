@@ -3,6 +3,7 @@
  */
 import type { RelayLimits } from '../limits';
 import type { RelayLog } from '../log';
+import type { ChangeFeed } from '../sync/ChangeFeed';
 import type { DocRegistry } from '../sync/DocRegistry';
 import type { Principal } from './Principal';
 import type { RefusalBudget } from './RefusalBudget';
@@ -12,6 +13,8 @@ export interface ConnectionOptions<C> {
   principal: Principal;
   /** Where documents are opened. */
   registry: DocRegistry;
+  /** Where `/mux` connections watch documents for changes (without it, `watch` frames are ignored). */
+  changeFeed?: ChangeFeed;
   limits: RelayLimits;
   log: RelayLog;
   /** The relay's number for this connection, in log labels. */

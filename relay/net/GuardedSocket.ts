@@ -12,6 +12,8 @@ import type { RelayLog } from '../log';
 /** How long a closing socket may take to say goodbye before it is cut. */
 const CLOSE_GRACE_MS = 2_000;
 
+const EMPTY = new Uint8Array(0);
+
 /** Whoever owns the socket, named in log lines. */
 export interface SocketOwner {
   /** Built when a line is logged, not kept per connection. */
@@ -40,12 +42,35 @@ export class GuardedSocket {
 
   /** Sends one binary message; disconnects a client whose backlog passed the limit. */
   send(bytes: Uint8Array): void {
-    if (!this.isOpen) return;
+    if (this.fits(bytes)) this.ws.send(bytes, { binary: true });
+  }
+
+  /**
+   * Sends like `send`, resolving once `ws` handed the bytes to the OS (true)
+   * or the socket is gone (false): a long stream waits on it before building
+   * its next message, so it never piles up in the relay's memory.
+   */
+  sendDrained(bytes: Uint8Array): Promise<boolean> {
+    // A stream sends one message at a time: one larger than the limit (a big record) may go alone.
+    if (!this.fits(this.ws.bufferedAmount === 0 ? EMPTY : bytes)) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const onClose = (): void => resolve(false);
+      this.ws.once('close', onClose);
+      this.ws.send(bytes, { binary: true }, (err) => {
+        this.ws.off('close', onClose);
+        resolve(!err);
+      });
+    });
+  }
+
+  /** True when `bytes` may be sent now; disconnects a client whose backlog would pass the limit. */
+  private fits(bytes: Uint8Array): boolean {
+    if (!this.isOpen) return false;
     if (this.ws.bufferedAmount + bytes.byteLength > this.maxBufferedBytes) {
       this.close(CloseCode.slowConsumer, `${this.ws.bufferedAmount} bytes unread`);
-      return;
+      return false;
     }
-    this.ws.send(bytes, { binary: true });
+    return true;
   }
 
   /** Closes with a named code, logs why, and cuts the socket if the peer does not answer. */

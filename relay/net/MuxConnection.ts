@@ -12,13 +12,18 @@ import {
   MuxErrorCode,
   readMuxFrame,
   writeAckFrame,
+  writeChangedFrame,
   writeDocFrame,
   writeErrorFrame,
   writeStatusFrame,
   type ChangeFrame,
+  type FetchFrame,
   type MuxFrame,
+  type WatchFrame,
 } from '../../shared/protocol/muxMessages';
 import type { DocRegistry } from '../sync/DocRegistry';
+import { MAX_FETCHES_WAITING, answerFetch, malformedFetch } from '../sync/BulkFetch';
+import { MAX_WATCHED_DOCS, type ChangeFeed, type Watcher } from '../sync/ChangeFeed';
 import { needsOnlyStoredBytes, type DocRoom, type ReceiveResult } from '../sync/DocRoom';
 import type { RoomPeer } from '../sync/RoomPeer';
 import type { RelayLimits } from '../limits';
@@ -76,6 +81,13 @@ export class MuxConnection {
   private acks: DurableAckBatcher<number> | null = null;
   /** `change` frames of the read being handled, per document, applied together after it (`flushChanges`). */
   private changes: Map<MuxDocPeer, ChangeFrame[]> | null = null;
+  /** The fetches being answered, one after the other (null: none since the last finished). */
+  private fetching: Promise<void> | null = null;
+  /** Fetches received and not yet fully answered. */
+  private fetchesWaiting = 0;
+  /** The documents this connection watches, made on its first `watch`. */
+  private watcher: Watcher | null = null;
+  private readonly changeFeed: ChangeFeed | undefined;
 
   readonly principal: Principal;
   private readonly registry: DocRegistry;
@@ -95,6 +107,7 @@ export class MuxConnection {
     this.connId = options.connId;
     this.refusals = options.refusals;
     this.onClosed = options.onClosed;
+    this.changeFeed = options.changeFeed;
     this.writes = writePolicyFor(principal);
     this.socket = new GuardedSocket(ws, limits.maxBufferedBytes, log, this);
     ws.on('message', (data, isBinary) => {
@@ -104,6 +117,8 @@ export class MuxConnection {
     });
     ws.on('close', () => {
       this.acks?.stop();
+      this.watcher?.close();
+      this.watcher = null;
       for (const peer of this.peers.values()) peer.room.unsubscribe(peer);
       this.peers.clear();
       this.onClosed(this);
@@ -159,9 +174,62 @@ export class MuxConnection {
         }
         return;
       }
+      case 'fetch':
+        return this.fetch(frame);
+      case 'watch':
+        return this.watch(frame);
       default:
         return this.socket.close(CloseCode.unknownType, `a device may not send ${frame.type} frames`);
     }
+  }
+
+  /** Queues the answer to a `fetch` behind the ones before it (BulkFetch). */
+  private fetch(frame: FetchFrame): void {
+    const malformed = malformedFetch(frame);
+    if (malformed !== null) return this.socket.close(CloseCode.malformed, malformed);
+    // Each waiting fetch holds its frame: a device that sends fetches faster than it reads the answers is cut off.
+    if (this.fetchesWaiting >= MAX_FETCHES_WAITING) {
+      return this.socket.close(CloseCode.tooManyDocs, `more than ${MAX_FETCHES_WAITING} fetches waiting for their answers`);
+    }
+    this.fetchesWaiting++;
+    const answer = (): Promise<unknown> =>
+      answerFetch(frame, {
+        readDurable: (doc) => this.registry.readDurable(doc),
+        refuse: (doc) => this.writes.refuseOpen(doc, this.registry.site),
+        send: (bytes) => this.socket.sendDrained(bytes),
+        log: this.log,
+        label: this.label,
+      });
+    const run = (this.fetching ?? Promise.resolve())
+      .then(() => (this.socket.isOpen ? answer() : undefined))
+      .catch((err: unknown) => {
+        this.log.error({ conn: this.label, requestId: frame.requestId, err: String(err) }, 'fetch could not be answered');
+        this.socket.close(CloseCode.loadFailed, 'stored documents could not be read');
+      })
+      .then(() => {
+        this.fetchesWaiting--;
+        if (this.fetching === run) this.fetching = null;
+      });
+    this.fetching = run;
+  }
+
+  /** Replaces the watched set with the names of `frame` this connection may read (ChangeFeed). */
+  private watch(frame: WatchFrame): void {
+    if (frame.docs.length > MAX_WATCHED_DOCS) {
+      return this.socket.close(CloseCode.malformed, `watch of ${frame.docs.length} documents (at most ${MAX_WATCHED_DOCS})`);
+    }
+    if (!this.changeFeed) return;
+    const refused: string[] = [];
+    const allowed = frame.docs.filter((doc) => {
+      const ok = isDocName(doc) && this.writes.refuseOpen(doc, this.registry.site) === null;
+      if (!ok) refused.push(doc.slice(0, 200));
+      return ok;
+    });
+    if (refused.length > 0) {
+      this.log.warn({ conn: this.label, refused: refused.length, docs: refused.slice(0, 10) }, 'watch named documents this connection may not read: left out');
+    }
+    this.watcher ??= this.changeFeed.watcher((docs) => this.socket.send(writeChangedFrame(docs)));
+    this.watcher.replace(allowed);
   }
 
   /** Opens (subscribes) a document on first use; null if refused. */

@@ -102,6 +102,23 @@ export class LevelDocStore implements DocStore {
     );
   }
 
+  async loadDurable(doc: string): Promise<Uint8Array[]> {
+    assertDocName(doc);
+    // LevelDB makes a batch readable only after its fsync succeeded, so a
+    // snapshot holds durable writes alone; the seq range is read from the
+    // snapshot too (the in-memory meta already counts queued compactions).
+    const entries = await this.level.read(async (db) => {
+      const snapshot = db.snapshot();
+      try {
+        const firstSeq = await readFirstSeq(db, doc, snapshot);
+        return await db.iterator({ ...docLogRange(doc, firstSeq), snapshot }).all();
+      } finally {
+        await snapshot.close();
+      }
+    });
+    return entries.map(([, value]) => asPlainBytes(value));
+  }
+
   append(doc: string, update: Uint8Array): Promise<void> {
     return this.enqueue(doc, 'append', update, (meta) => appendOps(doc, meta, update));
   }

@@ -22,16 +22,20 @@ export interface MemoryDocStoreOptions {
  */
 export class MemoryDocStore implements DocStore {
   private readonly docs = new Map<string, Uint8Array[]>();
-  private readonly queue: GroupCommitQueue<never>;
+  /** What `docs` held as of the last committed batch. */
+  private readonly durable = new Map<string, Uint8Array[]>();
+  /** Each op makes one write durable (applies it to `durable`). */
+  private readonly queue: GroupCommitQueue<() => void>;
   private readonly closeTimeoutMs: number;
   private failure: Error | null = null;
   private closed = false;
 
   constructor(options: MemoryDocStoreOptions = {}) {
     this.closeTimeoutMs = options.closeTimeoutMs ?? 1000;
-    this.queue = new GroupCommitQueue<never>({
-      writeBatch: async () => {
+    this.queue = new GroupCommitQueue<() => void>({
+      writeBatch: async (ops) => {
         if (this.failure) throw this.failure;
+        for (const makeDurable of ops) makeDurable();
       },
       retryDelayMs: options.retryDelayMs ?? 5,
       maxRetryDelayMs: options.maxRetryDelayMs ?? 50,
@@ -59,16 +63,22 @@ export class MemoryDocStore implements DocStore {
     return [...(this.docs.get(doc) ?? [])];
   }
 
+  async loadDurable(doc: string): Promise<Uint8Array[]> {
+    assertDocName(doc);
+    return [...(this.durable.get(doc) ?? [])];
+  }
+
   append(doc: string, update: Uint8Array): Promise<void> {
-    return this.write(doc, () => {
-      const log = this.docs.get(doc);
+    const add = (docs: Map<string, Uint8Array[]>): void => {
+      const log = docs.get(doc);
       if (log) log.push(update);
-      else this.docs.set(doc, [update]);
-    });
+      else docs.set(doc, [update]);
+    };
+    return this.write(doc, add);
   }
 
   compact(doc: string, state: Uint8Array): Promise<void> {
-    return this.write(doc, () => this.docs.set(doc, [state]));
+    return this.write(doc, (docs) => docs.set(doc, [state]));
   }
 
   stats(doc: string): DocStats {
@@ -97,15 +107,18 @@ export class MemoryDocStore implements DocStore {
     return this.queue.close(this.closeTimeoutMs);
   }
 
-  /** Applies the change at once (so loads see it, as with LevelDocStore) and resolves when its batch commits. */
-  private write(doc: string, apply: () => void): Promise<void> {
+  /**
+   * Applies the change at once (so loads see it, as with LevelDocStore), and
+   * to what `loadDurable` sees when its batch commits (batches commit in order).
+   */
+  private write(doc: string, apply: (docs: Map<string, Uint8Array[]>) => void): Promise<void> {
     try {
       assertDocName(doc);
     } catch (err) {
       return Promise.reject(err);
     }
     if (this.closed) return Promise.reject(new Error('the document store is closed'));
-    apply();
-    return this.queue.push({ prepare: () => [] });
+    apply(this.docs);
+    return this.queue.push({ prepare: () => [() => apply(this.durable)] });
   }
 }

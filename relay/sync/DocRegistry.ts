@@ -12,6 +12,7 @@ import { DocRoom } from './DocRoom';
 export class DocRegistry {
   private readonly rooms = new Map<string, DocRoom>();
   private readonly evictTimers = new Map<DocRoom, NodeJS.Timeout>();
+  private readonly durableListeners = new Set<(doc: string) => void>();
 
   constructor(
     private readonly store: DocStore,
@@ -41,6 +42,7 @@ export class DocRegistry {
     }
     room = new DocRoom(name, this.store, this.limits, this.log, this.onRoomLoaded, { site: this.site });
     room.onIdle = this.scheduleEvictionOf;
+    room.onDurableChange = this.announceDurable;
     const created = room;
     this.rooms.set(name, created);
     created.whenLoaded.catch((err: unknown) => {
@@ -67,6 +69,20 @@ export class DocRegistry {
     });
   }
 
+  /**
+   * Calls `listener` with a document's name each time a change of it became
+   * durable, whoever made it; returns the unsubscribe function.
+   */
+  onDurableChange(listener: (doc: string) => void): () => void {
+    this.durableListeners.add(listener);
+    return () => void this.durableListeners.delete(listener);
+  }
+
+  /** What is on disk of `name`, read without a room (see DocStore.loadDurable). */
+  readDurable(name: string): Promise<Uint8Array[]> {
+    return this.store.loadDurable(name);
+  }
+
   /** Resolves when every room's writes are durable. */
   async whenAllDurable(): Promise<void> {
     await Promise.allSettled(Array.from(this.rooms.values(), (room) => room.whenDurable()));
@@ -79,6 +95,17 @@ export class DocRegistry {
     for (const room of this.rooms.values()) room.destroy();
     this.rooms.clear();
   }
+
+  /** One function for every room's `onDurableChange`. */
+  private readonly announceDurable = (room: DocRoom): void => {
+    for (const listener of this.durableListeners) {
+      try {
+        listener(room.name);
+      } catch (err) {
+        this.log.error({ doc: room.name, err: String(err) }, 'a durable-change listener threw');
+      }
+    }
+  };
 
   /** One function for every room's `onIdle`, not a closure per room. */
   private readonly scheduleEvictionOf = (room: DocRoom): void => this.scheduleEviction(room);

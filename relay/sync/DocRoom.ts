@@ -86,6 +86,8 @@ export class DocRoom {
   private destroyed = false;
   /** Called when the room has no peers and nothing pending (the registry may evict it). */
   onIdle: (room: DocRoom) => void = () => {};
+  /** Called each time a change of the document (a peer's or the relay's own) became durable. */
+  onDurableChange: (room: DocRoom) => void = () => {};
   /** Undoes what was attached after load (the record reviewer), if anything. */
   private detacher: (() => void) | null = null;
 
@@ -445,6 +447,7 @@ export class DocRoom {
     // someone else's that the relay could still lose in a crash.
     durable.then(
       () => {
+        this.onDurableChange(this);
         let message: Uint8Array | null = null;
         for (const peer of this.peers) {
           if (peer === from) continue;

@@ -20,6 +20,14 @@ export const MuxType = {
   error: 4,
   /** Relay -> client: relay-wide state (storage health), sent on connect and on change. */
   status: 5,
+  /** Client -> relay: send what these documents' state vectors lack, from what is durably stored. */
+  fetch: 6,
+  /** Relay -> client: answers of one `fetch`, many documents per frame, the last frame flagged. */
+  states: 7,
+  /** Client -> relay: replaces the set of documents whose durable changes the client wants named. */
+  watch: 8,
+  /** Relay -> client: watched documents that got a durable change since the last `changed`. */
+  changed: 9,
 } as const;
 export type MuxTypeName = keyof typeof MuxType;
 
@@ -29,7 +37,31 @@ export type AckFrame = { type: 'ack'; doc: string; changeNo: number };
 export type CloseDocFrame = { type: 'closeDoc'; doc: string };
 export type ErrorFrame = { type: 'error'; doc: string; code: number; reason: string };
 export type StatusFrame = { type: 'status'; storageOk: boolean; detail: string };
-export type MuxFrame = DocFrame | ChangeFrame | AckFrame | CloseDocFrame | ErrorFrame | StatusFrame;
+/** One document of a `fetch`: its name and the state vector the device holds. */
+export interface FetchItem {
+  doc: string;
+  stateVector: Uint8Array;
+}
+/** One document of a `states` answer: what the device's state vector lacked. */
+export interface StateItem {
+  doc: string;
+  update: Uint8Array;
+}
+export type FetchFrame = { type: 'fetch'; requestId: number; docs: FetchItem[] };
+export type StatesFrame = { type: 'states'; requestId: number; docs: StateItem[]; last: boolean };
+export type WatchFrame = { type: 'watch'; docs: string[] };
+export type ChangedFrame = { type: 'changed'; docs: string[] };
+export type MuxFrame =
+  | DocFrame
+  | ChangeFrame
+  | AckFrame
+  | CloseDocFrame
+  | ErrorFrame
+  | StatusFrame
+  | FetchFrame
+  | StatesFrame
+  | WatchFrame
+  | ChangedFrame;
 
 /** Error codes carried by ErrorFrame (not close codes: the socket stays open). */
 export const MuxErrorCode = {
@@ -98,6 +130,60 @@ export function writeStatusFrame(storageOk: boolean, detail: string): Uint8Array
   return encoding.toUint8Array(e);
 }
 
+export function writeFetchFrame(requestId: number, docs: readonly FetchItem[]): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MuxType.fetch);
+  encoding.writeVarUint(e, requestId);
+  encoding.writeVarUint(e, docs.length);
+  for (const { doc, stateVector } of docs) {
+    encoding.writeVarString(e, doc);
+    encoding.writeVarUint8Array(e, stateVector);
+  }
+  return encoding.toUint8Array(e);
+}
+
+export function writeStatesFrame(requestId: number, docs: readonly StateItem[], last: boolean): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MuxType.states);
+  encoding.writeVarUint(e, requestId);
+  encoding.writeVarUint(e, docs.length);
+  for (const { doc, update } of docs) {
+    encoding.writeVarString(e, doc);
+    encoding.writeVarUint8Array(e, update);
+  }
+  encoding.writeVarUint(e, last ? 1 : 0);
+  return encoding.toUint8Array(e);
+}
+
+export function writeWatchFrame(docs: readonly string[]): Uint8Array {
+  return writeNamesFrame(MuxType.watch, docs);
+}
+
+export function writeChangedFrame(docs: readonly string[]): Uint8Array {
+  return writeNamesFrame(MuxType.changed, docs);
+}
+
+function writeNamesFrame(type: number, docs: readonly string[]): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, type);
+  encoding.writeVarUint(e, docs.length);
+  for (const doc of docs) encoding.writeVarString(e, doc);
+  return encoding.toUint8Array(e);
+}
+
+/**
+ * Reads `count` then that many items. A count larger than the bytes left
+ * could hold (each item takes at least one byte) is malformed, checked before
+ * anything is allocated for it.
+ */
+function readList<T>(d: decoding.Decoder, readItem: (d: decoding.Decoder) => T): T[] {
+  const count = decoding.readVarUint(d);
+  if (count > d.arr.length - d.pos) throw new Error(`count ${count} exceeds the frame`);
+  const items: T[] = [];
+  for (let i = 0; i < count; i++) items.push(readItem(d));
+  return items;
+}
+
 /** Thrown for bytes that are not a well-formed frame. */
 export class MalformedFrameError extends Error {}
 /** Thrown for a well-formed frame of a type this side does not know. */
@@ -146,6 +232,27 @@ export function readMuxFrame(bytes: Uint8Array): MuxFrame {
       case MuxType.status:
         frame = { type: 'status', storageOk: decoding.readVarUint(d) === 1, detail: decoding.readVarString(d) };
         break;
+      case MuxType.fetch:
+        frame = {
+          type: 'fetch',
+          requestId: decoding.readVarUint(d),
+          docs: readList(d, (d) => ({ doc: decoding.readVarString(d), stateVector: decoding.readVarUint8Array(d) })),
+        };
+        break;
+      case MuxType.states:
+        frame = {
+          type: 'states',
+          requestId: decoding.readVarUint(d),
+          docs: readList(d, (d) => ({ doc: decoding.readVarString(d), update: decoding.readVarUint8Array(d) })),
+          last: readFlag(d),
+        };
+        break;
+      case MuxType.watch:
+        frame = { type: 'watch', docs: readList(d, decoding.readVarString) };
+        break;
+      case MuxType.changed:
+        frame = { type: 'changed', docs: readList(d, decoding.readVarString) };
+        break;
       default:
         throw new UnknownFrameTypeError(`unknown frame type ${type}`);
     }
@@ -155,4 +262,11 @@ export function readMuxFrame(bytes: Uint8Array): MuxFrame {
   }
   if (decoding.hasContent(d)) throw new MalformedFrameError(`trailing bytes after frame of type ${type}`);
   return frame;
+}
+
+/** A 0|1 flag; anything else is malformed. */
+function readFlag(d: decoding.Decoder): boolean {
+  const flag = decoding.readVarUint(d);
+  if (flag > 1) throw new Error(`flag ${flag} is neither 0 nor 1`);
+  return flag === 1;
 }

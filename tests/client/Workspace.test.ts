@@ -15,7 +15,6 @@ import { MemoryDevice } from '../../client/sync/MemoryDocPersistence';
 import { waitFor, type Subscribable } from '../../client/sync/waitFor';
 import { SeqCounter, type KeyValueStore } from '../../client/app/lib/device';
 import { DeviceRecordStore, MemoryByteStore } from '../../client/app/lib/DeviceRecordStore';
-import { fetchStatesByOpening } from '../../client/app/lib/fetchStatesByOpening';
 import { HeldRecords } from '../../client/app/lib/HeldRecords';
 import { startShift, type ShiftProgress } from '../../client/app/lib/shiftStart';
 import type { FetchStatesRequest, StateFeed } from '../../client/app/lib/stateFeed';
@@ -78,7 +77,8 @@ describe('Workspace: one device store, records opened on demand', () => {
     await Promise.all(
       ids.map(async (id) => {
         const doc = writer.open(recordDocName(toRecordId(id))).doc;
-        createReceipt(doc, author, { id, site: 'main', supplier: `Supplier ${id}` });
+        // A delivery note of 1.5 KB each: enough records come in several of the relay's 64 KB frames.
+        createReceipt(doc, author, { id, site: 'main', supplier: `Supplier ${id}`, notes: 'n'.repeat(1_500) });
         for (let l = 0; l < 3; l++) addReceiveLine(doc, author, { item: `SKU-${l}`, qty: l + 1 });
       }),
     );
@@ -201,10 +201,11 @@ describe('Workspace: one device store, records opened on demand', () => {
 
   it('an interrupted fetch says so, and the next one (by the stored state vectors) brings only what is still missing', async () => {
     const ids = await seed(40);
-    const standIn = fetchStatesByOpening(() => createSyncClient({ url: fixture.url, token: ana.token, device: 'phone-1', persistence: 'none', ...syncOptions() }));
+    const standIn = createSyncClient({ url: fixture.url, token: ana.token, device: 'phone-1', persistence: 'none', ...syncOptions() });
     feeds.push(standIn);
+    expect(await waitFor(standIn.connection, (c) => c.online, 5_000)).toBe(true);
     const answered: number[] = [];
-    // The real stand-in, observed: how many documents each fetch asked for and how many answers carried something.
+    // The sync client's feed, observed: how many documents each fetch asked for and how many answers carried something.
     const observed: StateFeed = {
       watchChanges: (docs, onChanged) => standIn.watchChanges(docs, onChanged),
       fetchStates: (request: FetchStatesRequest) =>

@@ -132,6 +132,9 @@ export class HoldingStore implements DocStore {
   load(doc: string) {
     return this.inner.load(doc);
   }
+  loadDurable(doc: string) {
+    return this.inner.loadDurable(doc);
+  }
   compact(doc: string, state: Uint8Array) {
     return this.inner.compact(doc, state);
   }

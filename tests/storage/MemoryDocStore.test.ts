@@ -20,10 +20,13 @@ describe('MemoryDocStore.failWrites', () => {
     await waitFor(() => seen.length === 1, 'the failure to be reported');
     expect(seen[0]).toMatchObject({ ok: false, lastError: 'ENOSPC: no space left on device', pendingWrites: 1 });
     expect(durable).toBe(false);
+    expect(await store.load('doc')).toEqual([new Uint8Array([1])]);
+    expect(await store.loadDurable('doc')).toEqual([]);
     store.restoreWrites();
     await write;
     expect(store.health()).toEqual({ ok: true, pendingWrites: 0 });
     expect(seen.map((h) => h.ok)).toEqual([false, true]);
+    expect(await store.loadDurable('doc')).toEqual([new Uint8Array([1])]);
     await store.close();
   });
 });

@@ -25,7 +25,6 @@ import {
 import { deviceAuthor, randomId, type KeyValueStore, type SeqCounter } from './device';
 import { DeviceRecordStore, heldRecordsDbName, IndexeddbByteStore, MemoryByteStore } from './DeviceRecordStore';
 import { Emitter } from './Emitter';
-import { fetchStatesByOpening } from './fetchStatesByOpening';
 import { HeldRecords, type FetchOptions } from './HeldRecords';
 import { RecordSource, type RecordView } from './RecordSource';
 import { recordRows, type RecordRow } from './recordRows';
@@ -54,11 +53,7 @@ export interface WorkspaceOptions {
   setAside?: SetAsideStore;
   /** The device record store (default IndexedDB `tally-held-records:<site>`; memory where there is no IndexedDB). */
   records?: DeviceRecordStore;
-  /**
-   * fetchStates/watchChanges (see stateFeed.ts). Default: the stand-in that
-   * opens documents on a second connection (fetchStatesByOpening.ts); the
-   * sync client itself once it implements them.
-   */
+  /** fetchStates/watchChanges (see stateFeed.ts); default the sync client itself. */
   feed?: StateFeed;
   /** Records left on screen kept open as documents (default 5). */
   keepOpen?: number;
@@ -87,7 +82,6 @@ export class Workspace {
   private readonly store: KeyValueStore;
   private readonly records: DeviceRecordStore;
   private readonly feed: StateFeed;
-  private readonly ownFeed: { destroy(): Promise<void> } | null;
   private readonly keepOpen: number;
   /** Records with a working copy (a y-indexeddb database) that may hold work the relay lacks. */
   private readonly workingKey: string;
@@ -132,24 +126,7 @@ export class Workspace {
     });
     this.site = new SiteSource(this.client.open(siteDocName(toSiteId(options.session.site))));
     this.records = options.records ?? defaultRecordStore(options.session.site);
-    if (options.feed) {
-      this.feed = options.feed;
-      this.ownFeed = null;
-    } else {
-      const standIn = fetchStatesByOpening(() =>
-        createSyncClient({
-          url: options.session.relayUrl,
-          token: options.session.token,
-          device: options.device,
-          ...options.sync,
-          persistence: 'none',
-          // Used only while the app's own connection is online.
-          autoConnect: true,
-        }),
-      );
-      this.feed = standIn;
-      this.ownFeed = standIn;
-    }
+    this.feed = options.feed ?? this.client;
     this.held = new HeldRecords(this.records, this.feed);
     this.deleteIdleWorkingCopies(options.deleteWorkingCopy ?? defaultDeleteWorkingCopy(options.sync?.persistence));
     this.refusals = new RefusalRecovery({
@@ -398,7 +375,6 @@ export class Workspace {
     this.recordsChanged.clear();
     this.held.close();
     await this.client.destroy();
-    await this.ownFeed?.destroy();
     this.records.close();
   }
 
