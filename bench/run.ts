@@ -21,6 +21,7 @@ import { yWebsocketSpec } from './servers/yWebsocketServer';
 import { hocuspocusSpec } from './servers/hocuspocusServer';
 import { floorSpec } from './servers/floorServer';
 import { selfCheck, setEntryUser } from './lib/yupdates';
+import { refusalsOf } from './lib/refusals';
 import { tallyCredentials } from './servers/tallyCredentials';
 import { type Cost, meter } from './lib/measure';
 import { type CatchUpOptions, defaultCatchUp, prepareCatchUp, runCatchUp } from './workloads/catchUp';
@@ -110,6 +111,8 @@ async function main(): Promise<void> {
       const r = results.get(server.spec.id)!;
       log(`${w} on ${server.spec.id}`);
       const done = meter(server);
+      const refusals = refusalsOf(server);
+      refusals.reset();
       let timer: ReturnType<typeof setTimeout> | undefined;
       try {
         // Every workload bounds its own waits; this is the backstop for a server that hangs.
@@ -122,6 +125,12 @@ async function main(): Promise<void> {
         log(`${w} on ${server.spec.id} failed: ${r.errors[w]}\n${server.log()}`);
       } finally {
         clearTimeout(timer);
+        // A refused write is never acked: without this, refusals read as a slow or empty result.
+        if (refusals.count > 0) {
+          r.errors[w] = `${refusals.summary()}${r.errors[w] ? `; ${r.errors[w]}` : ''}`;
+          log(`${w} on ${server.spec.id} FAILED: ${r.errors[w]}`);
+          process.exitCode = 1;
+        }
         r.costs[w] = done();
         await server.stop().catch(() => server.kill());
       }

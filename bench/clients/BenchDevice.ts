@@ -14,6 +14,8 @@ export interface DeviceHandlers {
   onAck?(doc: string, token: number, at: number): void;
   /** The socket closed (code and reason as received). */
   onClose?(code: number, reason: string): void;
+  /** The server refused a write or a document (Tally: a mux `error` frame; others: their refusal message). */
+  onRefused?(doc: string, reason: string): void;
 }
 
 export interface OpenOptions {

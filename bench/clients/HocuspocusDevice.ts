@@ -142,12 +142,17 @@ export class HocuspocusDevice implements BenchDevice {
       case MSG_SYNC_STATUS: {
         const applied = decoding.readVarUint(d) === 1;
         const token = state.pending.shift();
-        if (!applied) this.refused += 1;
-        else if (token !== undefined && token >= 0) this.handlers.onAck?.(doc, token, at);
+        if (!applied) {
+          this.refused += 1;
+          this.handlers.onRefused?.(doc, 'SyncStatus: not applied');
+        } else if (token !== undefined && token >= 0) this.handlers.onAck?.(doc, token, at);
         return;
       }
       case MSG_AUTH: {
-        if (decoding.readVarUint(d) === AUTH_PERMISSION_DENIED) state.synced.reject(new Error('permission denied'));
+        if (decoding.readVarUint(d) === AUTH_PERMISSION_DENIED) {
+          this.handlers.onRefused?.(doc, 'permission denied');
+          state.synced.reject(new Error('permission denied'));
+        }
         return;
       }
       default:

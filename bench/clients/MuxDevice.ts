@@ -97,6 +97,7 @@ export class MuxDevice implements BenchDevice {
         return;
       case 'error':
         this.errors.set(frame.code, (this.errors.get(frame.code) ?? 0) + 1);
+        this.handlers.onRefused?.(frame.doc, `error ${frame.code}: ${frame.reason}`);
         return;
       default:
         return;

@@ -20,6 +20,9 @@ import { firstClientClock } from '../lib/yupdates';
 
 const EMPTY_UPDATE = new Uint8Array([0, 0]);
 const EMPTY_SV = new Uint8Array([0]);
+/** y-protocols' auth message and its permission-denied reply (Tally's /sync refusal). */
+const MSG_AUTH = 2;
+const AUTH_PERMISSION_DENIED = 0;
 
 interface DocSocket {
   ws: WebSocket;
@@ -108,7 +111,12 @@ export class YWebsocketDevice implements BenchDevice {
   private receive(doc: string, state: DocSocket, data: Buffer): void {
     const at = performance.now();
     const d = decoding.createDecoder(data);
-    if (decoding.readVarUint(d) !== 0) return; // awareness: not measured
+    const type = decoding.readVarUint(d);
+    if (type === MSG_AUTH) {
+      if (decoding.readVarUint(d) === AUTH_PERMISSION_DENIED) this.handlers.onRefused?.(doc, decoding.readVarString(d));
+      return;
+    }
+    if (type !== 0) return; // awareness: not measured
     const sub = decoding.readVarUint(d);
     const payload = decoding.readVarUint8Array(d);
     if (sub === syncProtocol.messageYjsSyncStep1) {

@@ -221,7 +221,7 @@ export function renderReport(report: BenchReport): string {
     },
     {
       workload: 'big document',
-      measure: `${num(sizes.bigUpdates)} updates of one short scan code each to one doc (50 device logs, in turn; window 256): acked in the time given, rate, bytes on disk, compacted Yjs state`,
+      measure: `${num(sizes.bigUpdates)} updates of one scanned line each to one record (one device, 50 Yjs client ids in turn; window 256): acked in the time given, rate, bytes on disk, compacted Yjs state`,
       target: '',
       cell: (r) => (r.big ? `${num(r.big.acked)} in ${ms(r.big.acked / r.big.ingestPerSecond * 1000)} (${num(r.big.ingestPerSecond)}/s); ${bytes(r.big.bytesOnDisk)} on disk, state ${bytes(r.big.stateBytes)}` : 'n/a'),
       errorOf: 'big',

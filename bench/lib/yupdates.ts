@@ -77,20 +77,47 @@ export function setEntryUser(userId: string): void {
 /**
  * A received line as a Tally device records it (a valid `line` entry:
  * shared/model/entry.ts): id `<device>:<seq>`, user, device, time, sequence.
+ * `device` is the id the sending connection names (Tally's relay refuses an
+ * entry of any other device).
  */
-export function receiptLine(device: number | string, seq: number): Record<string, unknown> {
-  const dev = `bench-${device}`;
+export function receiptLine(device: string, seq: number): Record<string, unknown> {
   return {
-    id: `${dev}:${seq}`,
+    id: `${device}:${seq}`,
     kind: 'line',
     user: entryUser ?? `crew-${device}`,
-    device: dev,
+    device,
     at: T0 + seq * 1000,
     seq,
     item: `SKU-${(seq * 7919) % 100000}`,
     qty: 1 + (seq % 24),
     lot: `L${seq % 97}`,
   };
+}
+
+/** The smallest line a device records: one scanned item, quantity 1. */
+export function scanLine(device: string, seq: number): Record<string, unknown> {
+  return {
+    id: `${device}:${seq}`,
+    kind: 'line',
+    user: entryUser ?? `crew-${device}`,
+    device,
+    at: T0 + seq * 1000,
+    seq,
+    item: `S${(100000 + seq).toString(36)}`,
+    qty: 1,
+  };
+}
+
+/**
+ * One bench device's entries: its id in each, and sequence numbers that never
+ * repeat for the device, across all its records (as a Tally device keeps them).
+ */
+export class DeviceEntries {
+  private seq = 0;
+  constructor(readonly device: string) {}
+  next(make: (device: string, seq: number) => unknown = receiptLine): unknown {
+    return make(this.device, this.seq++);
+  }
 }
 
 /**
@@ -136,15 +163,16 @@ export const mergeUpdateSv = mergeUpdateEndClocks;
 
 /** Throws unless the hand-written updates are what Yjs writes and reads, and lines are valid entries. */
 export function selfCheck(): void {
-  parseEntry(receiptLine('x1', 0));
-  parseEntry(receiptLine(7, 123));
+  parseEntry(receiptLine('bench-x1', 0));
+  parseEntry(receiptLine('bench-7', 123));
+  parseEntry(scanLine('bench-big', 249_999));
   const ref = new Y.Doc();
   ref.clientID = 4242;
   const refUpdates: Uint8Array[] = [];
   ref.on('update', (u: Uint8Array) => refUpdates.push(u));
   const arr = ref.getArray(ROOT);
-  for (let i = 0; i < 3; i++) arr.push([receiptLine(1, i)]);
-  const ours = [0, 1, 2].map((i) => encodeAppend(4242, i, [receiptLine(1, i)]));
+  for (let i = 0; i < 3; i++) arr.push([receiptLine('bench-1', i)]);
+  const ours = [0, 1, 2].map((i) => encodeAppend(4242, i, [receiptLine('bench-1', i)]));
   ours.forEach((u, i) => {
     if (Buffer.compare(Buffer.from(u), Buffer.from(refUpdates[i]!)) !== 0) {
       throw new Error(`hand-encoded append ${i} differs from Yjs`);

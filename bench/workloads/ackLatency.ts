@@ -9,7 +9,7 @@
 import type { ChildServer } from '../servers/ChildServer';
 import { makeDevice, pool } from '../clients/makeDevice';
 import type { BenchDevice } from '../clients/BenchDevice';
-import { AppendStream, receiptLine, recordDoc } from '../lib/yupdates';
+import { AppendStream, DeviceEntries, recordDoc } from '../lib/yupdates';
 import { type Cost, meter, quantile, sleep } from '../lib/measure';
 
 export interface AckLatencyOptions {
@@ -70,9 +70,11 @@ export async function runAckLatency(server: ChildServer, o: AckLatencyOptions = 
   for (let c = 0; c < nClients; c++) {
     const doc = recordDoc(`lat-${c % o.docs}`);
     docOf.push(doc);
-    streams.push(new AppendStream(2_000_000 + c, (seq) => receiptLine(`lat${c}`, seq)));
+    const entries = new DeviceEntries(`bench-lat${c}`);
+    streams.push(new AppendStream(2_000_000 + c, () => entries.next()));
     devices.push(
       makeDevice(server, {
+        device: entries.device,
         onAck: (_doc, token, at) => {
           acked[token] = at;
         },

@@ -9,7 +9,8 @@ import * as Y from 'yjs';
 import type { ChildServer } from '../servers/ChildServer';
 import { makeDevice } from '../clients/makeDevice';
 import type { BenchDevice } from '../clients/BenchDevice';
-import { ROOT, covers, encodeAppend, mergeUpdateSv, receiptLine, recordDoc } from '../lib/yupdates';
+import { DeviceEntries, ROOT, covers, encodeAppend, mergeUpdateSv, recordDoc } from '../lib/yupdates';
+import { refusalsOf } from '../lib/refusals';
 import { type Cost, meter, rssSampler, waitFor } from '../lib/measure';
 
 export interface CatchUpOptions {
@@ -27,6 +28,8 @@ export interface CatchUpData {
   docNames: string[];
   /** offline[device][doc]: the device's lines for that receipt, one encoded update. */
   offline: Uint8Array[][];
+  /** The device id of device `device`: its connection names it, its entries carry it. */
+  deviceOf(device: number): string;
   clientOf(device: number, doc: number): number;
   /** Per doc: every client's final clock. */
   expected: Map<number, number>[];
@@ -38,15 +41,18 @@ export interface CatchUpData {
 
 export function prepareCatchUp(options: CatchUpOptions = defaultCatchUp): CatchUpData {
   const clientOf = (device: number, doc: number) => 1_000_000 + doc * 1000 + device;
+  const deviceOf = (device: number) => `bench-${device}`;
   const docNames = Array.from({ length: options.docs }, (_, k) => recordDoc(`receipt-${k}`));
   const offline: Uint8Array[][] = [];
   for (let d = 0; d < options.devices; d++) {
+    // One device's sequence runs on across its receipts, so each entry id is the device's once.
+    const entries = new DeviceEntries(deviceOf(d));
     offline.push(
       docNames.map((_, k) =>
         encodeAppend(
           clientOf(d, k),
           0,
-          Array.from({ length: options.lines }, (_, i) => receiptLine(d, i)),
+          Array.from({ length: options.lines }, () => entries.next()),
         ),
       ),
     );
@@ -67,7 +73,7 @@ export function prepareCatchUp(options: CatchUpOptions = defaultCatchUp): CatchU
     compactedStateBytes += Y.encodeStateAsUpdate(doc).byteLength;
     doc.destroy();
   });
-  return { options, docNames, offline, clientOf, expected, compactedStateBytes, uploadBytes };
+  return { options, docNames, offline, deviceOf, clientOf, expected, compactedStateBytes, uploadBytes };
 }
 
 export interface CatchUpResult {
@@ -109,6 +115,7 @@ export async function runCatchUp(server: ChildServer, data: CatchUpData): Promis
     const docIndex = new Map(data.docNames.map((n, k) => [n, k]));
     devices.push(
       makeDevice(server, {
+        device: data.deviceOf(d),
         onContent(docName, update) {
           const k = docIndex.get(docName)!;
           // Probes keep what they receive and apply it after the timed window,
@@ -143,7 +150,8 @@ export async function runCatchUp(server: ChildServer, data: CatchUpData): Promis
   ).catch((err: unknown) => {
     error = String(err);
   });
-  const ok = await waitFor(() => converged === of || error !== undefined, timeoutMs, 5);
+  const refusals = refusalsOf(server);
+  const ok = await waitFor(() => converged === of || error !== undefined || refusals.count > 0, timeoutMs, 5);
   const ms = performance.now() - t0;
   const c = cost();
   const { peak } = rss.stop();

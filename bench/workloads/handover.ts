@@ -16,13 +16,16 @@ import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import type { ChildServer } from '../servers/ChildServer';
-import { MuxDevice } from '../clients/MuxDevice';
-import { tallyQuery } from '../servers/tallyCredentials';
 import { makeDevice } from '../clients/makeDevice';
 import { ROOT, receiptLine, recordDoc } from '../lib/yupdates';
 import { sleep, waitFor } from '../lib/measure';
 
 const DOC = recordDoc('handover-receipt');
+/**
+ * The one device of every round: a handheld whose copy is discarded each time
+ * (so each round is a fresh Yjs client id) but whose sequence goes on.
+ */
+const DEVICE = 'bench-handover';
 
 export interface HandoverResult {
   rounds: number;
@@ -41,14 +44,23 @@ type Signaller = (server: ChildServer, doc: Y.Doc) => Promise<() => void>;
 
 const tallySignal: Signaller = async (server, doc) => {
   let acked = false;
-  const dev = new MuxDevice(`${server.wsBase}/mux${tallyQuery('bench-handover')}`, {
+  let refused: string | null = null;
+  const dev = makeDevice(server, {
+    device: DEVICE,
     onAck: () => {
       acked = true;
+    },
+    onRefused: (_doc, reason) => {
+      refused = reason;
     },
   });
   await dev.connect();
   await dev.open(DOC, { stateVector: Y.encodeStateVector(doc), offline: Y.encodeStateAsUpdate(doc), offlineToken: 1 });
-  if (!(await waitFor(() => acked, 10_000, 1))) throw new Error('no ack');
+  const answered = await waitFor(() => acked || refused !== null, 10_000, 1);
+  if (!acked) {
+    dev.close();
+    throw new Error(answered ? `refused: ${refused}` : 'no ack');
+  }
   return () => dev.close();
 };
 
@@ -106,7 +118,7 @@ export async function runHandover(server: ChildServer, rounds = 20): Promise<Han
   let error: string | undefined;
   for (let r = 0; r < rounds; r++) {
     const doc = new Y.Doc();
-    const line = receiptLine(`handover${r}`, 0);
+    const line = receiptLine(DEVICE, r);
     doc.getArray(ROOT).push([line]);
     const t0 = performance.now();
     let discard: (() => void) | null = null;

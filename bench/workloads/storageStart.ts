@@ -13,7 +13,8 @@
 import * as Y from 'yjs';
 import type { ChildServer } from '../servers/ChildServer';
 import { makeDevice, pool } from '../clients/makeDevice';
-import { AppendStream, covers, encodeAppend, mergeUpdateSv, receiptLine, recordDoc } from '../lib/yupdates';
+import { AppendStream, DeviceEntries, covers, encodeAppend, mergeUpdateSv, recordDoc, scanLine } from '../lib/yupdates';
+import { refusalsOf } from '../lib/refusals';
 import { sleep, waitFor } from '../lib/measure';
 import type { CatchUpData } from './catchUp';
 
@@ -73,25 +74,26 @@ export interface BigDocumentResult {
 }
 
 /**
- * Not a record: a record's log holds full entries (about 150 bytes each), and
- * this measures many *small* updates, so each is one short scan code. 50
- * devices append to their own log in the document, in turn. (One device
- * appending 250,000 entries to one array is quadratic in every Yjs server:
- * Yjs merges each append into the previous run with `Array.concat`, so at
- * 100,000 entries one append costs a 100,000-element copy.)
+ * A record whose log takes many *small* updates: each appends one scanned
+ * line (the smallest entry a device records: item and quantity 1). One device
+ * writes it under 50 Yjs client ids in turn, as a handheld that reloaded the
+ * record 50 times would; each client id's lines are one log. (One client id
+ * appending 250,000 entries is quadratic in every Yjs server: Yjs merges each
+ * append into the previous run with `Array.concat`, so at 100,000 entries one
+ * append costs a 100,000-element copy.)
  */
-const BIG = 'bench:big-scan-log';
-const BIG_DEVICES = 50;
+const BIG = recordDoc('big-scan-log');
+const BIG_DEVICE = 'bench-big';
+const BIG_CLIENTS = 50;
 const BIG_CLIENT = 4_000_000;
-const bigRoot = (j: number) => `scans-${j}`;
-/** A small entry: a scan code. */
-const scan = (seq: number) => `S${(100000 + seq).toString(36)}`;
+/** The `i`-th line under client id `j`: updates go out to the client ids in turn, so this is the device's sequence. */
+const bigLine = (j: number, i: number) => scanLine(BIG_DEVICE, i * BIG_CLIENTS + j);
 
-/** What each of the devices has appended once `n` updates went out in turn. */
+/** What each client id has appended once `n` updates went out in turn. */
 function bigClocks(n: number): Map<number, number> {
   const m = new Map<number, number>();
-  for (let j = 0; j < BIG_DEVICES; j++) {
-    const count = Math.max(0, Math.ceil((n - j) / BIG_DEVICES));
+  for (let j = 0; j < BIG_CLIENTS; j++) {
+    const count = Math.max(0, Math.ceil((n - j) / BIG_CLIENTS));
     if (count > 0) m.set(BIG_CLIENT + j, count);
   }
   return m;
@@ -121,14 +123,15 @@ const COMPACTED_LOADS = 5;
 /** Starts and stops the server itself (on a fresh data directory). */
 export async function runBigDocument(server: ChildServer, updates = 250_000, window = 256, timeLimitMs = 60_000): Promise<BigDocumentResult> {
   await server.startFresh('big');
-  const streams = Array.from({ length: BIG_DEVICES }, (_, j) => new AppendStream(BIG_CLIENT + j, scan, bigRoot(j)));
+  const streams = Array.from({ length: BIG_CLIENTS }, (_, j) => new AppendStream(BIG_CLIENT + j, (i) => bigLine(j, i)));
   let acked = 0;
   let sent = 0;
   const sendNext = () => {
-    dev.send(BIG, streams[sent % BIG_DEVICES]!.next(), sent);
+    dev.send(BIG, streams[sent % BIG_CLIENTS]!.next(), sent);
     sent++;
   };
   const dev = makeDevice(server, {
+    device: BIG_DEVICE,
     onAck: () => {
       acked++;
       if (sent < updates) sendNext();
@@ -138,14 +141,15 @@ export async function runBigDocument(server: ChildServer, updates = 250_000, win
   await dev.open(BIG);
   const t0 = performance.now();
   for (let i = 0; i < window && sent < updates; i++) sendNext();
-  await waitFor(() => acked >= updates, timeLimitMs, 20);
+  const refusals = refusalsOf(server);
+  await waitFor(() => acked >= updates || refusals.count > 0, timeLimitMs, 20);
   const ingestMs = performance.now() - t0;
   dev.close();
   const want = bigClocks(acked);
   const stateBytes = Y.mergeUpdates(
     [...want].map(([client, count]) => {
       const j = client - BIG_CLIENT;
-      return encodeAppend(client, 0, Array.from({ length: count }, (_, i) => scan(i)), bigRoot(j));
+      return encodeAppend(client, 0, Array.from({ length: count }, (_, i) => bigLine(j, i)));
     }),
   ).byteLength;
   await server.diskSettled(2_000, 30_000);
@@ -197,18 +201,19 @@ export interface ManyDocumentsResult {
 export async function runManyDocuments(server: ChildServer, documents = 10_000, devices = 10): Promise<ManyDocumentsResult> {
   const emptyReadyMs = await server.startFresh('many');
   const t0 = performance.now();
-  const lines = (i: number) => Array.from({ length: 5 }, (_, s) => receiptLine(`many${i}`, s));
   const names = Array.from({ length: documents }, (_, i) => recordDoc(`stored-${i}`));
   const byDevice = Array.from({ length: devices }, (_, d) => names.filter((_, i) => i % devices === d));
   await Promise.all(
     byDevice.map(async (docs, d) => {
       const waiting = new Map<string, () => void>();
-      const dev = makeDevice(server, { onAck: (doc) => waiting.get(doc)?.() });
+      const entries = new DeviceEntries(`bench-many${d}`);
+      const dev = makeDevice(server, { device: entries.device, onAck: (doc) => waiting.get(doc)?.() });
       await dev.connect();
       await pool(docs, 20, async (name, j) => {
         const i = j * devices + d;
         const acked = new Promise<void>((r) => waiting.set(name, r));
-        await dev.open(name, { offline: encodeAppend(5_000_000 + i, 0, lines(i)), offlineToken: i });
+        const lines = Array.from({ length: 5 }, () => entries.next());
+        await dev.open(name, { offline: encodeAppend(5_000_000 + i, 0, lines), offlineToken: i });
         await Promise.race([acked, sleep(10_000)]);
         waiting.delete(name);
         dev.closeDoc(name);

@@ -13,7 +13,7 @@
 import type { ChildServer } from '../servers/ChildServer';
 import { makeDevice, pool } from '../clients/makeDevice';
 import type { BenchDevice } from '../clients/BenchDevice';
-import { AppendStream, receiptLine, recordDoc } from '../lib/yupdates';
+import { AppendStream, DeviceEntries, recordDoc } from '../lib/yupdates';
 import { type Cost, meter, rssSampler, sleep } from '../lib/measure';
 
 export interface ThroughputOptions {
@@ -62,6 +62,8 @@ export interface ThroughputResult {
 
 interface Lane {
   dev: BenchDevice;
+  /** The lane's device: one id for all its receipts, its sequence running on across them. */
+  entries: DeviceEntries;
   k: number;
   round: number;
   doc: string;
@@ -87,15 +89,16 @@ export async function runThroughput(server: ChildServer, o: ThroughputOptions = 
   const nextDoc = async (lane: Lane) => {
     lane.round++;
     lane.doc = recordDoc(`tp-${lane.k}-${lane.round}`);
-    lane.stream = new AppendStream(3_000_000 + lane.k * 1_000 + lane.round, (seq) => receiptLine(`tp${lane.k}r${lane.round}`, seq));
+    lane.stream = new AppendStream(3_000_000 + lane.k * 1_000 + lane.round, () => lane.entries.next());
     lane.sent = 0;
     lane.acked = 0;
     await lane.dev.open(lane.doc);
     fill(lane);
   };
   const lanes: Lane[] = Array.from({ length: o.connections }, (_, k) => {
-    const lane = { k, round: -1, doc: '', sent: 0, acked: 0 } as Lane;
+    const lane = { k, round: -1, doc: '', sent: 0, acked: 0, entries: new DeviceEntries(`bench-tp${k}`) } as Lane;
     lane.dev = makeDevice(server, {
+      device: lane.entries.device,
       onAck: (doc) => {
         if (doc !== lane.doc) return;
         lane.acked++;
