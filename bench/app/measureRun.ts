@@ -1,0 +1,166 @@
+/**
+ * One run of the app bench on a fresh device (a new browser context): sign
+ * in, start the shift, read the device's storage, open the big receipt and
+ * scan into it, read the JS heap, then close the page and open the app again
+ * offline. Every step has a time cap; a step that hits it is recorded as
+ * "did not finish" and the steps that need it are skipped.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright';
+import { Device, PHONE } from '../../tests/e2e/support/devices';
+import type { AppUser } from '../../tests/e2e/support/appRelay';
+import { armInput, inputAt, longestIn, longTasks, PROBE_SCRIPT, raceTimeout, until, WATCH_KEY, type Condition, type Outcome } from './pageProbe';
+
+/** A step's figure in one run, or why there is none. */
+export type StepSample = { ok: true; value: number; extra?: Record<string, number> } | { ok: false; reason: string };
+
+/** The steps of a run, by id. */
+export type RunSamples = Partial<Record<StepId, StepSample[]>>;
+
+export const STEP_IDS = ['shiftStart', 'shiftLongTask', 'coldStart', 'coldLongTask', 'storage', 'openBig', 'scan', 'heap'] as const;
+export type StepId = (typeof STEP_IDS)[number];
+
+/** Time caps of the steps. */
+export interface StepCaps {
+  shiftStartMs: number;
+  coldStartMs: number;
+  openMs: number;
+  scanMs: number;
+}
+
+/** Options of `measureRun`. */
+export interface RunOptions {
+  browser: Browser;
+  origin: string;
+  user: AppUser;
+  /** Rows the records list must show: every seeded record. */
+  listedRecords: number;
+  bigId: string;
+  bigLines: number;
+  caps: StepCaps;
+  /** Steps not to try (they failed in earlier runs). */
+  skip: ReadonlySet<StepId>;
+  scansPerRun: number;
+  /** Label of this run (device name). */
+  label: string;
+  log: (line: string) => void;
+}
+
+const RECORDS_LIST: Omit<Condition, 'minCount'> = { selector: '[data-testid="record-row"]', countAttrOf: '[data-testid="records"]' };
+const AFTER_COLD_START_MS = 3_000;
+
+const fail = (reason: string): StepSample => ({ ok: false, reason });
+const dnf = (capMs: number): StepSample => fail(`did not finish in ${Math.round(capMs / 1000)} s`);
+
+function outcomeSample(outcome: Outcome, from: number | null, capMs: number): StepSample {
+  if ('timeout' in outcome) return dnf(capMs);
+  if ('failed' in outcome) return fail(`the page said: ${outcome.failed}`);
+  if (from === null) return fail('the tap or key press was not seen by the page');
+  return { ok: true, value: outcome.at - from };
+}
+
+async function throttle(context: BrowserContext, page: Page): Promise<void> {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+}
+
+async function heapAfterGc(context: BrowserContext, page: Page): Promise<number> {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('HeapProfiler.collectGarbage');
+  const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+  await cdp.detach();
+  return usedSize;
+}
+
+/** Runs every step once on a fresh device; see the module comment. */
+export async function measureRun(options: RunOptions): Promise<RunSamples> {
+  const samples: RunSamples = {};
+  const add = (id: StepId, sample: StepSample): void => {
+    (samples[id] ??= []).push(sample);
+    options.log(`  ${id}: ${sample.ok ? Math.round(sample.value) : sample.reason}`);
+  };
+  const context = await options.browser.newContext({ viewport: PHONE, serviceWorkers: 'allow' });
+  try {
+    await context.addInitScript(PROBE_SCRIPT);
+    const device = await Device.enrol(context, options.origin, options.user, options.label);
+    const page = device.page;
+    await throttle(context, page);
+
+    // Start shift: from the tap until the page says ready.
+    await armInput(page);
+    await page.getByTestId('start-shift').click();
+    const shift = await until(page, { selector: '[data-testid="shift-ready"]', failSelector: '[data-testid="shift-problem"]' }, options.caps.shiftStartMs);
+    const tapAt = await inputAt(page, 'tap');
+    const shiftSample = outcomeSample(shift, tapAt, options.caps.shiftStartMs);
+    add('shiftStart', shiftSample);
+    if (!shiftSample.ok || tapAt === null || !('at' in shift)) return samples;
+    add('shiftLongTask', { ok: true, value: longestIn(await longTasks(page), tapAt, shift.at) });
+
+    // Device storage right after the shift start.
+    const estimate = (await page.evaluate('navigator.storage.estimate()')) as { usage?: number; usageDetails?: { indexedDB?: number } };
+    // The records live in IndexedDB; the rest of the origin's usage is mostly the service worker's copy of the app.
+    const indexedDB = estimate.usageDetails?.indexedDB;
+    add('storage', { ok: true, value: indexedDB ?? estimate.usage ?? NaN, extra: { total: estimate.usage ?? NaN, indexedDB: indexedDB ?? NaN } });
+
+    // Opening the big receipt: from the tap on its row until its lines and scan field are on screen.
+    await device.go('/');
+    const listed = await until(page, { ...RECORDS_LIST, selector: `[data-record-id="${options.bigId}"]` }, options.caps.openMs);
+    if (!('at' in listed)) {
+      add('openBig', fail(`its row was not listed within ${options.caps.openMs / 1000} s`));
+      return samples;
+    }
+    const row = page.locator(`[data-testid="record-row"][data-record-id="${options.bigId}"]`);
+    await row.scrollIntoViewIfNeeded();
+    await armInput(page);
+    await row.click();
+    const opened = await until(page, { selector: '[data-testid="line"]', minCount: Math.min(10, options.bigLines) }, options.caps.openMs);
+    const rowTapAt = await inputAt(page, 'tap');
+    const openSample = outcomeSample(opened, rowTapAt, options.caps.openMs);
+    add('openBig', openSample);
+    if (!openSample.ok) return samples;
+    await until(page, { selector: '[data-testid="scan-field"]' }, options.caps.openMs);
+
+    // Scan-to-line-visible with the big receipt open: Enter in the scan field until the new line shows.
+    for (let i = 0; i < options.scansPerRun && !options.skip.has('scan'); i++) {
+      const code = `BENCH-${options.label}-${i}`;
+      await page.getByTestId('scan-field').fill(code);
+      await armInput(page);
+      await page.getByTestId('scan-field').press('Enter');
+      const seen = await until(page, { selector: '[data-testid="line"]', text: code }, options.caps.scanMs);
+      add('scan', outcomeSample(seen, await inputAt(page, 'enter'), options.caps.scanMs));
+    }
+
+    // JS heap with every held record and the big receipt open, after a garbage collection.
+    add('heap', { ok: true, value: await heapAfterGc(context, page) });
+
+    if (!options.skip.has('coldStart')) await coldStart(options, context, page, add);
+    return samples;
+  } finally {
+    await raceTimeout(context.close(), 30_000, undefined);
+  }
+}
+
+/** Closes the page, goes offline and opens the app again: time from navigation start to the full records list. */
+async function coldStart(options: RunOptions, context: BrowserContext, page: Page, add: (id: StepId, sample: StepSample) => void): Promise<void> {
+  const cap = options.caps.coldStartMs;
+  const watch = { condition: { ...RECORDS_LIST, minCount: options.listedRecords }, timeoutMs: cap };
+  await page.evaluate(`localStorage.setItem(${JSON.stringify(WATCH_KEY)}, ${JSON.stringify(JSON.stringify(watch))})`);
+  await page.close();
+  await context.setOffline(true);
+  const again = await context.newPage();
+  await throttle(context, again);
+  const loaded = raceTimeout(again.goto(`${options.origin}/`, { waitUntil: 'commit', timeout: cap }), cap, null);
+  if ((await loaded) === null) return add('coldStart', fail(`the app did not load offline within ${cap / 1000} s`));
+  const outcome = await raceTimeout(
+    again.waitForFunction('window.__bench && window.__bench.loadOutcome', undefined, { timeout: cap + 10_000, polling: 250 }).then((h) => h.jsonValue() as Promise<Outcome>),
+    cap + 15_000,
+    { timeout: true } as const,
+  );
+  const sample = outcomeSample(outcome, 0, cap);
+  add('coldStart', sample);
+  if (!sample.ok || !('at' in outcome)) return;
+  // Long tasks over the next few seconds: is the list usable once it shows?
+  await again.waitForTimeout(AFTER_COLD_START_MS);
+  const tasks = await longTasks(again);
+  const after = tasks.filter((t) => t.start >= outcome.at && t.start < outcome.at + AFTER_COLD_START_MS);
+  add('coldLongTask', { ok: true, value: Math.max(0, ...after.map((t) => t.duration)), extra: { over100: after.filter((t) => t.duration > 100).length } });
+}
