@@ -64,6 +64,12 @@ async function main(): Promise<void> {
 
   const relay = await AppRelay.create();
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+  // Ctrl-C stops the relay and the browser and deletes the seeded data folder.
+  const interrupted = (): void => {
+    void Promise.allSettled([browser.close(), relay.destroy()]).then(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     const seeder = await addUser(relay.dataDir, 'Bench Seeder', 'supervisor');
     const crew = await addUser(relay.dataDir, 'Bench Crew', 'crew');

@@ -24,7 +24,7 @@ export interface Condition {
 }
 
 /** When a condition was met, on the page's clock, or why not. */
-export type Outcome = { at: number } | { failed: string } | { timeout: true };
+export type Outcome = { at: number } | { failed: string; at: number } | { timeout: true };
 
 /** A long task the page logged. */
 export interface LongTask {
@@ -62,7 +62,7 @@ export const PROBE_SCRIPT = `(() => {
     const check = () => {
       if (c.failSelector) {
         const bad = document.querySelector(c.failSelector);
-        if (bad) return resolve({ failed: (bad.textContent || '').trim().slice(0, 300) });
+        if (bad) return resolve({ failed: (bad.textContent || '').trim().slice(0, 300), at: performance.now() });
       }
       if (document.body && count(c) >= (c.minCount || 1)) return resolve({ at: performance.now() });
       if (performance.now() - t0 > timeoutMs) return resolve({ timeout: true });
