@@ -9,7 +9,7 @@ import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright';
+import { chromium, type Browser } from 'playwright';
 import { ensureAppBuilt } from '../../build/appBuild';
 import { AppRelay, type AppUser } from '../../tests/e2e/support/appRelay';
 import { addUser } from '../../tests/support/relayProcess';
@@ -54,6 +54,10 @@ function folderBytes(dir: string): number {
   }, 0);
 }
 
+function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+}
+
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<void> {
@@ -63,10 +67,10 @@ async function main(): Promise<void> {
   if (built) log(`built the app in ${built} ms`);
 
   const relay = await AppRelay.create();
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+  let browser: Browser | null = null;
   // Ctrl-C stops the relay and the browser and deletes the seeded data folder.
   const interrupted = (): void => {
-    void Promise.allSettled([browser.close(), relay.destroy()]).then(() => process.exit(130));
+    void Promise.allSettled([browser?.close(), relay.destroy()]).then(() => process.exit(130));
   };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
@@ -89,6 +93,8 @@ async function main(): Promise<void> {
     for (let run = 1; run <= opts.runs; run++) {
       log(`run ${run} of ${opts.runs}`);
       const skip = new Set([...failures].filter(([, n]) => n >= GIVE_UP_AFTER).map(([id]) => id));
+      // A browser of its own per run: a page still busy from the last run cannot slow the next.
+      browser = await launchBrowser();
       const got = await measureRun({
         browser,
         origin: relay.url,
@@ -105,6 +111,8 @@ async function main(): Promise<void> {
         log(`  run failed: ${(err as Error).message.split('\n')[0]}`);
         return {};
       });
+      await browser.close();
+      browser = null;
       for (const id of STEP_IDS) {
         const list = got[id] ?? [];
         (samples[id] ??= []).push(...list);
@@ -129,7 +137,7 @@ async function main(): Promise<void> {
     writeFileSync(path.join(RESULTS, `app-${opts.name}.json`), `${JSON.stringify(report, null, 2)}\n`);
     log(`\n${markdown}`);
   } finally {
-    await browser.close().catch(() => {});
+    await browser?.close().catch(() => {});
     await relay.destroy();
   }
 }

@@ -47,6 +47,8 @@ export interface RunOptions {
 
 const RECORDS_LIST: Omit<Condition, 'minCount'> = { selector: '[data-testid="record-row"]', countAttrOf: '[data-testid="records"]' };
 const AFTER_COLD_START_MS = 3_000;
+/** How long the page may take to hand over its long-task log. */
+const ANSWER_MS = 30_000;
 /** Taps on "Fetch again" after a shift start that gave up, to get every record onto the device for the later steps. */
 const FETCH_AGAIN_ATTEMPTS = 3;
 
@@ -87,7 +89,7 @@ async function tapAndWait(page: Page, target: Locator, condition: Condition, cap
   try {
     await target.click({ timeout: capMs });
   } catch (err) {
-    return { sample: fail(`the page did not take the tap within ${capMs / 1000} s (${(err as Error).message.split('\n')[0]})`), tapAt: null, at: null };
+    return { sample: fail(`the page did not take the tap within ${Math.round(capMs / 1000)} s (${(err as Error).message.split('\n')[0]})`), tapAt: null, at: null };
   }
   const outcome = await until(page, condition, Math.max(1_000, capMs - (performance.now() - started)));
   const tapAt = await inputAt(page, 'tap');
@@ -98,11 +100,13 @@ async function tapAndWait(page: Page, target: Locator, condition: Condition, cap
 /**
  * After a shift start that gave up: taps "Fetch again" (untimed) until the
  * device is ready, so the later figures are still taken with every record
- * held. False when it never got there.
+ * held. False when it never got there (within one shift-start cap in all).
  */
 async function fetchAgainUntilReady(page: Page, options: RunOptions): Promise<boolean> {
-  for (let attempt = 1; attempt <= FETCH_AGAIN_ATTEMPTS; attempt++) {
-    const again = await tapAndWait(page, page.getByTestId('start-shift'), { selector: '[data-testid="shift-ready"]', failSelector: '[data-testid="shift-problem"]' }, options.caps.shiftStartMs);
+  // All attempts share one cap, so a device that never gets there costs one cap, not several.
+  const deadline = performance.now() + options.caps.shiftStartMs;
+  for (let attempt = 1; attempt <= FETCH_AGAIN_ATTEMPTS && performance.now() < deadline - 1_000; attempt++) {
+    const again = await tapAndWait(page, page.getByTestId('start-shift'), { selector: '[data-testid="shift-ready"]', failSelector: '[data-testid="shift-problem"]' }, deadline - performance.now());
     options.log(`  shift start, fetch again ${attempt} (untimed): ${again.sample.ok ? 'ready' : again.sample.reason}`);
     if (again.sample.ok) return true;
   }
@@ -139,7 +143,7 @@ export async function measureRun(options: RunOptions): Promise<RunSamples> {
 
     // Opening the big receipt: from the tap on its row until its lines and scan field are on screen.
     await device.go('/');
-    const listed = await until(page, { ...RECORDS_LIST, selector: `[data-record-id="${options.bigId}"]` }, options.caps.openMs);
+    const listed = await until(page, { selector: `[data-testid="record-row"][data-record-id="${options.bigId}"]` }, options.caps.openMs);
     if (!('at' in listed)) {
       add('openBig', fail(`its row was not listed within ${options.caps.openMs / 1000} s`));
       return samples;
@@ -165,6 +169,10 @@ export async function measureRun(options: RunOptions): Promise<RunSamples> {
     add('heap', { ok: true, value: await heapAfterGc(context, page) });
 
     if (!options.skip.has('coldStart')) await coldStart(options, context, page, add);
+    return samples;
+  } catch (err) {
+    // What was measured before the failure still counts.
+    options.log(`  run stopped: ${(err as Error).message.split('\n')[0]}`);
     return samples;
   } finally {
     await raceTimeout(context.close(), 30_000, undefined);
@@ -192,7 +200,9 @@ async function coldStart(options: RunOptions, context: BrowserContext, page: Pag
   if (!sample.ok || !('at' in outcome)) return;
   // Long tasks over the next few seconds: is the list usable once it shows?
   await again.waitForTimeout(AFTER_COLD_START_MS);
-  const tasks = await longTasks(again);
+  // A page still busy long after the list showed may not answer at all: that is the figure then.
+  const tasks = await raceTimeout(longTasks(again), ANSWER_MS, null);
+  if (tasks === null) return add('coldLongTask', fail(`the page did not answer for ${ANSWER_MS / 1000} s after the list showed`));
   const after = tasks.filter((t) => t.start >= outcome.at && t.start < outcome.at + AFTER_COLD_START_MS);
   add('coldLongTask', { ok: true, value: Math.max(0, ...after.map((t) => t.duration)), extra: { over100: after.filter((t) => t.duration > 100).length } });
 }
