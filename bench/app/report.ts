@@ -102,7 +102,7 @@ export function renderMarkdown(report: AppBenchReport): string {
     ...rows,
     '',
     'The ✅/❌ is for the p95 (a run that did not finish is a ❌). When a shift start gave up, "Fetch again" was tapped (untimed, up to 3 times within one cap) until the device was ready, so the later figures are for a device holding every record.',
-    `Scans: several per run, each a sample. "runs" counts samples that finished of those tried; a step that did not finish in two runs is not tried again.`,
+    `Scans: several per run, each a sample. "runs" counts samples that finished of those tried; the cold start and the scans are not tried again once they did not finish twice.`,
     '',
     `- Relay bytes for the same records: ${bytes(report.seed.relayDocsBytes)} (${report.seed.relayBytesMeaning}); the updates the seeder sent add up to ${bytes(report.seed.updateBytes)}.`,
     idbKnown
