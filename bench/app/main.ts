@@ -5,6 +5,7 @@
  * `bench/results/app-<NAME>.md` and `.json` (NAME defaults to `latest`).
  * See bench/README.md.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -52,6 +53,15 @@ function folderBytes(dir: string): number {
     const p = path.join(dir, e.name);
     return sum + (e.isDirectory() ? folderBytes(p) : statSync(p).size);
   }, 0);
+}
+
+/** The checkout's commit, `-dirty` when files differ from it; undefined outside git. */
+function gitDescribe(): string | undefined {
+  try {
+    return execFileSync('git', ['describe', '--always', '--dirty'], { cwd: import.meta.dirname, encoding: 'utf8' }).trim();
+  } catch {
+    return undefined;
+  }
 }
 
 function launchBrowser(): Promise<Browser> {
@@ -123,6 +133,7 @@ async function main(): Promise<void> {
     const report: AppBenchReport = {
       date: new Date().toISOString(),
       machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GB, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+      commit: gitDescribe(),
       records: opts.records,
       bigLines: BIG_LINES,
       runsAsked: opts.runs,

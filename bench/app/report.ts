@@ -27,6 +27,8 @@ export interface FigureSummary {
 export interface AppBenchReport {
   date: string;
   machine: string;
+  /** The commit the app was built from (`git describe --always --dirty`). */
+  commit?: string;
   records: number;
   bigLines: number;
   runsAsked: number;
@@ -95,7 +97,7 @@ export function renderMarkdown(report: AppBenchReport): string {
   return [
     `# App bench: ${report.records.toLocaleString('en-US')} receipts of 3 lines + one of ${report.bigLines} lines`,
     '',
-    `${report.date}, ${report.machine}. Chromium (/usr/bin/chromium), 360×740, CPU throttled 4× (CDP), a fresh browser context per run, ${report.runsAsked} runs asked. Total ${ms(report.runtimeMs)}.`,
+    `${report.date}, ${report.commit ? `app at ${report.commit}, ` : ''}${report.machine}. Chromium (/usr/bin/chromium), 360×740, CPU throttled 4× (CDP), a fresh browser context per run, ${report.runsAsked} runs asked. Total ${ms(report.runtimeMs)}.`,
     '',
     '| figure | target | median | p95 | max | runs |',
     '| --- | --- | --- | --- | --- | --- |',
@@ -108,7 +110,7 @@ export function renderMarkdown(report: AppBenchReport): string {
     idbKnown
       ? `- Device storage is \`navigator.storage.estimate().usageDetails.indexedDB\` right after the shift start; the whole origin (with the service worker's copy of the app) was ${bytes(quantile(totals, 0.5))} (median).`
       : '- The browser gave no usageDetails: the storage figure is the whole origin (IndexedDB and the app cache).',
-    over100.length ? `- Long tasks > 100 ms in the 3 s after the cold-start list showed, per run: ${over100.join(', ')}.` : '',
+    ...(over100.length ? [`- Long tasks > 100 ms in the 3 s after the cold-start list showed, per run: ${over100.join(', ')}.`] : []),
     `- Seeding took ${ms(report.seed.ms)} (each record one \`change\` over /mux, acknowledged).`,
     '',
   ].join('\n');
