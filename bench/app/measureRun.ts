@@ -121,6 +121,10 @@ export async function measureRun(options: RunOptions): Promise<RunSamples> {
     options.log(`  ${id}: ${sample.ok ? Math.round(sample.value) : sample.reason}`);
   };
   const context = await options.browser.newContext({ viewport: PHONE, serviceWorkers: 'allow' });
+  // Signing in with thousands of records listed can take longer than Playwright's default 30 s.
+  context.setDefaultTimeout(options.caps.shiftStartMs);
+  context.setDefaultNavigationTimeout(options.caps.shiftStartMs);
+  let current: StepId = 'shiftStart';
   try {
     await context.addInitScript(PROBE_SCRIPT);
     const device = await Device.enrol(context, options.origin, options.user, options.label);
@@ -135,12 +139,14 @@ export async function measureRun(options: RunOptions): Promise<RunSamples> {
     } else if (!(await fetchAgainUntilReady(page, options))) {
       return samples;
     }
+    current = 'storage';
     // Device storage right after the shift start.
     const estimate = (await page.evaluate('navigator.storage.estimate()')) as { usage?: number; usageDetails?: { indexedDB?: number } };
     // The records live in IndexedDB; the rest of the origin's usage is mostly the service worker's copy of the app.
     const indexedDB = estimate.usageDetails?.indexedDB;
     add('storage', { ok: true, value: indexedDB ?? estimate.usage ?? NaN, extra: { total: estimate.usage ?? NaN, indexedDB: indexedDB ?? NaN } });
 
+    current = 'openBig';
     // Opening the big receipt: from the tap on its row until its lines and scan field are on screen.
     await device.go('/');
     const listed = await until(page, { selector: `[data-testid="record-row"][data-record-id="${options.bigId}"]` }, options.caps.openMs);
@@ -155,6 +161,7 @@ export async function measureRun(options: RunOptions): Promise<RunSamples> {
     if (!opened.sample.ok) return samples;
     await until(page, { selector: '[data-testid="scan-field"]' }, options.caps.openMs);
 
+    current = 'scan';
     // Scan-to-line-visible with the big receipt open: Enter in the scan field until the new line shows.
     for (let i = 0; i < options.scansPerRun && !options.skip.has('scan'); i++) {
       const code = `BENCH-${options.label}-${i}`;
@@ -165,14 +172,18 @@ export async function measureRun(options: RunOptions): Promise<RunSamples> {
       add('scan', outcomeSample(seen, await inputAt(page, 'enter'), options.caps.scanMs));
     }
 
+    current = 'heap';
     // JS heap with every held record and the big receipt open, after a garbage collection.
     add('heap', { ok: true, value: await heapAfterGc(context, page) });
 
+    current = 'coldStart';
     if (!options.skip.has('coldStart')) await coldStart(options, context, page, add);
     return samples;
   } catch (err) {
-    // What was measured before the failure still counts.
-    options.log(`  run stopped: ${(err as Error).message.split('\n')[0]}`);
+    // What was measured before the failure still counts; the step it stopped in is a failure.
+    const why = (err as Error).message.split('\n')[0] ?? String(err);
+    if (!samples[current]?.length) add(current, fail(`the run stopped: ${why}`));
+    else options.log(`  run stopped: ${why}`);
     return samples;
   } finally {
     await raceTimeout(context.close(), 30_000, undefined);
