@@ -71,9 +71,10 @@ describe('Workspace: one device store, records opened on demand', () => {
   };
 
   /** Receipts with three lines each, written by another device through /mux; resolves when the relay has them. */
-  const seed = async (count: number): Promise<string[]> => {
-    const author = createAuthor({ user: ben.user.id, device: 'dock-9' });
-    const ids = Array.from({ length: count }, (_, i) => `R-SEED-${String(i).padStart(3, '0')}`);
+  const seed = async (count: number, options: { daysAgo?: number; prefix?: string } = {}): Promise<string[]> => {
+    const at = Date.now() - (options.daysAgo ?? 0) * 24 * 60 * 60 * 1000;
+    const author = createAuthor({ user: ben.user.id, device: 'dock-9', now: () => at, firstSeq: options.daysAgo ? 100_000 : 1 });
+    const ids = Array.from({ length: count }, (_, i) => `${options.prefix ?? 'R-SEED'}-${String(i).padStart(3, '0')}`);
     await Promise.all(
       ids.map(async (id) => {
         const doc = writer.open(recordDocName(toRecordId(id))).doc;
@@ -124,6 +125,24 @@ describe('Workspace: one device store, records opened on demand', () => {
     expect(rows.every((r) => r.onDevice && r.labels.includes('onRelay'))).toBe(true);
     expect(ws.summaries().get(ids[7] as string)).toMatchObject({ title: `Supplier ${ids[7]}`, lines: 3, qty: 6 });
     expect((await ws.storageUse()).records).toBe(60);
+  });
+
+  it('shift start lets go of held records older than the 30 days it fetches, keeping one on screen', async () => {
+    const old = await seed(2, { daysAgo: 45, prefix: 'R-OLD' });
+    const recent = await seed(3);
+    const ws = workspace();
+    await ws.held.whenLoaded;
+    expect(await waitFor(ws.client.connection, (c) => c.online, 5_000)).toBe(true);
+    expect((await ws.fetchRecords(old)).complete).toBe(true);
+    expect(ws.summaries().has(old[0] as string)).toBe(true);
+    const release = ws.retain(old[1] as string);
+
+    expect((await startShift(ws, () => undefined, { store: local })).phase).toBe('ready');
+    expect(ws.summaries().has(old[0] as string)).toBe(false);
+    expect(ws.summaries().has(old[1] as string)).toBe(true);
+    expect(recent.every((id) => ws.summaries().has(id))).toBe(true);
+    expect((await ws.storageUse()).records).toBe(4);
+    release();
   });
 
   it('opens a record from the store with no network, keeps the 5 most recent open and releases the rest into the store', async () => {

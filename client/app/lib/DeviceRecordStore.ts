@@ -21,6 +21,8 @@ export interface ByteStore {
   getPrefix(prefix: string): Promise<Array<{ key: string; value: Uint8Array }>>;
   /** Writes all `entries` in one atomic write; resolves once durable. */
   put(entries: ReadonlyArray<{ key: string; value: Uint8Array }>): Promise<void>;
+  /** Deletes `keys` in one atomic write. */
+  remove(keys: readonly string[]): Promise<void>;
   /** Bytes of every value held, and how many values. */
   usage(): Promise<{ values: number; bytes: number }>;
   /** Releases the storage (the data stays). */
@@ -94,6 +96,12 @@ export class DeviceRecordStore {
     );
   }
 
+  /** Forgets records `ids` (state and summary each) in one atomic write. */
+  async removeMany(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.bytes.remove(ids.flatMap((id) => [STATE + id, SUMMARY + id]));
+  }
+
   /** How many records are held and the bytes the store holds for them. */
   async usage(): Promise<{ records: number; bytes: number }> {
     const { values, bytes } = await this.bytes.usage();
@@ -123,6 +131,10 @@ export class MemoryByteStore implements ByteStore {
 
   async put(entries: ReadonlyArray<{ key: string; value: Uint8Array }>): Promise<void> {
     for (const { key, value } of entries) this.values.set(key, value);
+  }
+
+  async remove(keys: readonly string[]): Promise<void> {
+    for (const key of keys) this.values.delete(key);
   }
 
   async usage(): Promise<{ values: number; bytes: number }> {
@@ -191,6 +203,18 @@ export class IndexeddbByteStore implements ByteStore {
       for (const { key, value } of entries) store.put(value, key);
       tx.oncomplete = () => resolve();
       tx.onabort = () => reject(tx.error ?? new Error('IndexedDB write aborted'));
+      tx.onerror = () => undefined;
+    });
+  }
+
+  async remove(keys: readonly string[]): Promise<void> {
+    const db = await this.db;
+    return new Promise((resolve, reject) => {
+      const tx = db.transaction(OBJECTS, 'readwrite', { durability: 'strict' });
+      const store = tx.objectStore(OBJECTS);
+      for (const key of keys) store.delete(key);
+      tx.oncomplete = () => resolve();
+      tx.onabort = () => reject(tx.error ?? new Error('IndexedDB delete aborted'));
       tx.onerror = () => undefined;
     });
   }

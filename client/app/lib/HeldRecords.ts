@@ -67,6 +67,14 @@ export class HeldRecords {
     return this.store.state(id);
   }
 
+  /** Forgets records `ids` from the device (their state and summary), in one write. */
+  async forget(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.store.removeMany(ids);
+    for (const id of ids) this.byId.delete(id);
+    this.emitter.emit();
+  }
+
   /** Stores records' states and summaries (a released document, in one write). */
   async put(records: readonly HeldRecord[]): Promise<void> {
     await this.store.putMany(records);

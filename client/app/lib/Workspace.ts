@@ -30,6 +30,7 @@ import { RecordSource, type RecordView } from './RecordSource';
 import { recordRows, type RecordRow } from './recordRows';
 import { recordSummary, type RecordSummary } from './recordSummary';
 import type { StateFeed } from './stateFeed';
+import { recordsToForget } from './heldWindow';
 import { RefusalRecovery } from './RefusalRecovery';
 import { currentRole, type Session } from './session';
 import { IndexeddbSetAsideStore, type SetAsideStore } from './SetAsideStore';
@@ -280,6 +281,18 @@ export class Workspace {
   /** Fetches from the relay what this device lacks of the records `ids` into the record store (see HeldRecords.fetch). */
   fetchRecords(ids: readonly string[], options: FetchOptions = {}): Promise<{ complete: boolean }> {
     return this.held.fetch(ids, options);
+  }
+
+  /**
+   * Lets go of held records that fell out of the working window (heldWindow.ts),
+   * so the device's storage stays bounded; returns how many. Shift start
+   * calls it after fetching the working set.
+   */
+  async forgetOld(now: number = Date.now()): Promise<number> {
+    const inUse = new Set([...this.sources.keys(), ...this.workingIds()]);
+    const ids = recordsToForget(this.summaries().values(), { now, windowMs: RECENT_MS, inUse });
+    await this.held.forget(ids);
+    return ids.length;
   }
 
   /** Records held, bytes of the record store, and the open documents' working copies (their Yjs state). */

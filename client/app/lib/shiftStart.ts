@@ -89,6 +89,7 @@ export async function startShift(ws: Workspace, onProgress: (p: ShiftProgress) =
       message: `The connection dropped after ${stored} of ${plural(ids.length, 'record')}. Start shift again to fetch the rest before leaving the network.`,
     });
   }
+  await ws.forgetOld(now());
   store.setItem(`tally.shiftReady.${ws.session.site}`, String(now()));
   const { items, locations } = ws.site.get();
   return report({
