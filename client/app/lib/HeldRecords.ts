@@ -29,6 +29,14 @@ export interface FetchOptions {
 /** An empty state vector: "send everything". */
 const NOTHING = Y.encodeStateVector(new Y.Doc());
 
+/** Records summarised between two chances for the page to answer input. */
+const SUMMARIES_PER_SLICE = 8;
+
+/** Lets the browser handle input and paint before the next slice of work. */
+function yieldToPage(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 /** The held records; see the module comment. */
 export class HeldRecords {
   /** Resolves once the stored summaries have been read. */
@@ -118,14 +126,16 @@ export class HeldRecords {
     const ids = batch.map((b) => recordIdOfDocName(b.name));
     const stored = await this.store.states(ids.filter((id): id is NonNullable<typeof id> => id !== undefined));
     const records: HeldRecord[] = [];
-    batch.forEach((answer, i) => {
+    for (const [i, answer] of batch.entries()) {
       const id = ids[i];
-      if (!id) return;
+      if (!id) continue;
       const before = stored.get(id) ?? null;
-      if (before && isEmptyUpdate(answer.update)) return;
+      if (before && isEmptyUpdate(answer.update)) continue;
       const state = before ? Y.mergeUpdates([before, answer.update]) : answer.update;
       records.push({ state, summary: summarizeState(id, state) });
-    });
+      // Summarising builds a document per record: let the page answer taps between a few of them.
+      if (i % SUMMARIES_PER_SLICE === SUMMARIES_PER_SLICE - 1) await yieldToPage();
+    }
     await this.put(records);
   }
 
