@@ -81,31 +81,17 @@ export function setEntryUser(userId: string): void {
  * entry of any other device).
  */
 export function receiptLine(device: string, seq: number): Record<string, unknown> {
-  return {
-    id: `${device}:${seq}`,
-    kind: 'line',
-    user: entryUser ?? `crew-${device}`,
-    device,
-    at: T0 + seq * 1000,
-    seq,
-    item: `SKU-${(seq * 7919) % 100000}`,
-    qty: 1 + (seq % 24),
-    lot: `L${seq % 97}`,
-  };
+  return { ...lineHeader(device, seq), item: `SKU-${(seq * 7919) % 100000}`, qty: 1 + (seq % 24), lot: `L${seq % 97}` };
+}
+
+/** What every bench line carries: id, kind, who, which device, when, which sequence number. */
+function lineHeader(device: string, seq: number): Record<string, unknown> {
+  return { id: `${device}:${seq}`, kind: 'line', user: entryUser ?? `crew-${device}`, device, at: T0 + seq * 1000, seq };
 }
 
 /** The smallest line a device records: one scanned item, quantity 1. */
 export function scanLine(device: string, seq: number): Record<string, unknown> {
-  return {
-    id: `${device}:${seq}`,
-    kind: 'line',
-    user: entryUser ?? `crew-${device}`,
-    device,
-    at: T0 + seq * 1000,
-    seq,
-    item: `S${(100000 + seq).toString(36)}`,
-    qty: 1,
-  };
+  return { ...lineHeader(device, seq), item: `S${(100000 + seq).toString(36)}`, qty: 1 };
 }
 
 /**
