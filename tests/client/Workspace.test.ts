@@ -236,7 +236,7 @@ describe('Workspace: one device store, records opened on demand', () => {
           },
         }),
     };
-    const held = new HeldRecords(new DeviceRecordStore(bytes), observed);
+    const held = new HeldRecords({ store: new DeviceRecordStore(bytes), feed: observed, online: () => standIn.connection.online });
     await held.whenLoaded;
 
     const abort = new AbortController();

@@ -141,7 +141,7 @@ describe.each([
       const state = receiptState(`R-${i}`, 3);
       return { state, summary: summarizeState(`R-${i}`, state) };
     });
-    await store.putMany(records);
+    await store.putMany(records, { durable: true });
     store.close();
 
     const again = open(name);
@@ -156,7 +156,7 @@ describe.each([
   it('answers the state vector of what it holds, so a resumed fetch asks only for what is missing', async () => {
     const store = open(freshName());
     const state = receiptState('R-1', 2);
-    await store.putMany([{ state, summary: summarizeState('R-1', state) }]);
+    await store.putMany([{ state, summary: summarizeState('R-1', state) }], { durable: true });
     const vectors = await store.stateVectors(['R-1', 'R-2']);
     expect([...vectors.keys()]).toEqual(['R-1']);
     const doc = new Y.Doc();
@@ -166,15 +166,25 @@ describe.each([
     expect(Y.encodeStateAsUpdate(doc, vectors.get('R-1'))).toEqual(new Uint8Array([0, 0]));
   });
 
+  it('answers the vector of a state stored by an older app, which kept no vector beside it', async () => {
+    const name = freshName();
+    const bytes = bytesFor(name);
+    opened.push(bytes);
+    const state = receiptState('R-7', 2);
+    await bytes.put([{ key: 'state:R-7', value: state }, { key: 'summary:R-7', value: new TextEncoder().encode(JSON.stringify(summarizeState('R-7', state))) }], { durable: true });
+    const vectors = await new DeviceRecordStore(bytes).stateVectors(['R-7']);
+    expect(vectors.get('R-7')).toEqual(Y.encodeStateVectorFromUpdate(state));
+  });
+
   it('replaces a record with its newer state and summary', async () => {
     const store = open(freshName());
     const older = receiptState('R-1', 1);
-    await store.putMany([{ state: older, summary: summarizeState('R-1', older) }]);
+    await store.putMany([{ state: older, summary: summarizeState('R-1', older) }], { durable: true });
     const doc = new Y.Doc();
     Y.applyUpdate(doc, older);
     addReceiveLine(doc, ben(), { item: 'SKU-9', qty: 9 });
     const newer = Y.mergeUpdates([older, Y.encodeStateAsUpdate(doc, Y.encodeStateVectorFromUpdate(older))]);
-    await store.putMany([{ state: newer, summary: summarizeState('R-1', newer) }]);
+    await store.putMany([{ state: newer, summary: summarizeState('R-1', newer) }], { durable: true });
     expect((await store.summaries()).map((s) => [s.id, s.lines, s.qty])).toEqual([['R-1', 2, 10]]);
     const back = new Y.Doc();
     Y.applyUpdate(back, (await store.state('R-1'))!);

@@ -19,14 +19,26 @@ export interface ByteStore {
   get(keys: readonly string[]): Promise<Array<Uint8Array | undefined>>;
   /** Every key and value whose key starts with `prefix`, in key order. */
   getPrefix(prefix: string): Promise<Array<{ key: string; value: Uint8Array }>>;
-  /** Writes all `entries` in one atomic write; resolves once durable. */
-  put(entries: ReadonlyArray<{ key: string; value: Uint8Array }>): Promise<void>;
+  /**
+   * Writes all `entries` in one atomic write; resolves once written, and once
+   * flushed to disk when `durable` (a power cut may lose a write that was not,
+   * but never half of one).
+   */
+  put(entries: ReadonlyArray<{ key: string; value: Uint8Array }>, options: PutOptions): Promise<void>;
+  /** How many keys start with `prefix`. */
+  count(prefix: string): Promise<number>;
   /** Deletes `keys` in one atomic write. */
   remove(keys: readonly string[]): Promise<void>;
   /** Bytes of every value held, and how many values. */
   usage(): Promise<{ values: number; bytes: number }>;
   /** Releases the storage (the data stays). */
   close(): void;
+}
+
+/** Options of a write. */
+export interface PutOptions {
+  /** Flushed to disk before the write resolves (IndexedDB's 'strict' durability). */
+  readonly durable: boolean;
 }
 
 /** One held record as stored. */
@@ -38,6 +50,8 @@ export interface HeldRecord {
 
 const STATE = 'state:';
 const SUMMARY = 'summary:';
+/** The state vector of a held state, kept apart: asking the relay for what is new reads these few bytes, not the state. */
+const VECTOR = 'vector:';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -77,35 +91,41 @@ export class DeviceRecordStore {
 
   /** The state vector of each of `ids` this device holds (absent ids are left out). */
   async stateVectors(ids: readonly string[]): Promise<Map<string, Uint8Array>> {
-    const values = await this.bytes.get(ids.map((id) => STATE + id));
+    const vectors = await this.bytes.get(ids.map((id) => VECTOR + id));
     const out = new Map<string, Uint8Array>();
-    values.forEach((value, i) => {
-      if (value) out.set(ids[i] as string, Y.encodeStateVectorFromUpdate(value));
+    const unknown: string[] = [];
+    vectors.forEach((vector, i) => {
+      if (vector) out.set(ids[i] as string, vector);
+      else unknown.push(ids[i] as string);
     });
+    // A state stored without its vector (an older version of the app): read from the state itself.
+    if (unknown.length > 0) for (const [id, state] of await this.states(unknown)) out.set(id, Y.encodeStateVectorFromUpdate(state));
     return out;
   }
 
-  /** Stores `records` (state and summary each) in one atomic write. */
-  async putMany(records: readonly HeldRecord[]): Promise<void> {
+  /** Stores `records` (state, its vector and summary each) in one atomic write. */
+  async putMany(records: readonly HeldRecord[], options: PutOptions): Promise<void> {
     if (records.length === 0) return;
     await this.bytes.put(
       records.flatMap((r) => [
         { key: STATE + r.summary.id, value: r.state },
+        { key: VECTOR + r.summary.id, value: Y.encodeStateVectorFromUpdate(r.state) },
         { key: SUMMARY + r.summary.id, value: encoder.encode(JSON.stringify(r.summary)) },
       ]),
+      options,
     );
   }
 
-  /** Forgets records `ids` (state and summary each) in one atomic write. */
+  /** Forgets records `ids` (everything held of each) in one atomic write. */
   async removeMany(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.bytes.remove(ids.flatMap((id) => [STATE + id, SUMMARY + id]));
+    await this.bytes.remove(ids.flatMap((id) => [STATE + id, VECTOR + id, SUMMARY + id]));
   }
 
   /** How many records are held and the bytes the store holds for them. */
   async usage(): Promise<{ records: number; bytes: number }> {
-    const { values, bytes } = await this.bytes.usage();
-    return { records: Math.floor(values / 2), bytes };
+    const [summaries, { bytes }] = await Promise.all([this.bytes.count(SUMMARY), this.bytes.usage()]);
+    return { records: summaries, bytes };
   }
 
   /** Releases the storage. */
@@ -131,6 +151,12 @@ export class MemoryByteStore implements ByteStore {
 
   async put(entries: ReadonlyArray<{ key: string; value: Uint8Array }>): Promise<void> {
     for (const { key, value } of entries) this.values.set(key, value);
+  }
+
+  async count(prefix: string): Promise<number> {
+    let n = 0;
+    for (const key of this.values.keys()) if (key.startsWith(prefix)) n++;
+    return n;
   }
 
   async remove(keys: readonly string[]): Promise<void> {
@@ -194,16 +220,24 @@ export class IndexeddbByteStore implements ByteStore {
     });
   }
 
-  async put(entries: ReadonlyArray<{ key: string; value: Uint8Array }>): Promise<void> {
+  async put(entries: ReadonlyArray<{ key: string; value: Uint8Array }>, options: PutOptions): Promise<void> {
     const db = await this.db;
     return new Promise((resolve, reject) => {
-      // 'strict': a batch reported stored survives a power cut, as the working copies do.
-      const tx = db.transaction(OBJECTS, 'readwrite', { durability: 'strict' });
+      const tx = db.transaction(OBJECTS, 'readwrite', { durability: options.durable ? 'strict' : 'relaxed' });
       const store = tx.objectStore(OBJECTS);
-      for (const { key, value } of entries) store.put(value, key);
+      for (const { key, value } of entries) store.put(compact(value), key);
       tx.oncomplete = () => resolve();
       tx.onabort = () => reject(tx.error ?? new Error('IndexedDB write aborted'));
       tx.onerror = () => undefined;
+    });
+  }
+
+  async count(prefix: string): Promise<number> {
+    const db = await this.db;
+    return new Promise((resolve, reject) => {
+      const req = db.transaction(OBJECTS, 'readonly').objectStore(OBJECTS).count(IDBKeyRange.bound(prefix, `${prefix}\uffff`));
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error ?? new Error('IndexedDB count failed'));
     });
   }
 
@@ -229,6 +263,15 @@ export class IndexeddbByteStore implements ByteStore {
   close(): void {
     void this.db.then((db) => db.close(), () => undefined);
   }
+}
+
+/**
+ * `bytes` alone in its buffer. IndexedDB stores a view's WHOLE buffer: a
+ * fetched record is a view into its 64 KB frame, which would be cloned and
+ * stored once per record.
+ */
+function compact(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
 }
 
 function asBytes(value: unknown): Uint8Array | undefined {

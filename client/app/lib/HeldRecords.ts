@@ -5,6 +5,11 @@
  * batches. Which records are open as documents is the Workspace's business;
  * this module never keeps a Y.Doc (it builds one briefly per fetched record,
  * to summarize it, and drops it).
+ *
+ * Fetching runs through ONE queue: a background catch-up, the change feed and
+ * a shift start asking for the same records share a single exchange with the
+ * relay instead of each fetching them again. Callers that wait (`fetch`) are
+ * told per record as it is stored.
  */
 import * as Y from 'yjs';
 import { recordDocName, recordIdOfDocName, toRecordId } from '../../../shared/model';
@@ -21,9 +26,18 @@ export interface FetchProgress {
 
 /** Options of `HeldRecords.fetch`. */
 export interface FetchOptions {
-  /** Called after each batch is stored. */
+  /** Called as records are stored. */
   onProgress?: (progress: FetchProgress) => void;
+  /** Stops the exchange this call waits on; records not stored yet are not fetched. */
   signal?: AbortSignal;
+}
+
+/** Options of a HeldRecords. */
+export interface HeldRecordsOptions {
+  store: DeviceRecordStore;
+  feed: StateFeed;
+  /** Whether the link to the relay is up: queued records are fetched only then (see `resume`). */
+  online: () => boolean;
 }
 
 /** An empty state vector: "send everything". */
@@ -37,21 +51,40 @@ function yieldToPage(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
+/** A caller of `fetch` waiting for its records. */
+interface Waiter {
+  readonly pending: Set<string>;
+  /** Its caller aborted: settled when the exchange it stopped has ended. */
+  aborted: boolean;
+  readonly total: number;
+  readonly onProgress: ((progress: FetchProgress) => void) | undefined;
+  readonly settle: (complete: boolean) => void;
+}
+
 /** The held records; see the module comment. */
 export class HeldRecords {
   /** Resolves once the stored summaries have been read. */
   readonly whenLoaded: Promise<void>;
   private readonly byId = new Map<string, RecordSummary>();
   private readonly emitter = new Emitter();
+  private readonly store: DeviceRecordStore;
+  private readonly feed: StateFeed;
+  private readonly online: () => boolean;
   private closed = false;
-  /** Merges run one at a time: each reads a record's stored state and writes it back. */
-  private merging: Promise<void> = Promise.resolve();
+  /** Every read-merge-write of the store, in order: a merge reads what the one before wrote. */
+  private writes: Promise<void> = Promise.resolve();
+  /** Records to fetch at the next exchange. */
+  private readonly queued = new Set<string>();
+  /** Records the running exchange asked for and has not stored yet. */
+  private readonly inFlight = new Set<string>();
+  private running: { abort: AbortController } | null = null;
+  private readonly waiters = new Set<Waiter>();
 
-  constructor(
-    private readonly store: DeviceRecordStore,
-    private readonly feed: StateFeed,
-  ) {
-    this.whenLoaded = store.summaries().then(
+  constructor(options: HeldRecordsOptions) {
+    this.store = options.store;
+    this.feed = options.feed;
+    this.online = options.online;
+    this.whenLoaded = this.store.summaries().then(
       (summaries) => {
         for (const s of summaries) if (!this.byId.has(s.id)) this.byId.set(s.id, s);
         this.emitter.emit();
@@ -76,79 +109,189 @@ export class HeldRecords {
   }
 
   /** Forgets records `ids` from the device (their state and summary), in one write. */
-  async forget(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.store.removeMany(ids);
-    for (const id of ids) this.byId.delete(id);
-    this.emitter.emit();
+  forget(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return Promise.resolve();
+    return this.inOrder(async () => {
+      await this.store.removeMany(ids);
+      for (const id of ids) this.byId.delete(id);
+      this.emitter.emit();
+    });
   }
 
-  /** Stores records' states and summaries (a released document, in one write). */
-  async put(records: readonly HeldRecord[]): Promise<void> {
-    await this.store.putMany(records);
-    for (const r of records) this.byId.set(r.summary.id, r.summary);
-    this.emitter.emit();
+  /** Stores records' states and summaries (a released document), in one durable write. */
+  put(records: readonly HeldRecord[]): Promise<void> {
+    return this.inOrder(async () => {
+      await this.store.putMany(records, { durable: true });
+      this.remember(records);
+    });
+  }
+
+  /**
+   * Queues records `ids` for the next exchange with the relay (records
+   * already being fetched are not asked for twice). They are fetched when
+   * the link is up; an exchange the link cut short is queued again.
+   */
+  request(ids: Iterable<string>): void {
+    for (const id of ids) if (!this.inFlight.has(id)) this.queued.add(id);
+    this.pump();
+  }
+
+  /** Back online: fetches what was queued while the link was down. */
+  resume(): void {
+    this.pump();
   }
 
   /**
    * Fetches from the relay what this device lacks of records `ids` (by the
-   * state vectors in the store, so a second call after an interrupted one
-   * fetches only what is still missing) and stores it batch by batch.
-   * `complete` is false when the link dropped or `signal` aborted.
+   * state vectors it holds, so a second call after an interrupted one
+   * fetches only what is still missing) and resolves once every one is
+   * stored. `complete` is false when the link dropped or `signal` aborted.
    */
   async fetch(ids: readonly string[], options: FetchOptions = {}): Promise<{ complete: boolean }> {
-    const unique = [...new Set(ids)];
-    const vectors = await this.store.stateVectors(unique);
-    let done = 0;
-    const total = unique.length;
-    options.onProgress?.({ done, total });
-    const result = await this.feed.fetchStates({
-      docs: unique.map((id) => ({ name: recordDocName(toRecordId(id)), stateVector: vectors.get(id) ?? NOTHING })),
-      onBatch: async (batch) => {
-        await this.merge(batch);
-        done += batch.length;
-        options.onProgress?.({ done, total });
-      },
-      ...(options.signal && { signal: options.signal }),
+    await this.whenLoaded;
+    const pending = new Set(ids);
+    const total = pending.size;
+    options.onProgress?.({ done: 0, total });
+    if (total === 0) return { complete: true };
+    if (this.closed || !this.online()) return { complete: false };
+    const done = new Promise<boolean>((resolve) => {
+      const waiter: Waiter = {
+        pending,
+        aborted: false,
+        total,
+        onProgress: options.onProgress,
+        settle: (complete) => {
+          this.waiters.delete(waiter);
+          resolve(complete);
+        },
+      };
+      this.waiters.add(waiter);
+      options.signal?.addEventListener('abort', () => {
+        waiter.aborted = true;
+        if (this.running) this.running.abort.abort();
+        else waiter.settle(false);
+      });
     });
-    return result;
+    this.request(ids);
+    return { complete: await done };
   }
 
-  /** Merges fetched states into the store: one read and one write per batch, one batch at a time. */
-  private merge(batch: readonly FetchedState[]): Promise<void> {
-    const run = this.merging.then(() => this.mergeNow(batch));
-    this.merging = run.catch(() => undefined);
+  /** Stops fetching and emitting (the store is closed by its owner). */
+  close(): void {
+    this.closed = true;
+    this.running?.abort.abort();
+    for (const waiter of [...this.waiters]) waiter.settle(false);
+    this.emitter.clear();
+  }
+
+  /** Starts an exchange for everything queued, unless one runs or the link is down. */
+  private pump(): void {
+    if (this.closed || this.running || this.queued.size === 0) return;
+    if (!this.online()) {
+      // Nobody waits for a link that is down: queued records stay queued for `resume`.
+      for (const waiter of [...this.waiters]) waiter.settle(false);
+      return;
+    }
+    const ids = [...this.queued];
+    this.queued.clear();
+    for (const id of ids) this.inFlight.add(id);
+    const running = { abort: new AbortController() };
+    this.running = running;
+    void this.exchange(ids, running.abort.signal)
+      .catch((err: unknown) => {
+        console.warn('[tally app] cannot fetch records from the relay', err);
+        return false;
+      })
+      .then((complete) => {
+        this.running = null;
+        const left = [...this.inFlight];
+        this.inFlight.clear();
+        if (!complete && running.abort.signal.aborted) {
+          // A caller stopped it: the others still get theirs.
+          for (const waiter of [...this.waiters]) if (waiter.aborted) waiter.settle(false);
+          const wanted = new Set([...this.waiters].flatMap((w) => [...w.pending]));
+          for (const id of left) if (wanted.has(id)) this.queued.add(id);
+        } else if (!complete) {
+          // The link dropped: fetched again when it is back; whoever waits is told now.
+          for (const id of left) this.queued.add(id);
+          const missed = new Set(left);
+          for (const waiter of [...this.waiters]) if ([...waiter.pending].some((id) => missed.has(id))) waiter.settle(false);
+        }
+        this.pump();
+      });
+  }
+
+  /** One exchange: asks the relay for what the store lacks of `ids` and merges each batch in. */
+  private async exchange(ids: readonly string[], signal: AbortSignal): Promise<boolean> {
+    // Only records the store holds have a state vector to send; any other is asked for whole.
+    const vectors = await this.store.stateVectors(ids.filter((id) => this.byId.has(id)));
+    const result = await this.feed.fetchStates({
+      docs: ids.map((id) => ({ name: recordDocName(toRecordId(id)), stateVector: vectors.get(id) ?? NOTHING })),
+      // Each batch is merged and its write begun before the next is handed over; the writes commit in order.
+      onBatch: (batch) => {
+        void this.inOrder(() => this.mergeBatch(batch));
+      },
+      signal,
+    });
+    await this.writes;
+    return result.complete;
+  }
+
+  /** Runs `step` after every read and write queued before it. */
+  private inOrder(step: () => Promise<void>): Promise<void> {
+    const run = this.writes.then(step);
+    this.writes = run.catch(() => undefined);
     return run;
   }
 
-  private async mergeNow(batch: readonly FetchedState[]): Promise<void> {
+  /** Merges one batch of fetched states into the store, in one read and one write. */
+  private async mergeBatch(batch: readonly FetchedState[]): Promise<void> {
     if (this.closed) return;
-    const ids = batch.map((b) => recordIdOfDocName(b.name));
-    const stored = await this.store.states(ids.filter((id): id is NonNullable<typeof id> => id !== undefined));
+    const answers: Array<{ id: string; update: Uint8Array }> = [];
+    for (const { name, update } of batch) {
+      const id = recordIdOfDocName(name);
+      if (id) answers.push({ id, update });
+    }
+    // Nothing new from the relay (or a record it does not have): nothing to write.
+    const changed = answers.filter((a) => !isEmptyUpdate(a.update));
+    const stored = await this.store.states(changed.filter((a) => this.byId.has(a.id)).map((a) => a.id));
     const records: HeldRecord[] = [];
-    for (const [i, answer] of batch.entries()) {
-      const id = ids[i];
-      if (!id) continue;
-      const before = stored.get(id) ?? null;
-      if (before && isEmptyUpdate(answer.update)) continue;
-      const state = before ? Y.mergeUpdates([before, answer.update]) : answer.update;
+    for (const [i, { id, update }] of changed.entries()) {
+      const before = stored.get(id);
+      const state = before ? Y.mergeUpdates([before, update]) : update;
       records.push({ state, summary: summarizeState(id, state) });
       // Summarising builds a document per record: let the page answer taps between a few of them.
       if (i % SUMMARIES_PER_SLICE === SUMMARIES_PER_SLICE - 1) await yieldToPage();
     }
-    await this.put(records);
+    // Fetched records are the relay's and can be fetched again: no flush to disk per batch.
+    await this.store.putMany(records, { durable: false });
+    this.remember(records);
+    this.stored(answers.map((a) => a.id));
   }
 
-  /** Stops emitting (the store is closed by its owner). */
-  close(): void {
-    this.closed = true;
-    this.emitter.clear();
+  private remember(records: readonly HeldRecord[]): void {
+    if (records.length === 0) return;
+    for (const r of records) this.byId.set(r.summary.id, r.summary);
+    this.emitter.emit();
+  }
+
+  /** Tells the waiters records `ids` are stored. */
+  private stored(ids: readonly string[]): void {
+    for (const id of ids) this.inFlight.delete(id);
+    for (const waiter of [...this.waiters]) {
+      const before = waiter.pending.size;
+      for (const id of ids) waiter.pending.delete(id);
+      if (waiter.pending.size === before) continue;
+      waiter.onProgress?.({ done: waiter.total - waiter.pending.size, total: waiter.total });
+      if (waiter.pending.size === 0) waiter.settle(true);
+    }
   }
 }
 
 /** The summary of a record held only as stored state (a Y.Doc built for the moment). */
 export function summarizeState(id: string, state: Uint8Array): RecordSummary {
-  const doc = new Y.Doc();
+  // A guid of our own: a Y.Doc otherwise draws a random uuid, which is not free on a phone.
+  const doc = new Y.Doc({ guid: id });
   try {
     Y.applyUpdate(doc, state);
     return summarizeDoc(id, doc, null);

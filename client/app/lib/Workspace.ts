@@ -102,9 +102,6 @@ export class Workspace {
   private readonly liveSummaries = new WeakMap<RecordView, RecordSummary>();
   private stopWatching: (() => void) | null = null;
   private watchedKey = '';
-  /** Held records to fetch what the device lacks of, one fetch at a time. */
-  private readonly toFetch = new Set<string>();
-  private fetching: Promise<unknown> | null = null;
   private wasOnline = false;
   private destroyed = false;
   private rows: RecordRow[] | null = null;
@@ -128,7 +125,7 @@ export class Workspace {
     this.site = new SiteSource(this.client.open(siteDocName(toSiteId(options.session.site))));
     this.records = options.records ?? defaultRecordStore(options.session.site);
     this.feed = options.feed ?? this.client;
-    this.held = new HeldRecords(this.records, this.feed);
+    this.held = new HeldRecords({ store: this.records, feed: this.feed, online: () => this.client.connection.online });
     this.deleteIdleWorkingCopies(options.deleteWorkingCopy ?? defaultDeleteWorkingCopy(options.sync?.persistence));
     this.refusals = new RefusalRecovery({
       client: this.client,
@@ -153,7 +150,10 @@ export class Workspace {
     });
     this.offOnline = this.client.connection.subscribe(() => {
       const online = this.client.connection.online;
-      if (online && !this.wasOnline) void this.held.whenLoaded.then(() => this.catchUp());
+      if (online && !this.wasOnline) void this.held.whenLoaded.then(() => {
+        this.held.resume();
+        this.catchUp();
+      });
       this.wasOnline = online;
       this.watchHeld();
     });
@@ -537,29 +537,9 @@ export class Workspace {
     );
   }
 
-  /** Queues records to fetch; one fetch runs at a time, taking everything queued. An interrupted one is retried when back online. */
+  /** Queues records to fetch (one exchange at a time, shared with shift start; see HeldRecords). */
   private requestFetch(ids: readonly string[]): void {
-    for (const id of ids) this.toFetch.add(id);
-    if (this.destroyed || this.fetching || this.toFetch.size === 0 || !this.client.connection.online) return;
-    const batch = [...this.toFetch];
-    this.toFetch.clear();
-    this.fetching = this.held
-      .fetch(batch)
-      .then(
-        (result) => {
-          if (!result.complete) for (const id of batch) this.toFetch.add(id);
-          return result.complete;
-        },
-        (err: unknown) => {
-          console.warn('[tally app] cannot fetch records from the relay', err);
-          return false;
-        },
-      )
-      .then((complete) => {
-        this.fetching = null;
-        // Queued meanwhile: fetched now (an interrupted fetch waits for the link to come back).
-        if (complete) this.requestFetch([]);
-      });
+    if (!this.destroyed) this.held.request(ids);
   }
 
   private invalidate(): void {
