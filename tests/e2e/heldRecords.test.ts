@@ -24,8 +24,14 @@ describe('a month of records on a phone', () => {
   const ids = Array.from({ length: RECORDS }, (_, i) => `R-HELD-${String(i).padStart(3, '0')}`);
 
   const rowOf = (id: string) => device.page.locator(`[data-testid="record-row"][data-record-id="${id}"]`);
-  const totalsOf = (id: string) => rowOf(id).getByTestId('record-totals').textContent();
-  const rowCount = () => device.byTestId('record-row').count();
+  /** A record's row, found as a crew member would in a long list: by typing its id into the search. */
+  const findRow = async (id: string) => {
+    await device.page.getByLabel('Search records').fill(id);
+    return rowOf(id);
+  };
+  const totalsOf = async (id: string) => (await findRow(id)).getByTestId('record-totals').textContent();
+  /** Records the list holds (it builds rows as the crew scrolls). */
+  const listed = async () => Number((await device.byTestId('records').getAttribute('data-count')) ?? 0);
 
   beforeAll(async () => {
     relay = await AppRelay.create();
@@ -53,9 +59,21 @@ describe('a month of records on a phone', () => {
     expect(await device.page.getByRole('progressbar').getAttribute('aria-valuenow')).toBe(await device.page.getByRole('progressbar').getAttribute('aria-valuemax'));
 
     await device.go('/');
-    await expect.poll(rowCount, { timeout: 30_000 }).toBe(RECORDS);
-    expect(await totalsOf(ids[17] as string)).toBe('3 lines · 6 in total');
+    await expect.poll(listed, { timeout: 30_000 }).toBe(RECORDS);
     await device.snap('records-held');
+    // Scrolling to the end of the list shows every record, oldest last.
+    const rows = device.byTestId('record-row');
+    await expect
+      .poll(
+        async () => {
+          await rows.last().scrollIntoViewIfNeeded();
+          return rows.count();
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(RECORDS);
+    expect(await rows.last().getAttribute('data-record-id')).toBe(ids[0]);
+    expect(await totalsOf(ids[17] as string)).toBe('3 lines · 6 in total');
   });
 
   it('a record changed on the relay while the device is online reaches the list without being opened', async () => {
@@ -75,7 +93,7 @@ describe('a month of records on a phone', () => {
     await device.page.reload();
     await device.waitOnline(false);
     await device.go('/');
-    await expect.poll(rowCount, { timeout: 30_000 }).toBe(RECORDS);
+    await expect.poll(listed, { timeout: 30_000 }).toBe(RECORDS);
     expect(await totalsOf(ids[42] as string)).toBe('4 lines · 46 in total');
   });
 
@@ -97,10 +115,12 @@ describe('a month of records on a phone', () => {
     await expect.poll(() => device.totalOf('SKU-0')).toBe('13');
     // Leave it: a record with work the relay lacks stays open (and pending) anyway.
     await device.go('/');
+    await findRow(id);
     await expect.poll(() => rowOf(id).locator('[data-sync="deviceOnly"]').count()).toBe(1);
 
     await device.page.reload();
-    await expect.poll(rowCount, { timeout: 30_000 }).toBe(RECORDS);
+    await expect.poll(listed, { timeout: 30_000 }).toBe(RECORDS);
+    await findRow(id);
     await expect.poll(() => rowOf(id).locator('[data-sync="deviceOnly"]').count(), { timeout: 15_000 }).toBe(1);
     expect(await totalsOf(id)).toBe('4 lines · 18 in total');
 
@@ -110,6 +130,7 @@ describe('a month of records on a phone', () => {
     await device.byTestId('sync-now').click();
     await device.waitOnline(true);
     await device.go('/');
+    await findRow(id);
     await expect.poll(() => rowOf(id).locator('[data-sync="onRelay"]').count(), { timeout: 30_000 }).toBe(1);
     const onRelay = await relay.readRecord(`record:${id}`, crew);
     expect(onRelay.entries.filter((e) => e.kind === 'line').map((e) => (e.kind === 'line' ? e.qty : 0))).toEqual([1, 2, 3, 12]);
