@@ -202,6 +202,44 @@ describe('Workspace: one device store, records opened on demand', () => {
     expect(summary.get(target)?.qty).toBe(17);
   });
 
+  it('a recent record kept open with every change acknowledged is not reopened at the next start; one written again is', async () => {
+    const ids = await seed(3);
+    const first = workspace();
+    expect((await startShift(first, () => undefined, { store: local })).phase).toBe('ready');
+    const [kept, written] = [ids[0] as string, ids[1] as string];
+    for (const id of [kept, written]) {
+      const release = first.retain(id);
+      const source = first.record(id);
+      await until(source, (v) => v.meta !== null, `${id} built from the store`);
+      addReceiveLine(source.doc, first.author, { item: 'SKU-NEW', qty: 5 });
+      await until(source, (v) => v.sync.pending === 0 && v.sync.loaded, `${id} acknowledged`);
+      release();
+    }
+    // Both stay open (the 5 most recent), acknowledged; the store catches up a moment later.
+    await until(first.summariesSource, (s) => s.get(kept)?.lines === 4 && s.get(written)?.lines === 4, 'both stored with their new line');
+    expect(first.heldRecords().map((s) => s.id).sort()).toEqual([kept, written].sort());
+
+    // One more line on `written`, made offline: it must be open after the reload, `kept` need not be.
+    first.client.connection.disconnect();
+    addReceiveLine(first.record(written).doc, first.author, { item: 'SKU-OFF', qty: 1 });
+    await first.destroy();
+
+    const second = workspace();
+    expect(second.heldRecord(kept)).toBeUndefined();
+    const reopened = second.heldRecord(written);
+    expect(reopened).toBeDefined();
+    await until(reopened!, (v) => v.sync.loaded, 'the working copy read');
+    expect(reopened!.get().sync.pending).toBe(1);
+    expect(lines(second, written)).toBe(5);
+    await second.held.whenLoaded;
+    expect(second.summaries().get(kept)).toMatchObject({ lines: 4, qty: 11, pending: 0 });
+    // And it still opens, from the store, with the line it was given.
+    const release = second.retain(kept);
+    await until(second.record(kept), (v) => v.meta !== null, 'the clean record built from the store');
+    expect(lines(second, kept)).toBe(4);
+    release();
+  });
+
   it('a record changed on the relay while the device is online reaches the list without being opened', async () => {
     const ids = await seed(5);
     const ws = workspace();

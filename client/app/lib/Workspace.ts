@@ -40,6 +40,8 @@ import { SiteSource } from './SiteSource';
 export const RECENT_MS = 30 * 24 * 60 * 60 * 1000;
 /** Records left on screen that stay open as documents, most recent first (reopening them is instant). */
 const KEEP_OPEN = 5;
+/** An open record with nothing pending is written to the record store this long after its last change. */
+const STORE_CLEAN_AFTER_MS = 1_000;
 
 /** Options of a Workspace. */
 export interface WorkspaceOptions {
@@ -88,6 +90,16 @@ export class Workspace {
   private readonly workingKey: string;
   /** Records whose working copy was released into the record store (deleted at the next start). */
   private readonly idleKey: string;
+  /**
+   * Open records whose every change the relay acknowledged and the record store
+   * holds: a cold start need not open them (it lists them from the store).
+   * A local write takes a record off this list before the write reaches disk.
+   */
+  private readonly cleanKey: string;
+  /** Local writes per open record, so a store that raced a write does not call the record clean. */
+  private readonly writeCounts = new Map<string, number>();
+  private readonly writeOffs = new Map<string, () => void>();
+  private readonly cleanTimers = new Map<string, ReturnType<typeof setTimeout>>();
   /** Open record documents, least recently used first. */
   private readonly sources = new Map<string, RecordSource>();
   private readonly recordOffs = new Map<string, () => void>();
@@ -114,6 +126,7 @@ export class Workspace {
     this.store = options.store ?? localStorage;
     this.workingKey = `tally.working.${options.session.site}`;
     this.idleKey = `tally.idle.${options.session.site}`;
+    this.cleanKey = `tally.clean.${options.session.site}`;
     this.keepOpen = options.keepOpen ?? KEEP_OPEN;
     this.author = deviceAuthor(options.session.user.id, options.device, options.seq);
     this.client = createSyncClient({
@@ -134,11 +147,12 @@ export class Workspace {
       currentRole: () => currentRole(this.session),
       onReopened: (synced) => {
         const id = recordIdOfDocName(synced.name);
-        if (id) this.record(id).rebind(synced);
+        if (!id) return;
+        this.record(id).rebind(synced);
+        this.watchWrites(id, synced.doc);
       },
     });
-    // Records with work possibly not on the relay are opened at once, as before a reload.
-    for (const id of this.workingIds()) this.open(id);
+    this.openWorkingCopies();
     this.offSite = this.site.subscribe(() => {
       this.invalidate();
       this.fetchRecent();
@@ -380,8 +394,16 @@ export class Workspace {
     this.stopWatching = null;
     for (const off of this.recordOffs.values()) off();
     this.recordOffs.clear();
+    for (const timer of this.cleanTimers.values()) clearTimeout(timer);
+    this.cleanTimers.clear();
     // Open records go to the record store too: a cold start lists them without opening anything.
-    await this.storeOpen([...this.sources.values()]).catch(() => undefined);
+    const settled = [...this.sources].filter(([, source]) => !this.unsettled(source)).map(([id]) => ({ id, writes: this.writeCounts.get(id) ?? 0 }));
+    await this.storeOpen([...this.sources.values()]).then(
+      () => settled.forEach(({ id, writes }) => (this.writeCounts.get(id) ?? 0) === writes && this.addId(this.cleanKey, id)),
+      () => undefined,
+    );
+    for (const off of this.writeOffs.values()) off();
+    this.writeOffs.clear();
     for (const source of this.sources.values()) source.destroy();
     this.sources.clear();
     this.site.destroy();
@@ -399,10 +421,12 @@ export class Workspace {
       id,
       source.subscribe(() => {
         this.invalidate();
+        this.noteIfClean(id, source);
         this.trim();
       }),
     );
     this.refusals.watch(source.synced);
+    this.watchWrites(id, synced.doc);
     this.addId(this.workingKey, id);
     this.removeId(this.idleKey, id);
     // What the record store holds is the relay's (released records had no pending work): seed the document with it.
@@ -429,10 +453,73 @@ export class Workspace {
   /** On screen, loading, with work the relay lacks, refused, or in conflict: the document must stay open. */
   private keptOpen(id: string, source: RecordSource): boolean {
     if (this.onScreen.has(id) || this.releasing.has(id)) return true;
+    if (this.unsettled(source)) return true;
+    return (this.summaries().get(id)?.openConflicts ?? 0) > 0;
+  }
+
+  /** Loading, with work the relay lacks, or refused: the record store cannot stand in for the document yet. */
+  private unsettled(source: RecordSource): boolean {
     const view = source.get();
     const sync = view.sync;
-    if (!sync.loaded || sync.pending > 0 || sync.refused || this.refusals.forDoc(source.synced.name).some((w) => !w.outcome)) return true;
-    return (this.summaries().get(id)?.openConflicts ?? 0) > 0;
+    return !sync.loaded || view.meta === null || sync.pending > 0 || Boolean(sync.refused) || this.refusals.forDoc(source.synced.name).some((w) => !w.outcome);
+  }
+
+  /**
+   * Opens the records whose working copy may hold work the relay lacks, as
+   * before a reload. A working copy known clean is not opened (the record
+   * store lists it); it is released instead, as if the last session had.
+   */
+  private openWorkingCopies(): void {
+    const clean = new Set(this.ids(this.cleanKey));
+    for (const id of this.workingIds()) {
+      if (!clean.has(id)) {
+        this.open(id);
+        continue;
+      }
+      this.addId(this.idleKey, id);
+      this.removeId(this.workingKey, id);
+    }
+    this.store.removeItem(this.cleanKey);
+  }
+
+  /** Counts local writes to record `id` and takes it off the clean list at once (before the write is on disk). */
+  private watchWrites(id: string, doc: Y.Doc): void {
+    this.writeOffs.get(id)?.();
+    const onUpdate = (_update: Uint8Array, _origin: unknown, _doc: Y.Doc, transaction: Y.Transaction): void => {
+      if (!transaction.local) return;
+      this.writeCounts.set(id, (this.writeCounts.get(id) ?? 0) + 1);
+      this.removeId(this.cleanKey, id);
+    };
+    doc.on('update', onUpdate);
+    this.writeOffs.set(id, () => doc.off('update', onUpdate));
+  }
+
+  private unwatchWrites(id: string): void {
+    this.writeOffs.get(id)?.();
+    this.writeOffs.delete(id);
+    this.writeCounts.delete(id);
+    const timer = this.cleanTimers.get(id);
+    if (timer !== undefined) clearTimeout(timer);
+    this.cleanTimers.delete(id);
+  }
+
+  /** An open record with nothing pending: stores it a moment later and then calls it clean (see cleanKey). */
+  private noteIfClean(id: string, source: RecordSource): void {
+    if (this.destroyed || this.cleanTimers.has(id) || this.unsettled(source)) return;
+    const timer = setTimeout(() => {
+      this.cleanTimers.delete(id);
+      if (this.destroyed || this.sources.get(id) !== source || this.unsettled(source)) return;
+      // storeOpen takes the document's state at once: a write after this line makes the count differ.
+      const writes = this.writeCounts.get(id) ?? 0;
+      void this.storeOpen([source]).then(
+        () => {
+          // Written meanwhile: not clean (the write took it off the list, or will on its next ack).
+          if (!this.destroyed && this.sources.get(id) === source && (this.writeCounts.get(id) ?? 0) === writes && !this.unsettled(source)) this.addId(this.cleanKey, id);
+        },
+        () => undefined,
+      );
+    }, STORE_CLEAN_AFTER_MS);
+    this.cleanTimers.set(id, timer);
   }
 
   /** Stores the record's state and summary, then closes its document (its working copy is deleted at the next start). */
@@ -452,9 +539,11 @@ export class Workspace {
     this.recordOffs.get(id)?.();
     this.recordOffs.delete(id);
     this.refusals.unwatch(source.synced.name);
+    this.unwatchWrites(id);
     source.destroy();
     this.addId(this.idleKey, id);
     this.removeId(this.workingKey, id);
+    this.removeId(this.cleanKey, id);
     this.invalidate();
     await this.client.close(source.synced.name);
   }
