@@ -126,6 +126,11 @@ export class HeldRecords {
     });
   }
 
+  /** Makes every record stored so far durable (fetched batches are written without a flush each). */
+  flush(): Promise<void> {
+    return this.inOrder(() => this.store.flush());
+  }
+
   /**
    * Queues records `ids` for the next exchange with the relay (records
    * already being fetched are not asked for twice). They are fetched when

@@ -90,6 +90,8 @@ export async function startShift(ws: Workspace, onProgress: (p: ShiftProgress) =
     });
   }
   await ws.forgetOld(now());
+  // "Ready for offline work" is a promise about the disk: the fetched batches are flushed first.
+  await ws.held.flush();
   store.setItem(`tally.shiftReady.${ws.session.site}`, String(now()));
   const { items, locations } = ws.site.get();
   return report({
