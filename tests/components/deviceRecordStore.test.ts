@@ -24,6 +24,7 @@ import {
   type ByteStore,
 } from '../../client/app/lib/DeviceRecordStore';
 import { summarizeState } from '../../client/app/lib/HeldRecords';
+import { heldRecordsDbName, startHeldPreload, takeHeldPreload } from '../../client/app/lib/heldStoreLayout';
 import { recordSummary, type RecordSummary } from '../../client/app/lib/recordSummary';
 
 const ana = () => createAuthor({ user: 'ana', device: 'dock-1', now: () => 1000 });
@@ -189,5 +190,32 @@ describe.each([
     const back = new Y.Doc();
     Y.applyUpdate(back, (await store.state('R-1'))!);
     expect(readRecord(back).entries.filter((e) => e.kind === 'line')).toHaveLength(2);
+  });
+});
+
+describe('the start-up preload of the record store', () => {
+  it('hands the summaries it read to the store that opens the database, once; later reads see later writes', async () => {
+    const site = `preload-${Date.now()}`;
+    const first = new DeviceRecordStore(new IndexeddbByteStore(heldRecordsDbName(site)));
+    const r1 = receiptState('R-1', 1);
+    await first.putMany([{ state: r1, summary: summarizeState('R-1', r1) }], { durable: true });
+    first.close();
+
+    startHeldPreload(site);
+    const bytes = new IndexeddbByteStore(heldRecordsDbName(site));
+    opened.push(bytes);
+    expect(takeHeldPreload(heldRecordsDbName(site))).toBeNull();
+    const store = new DeviceRecordStore(bytes);
+    expect((await store.summaries()).map((s) => s.id)).toEqual(['R-1']);
+
+    const r2 = receiptState('R-2', 2);
+    await store.putMany([{ state: r2, summary: summarizeState('R-2', r2) }], { durable: false });
+    expect((await store.summaries()).map((s) => s.id)).toEqual(['R-1', 'R-2']);
+  });
+
+  it('is not taken by the store of another site', () => {
+    startHeldPreload('site-a');
+    expect(takeHeldPreload(heldRecordsDbName('site-b'))).toBeNull();
+    expect(takeHeldPreload(heldRecordsDbName('site-a'))).not.toBeNull();
   });
 });

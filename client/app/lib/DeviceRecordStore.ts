@@ -11,7 +11,10 @@
  * and memory (tests).
  */
 import * as Y from 'yjs';
+import { HELD_OBJECTS, openHeldDb, readPrefix, SUMMARY_PREFIX, takeHeldPreload } from './heldStoreLayout';
 import type { RecordSummary } from './recordSummary';
+
+export { heldRecordsDbName } from './heldStoreLayout';
 
 /** Keys to bytes; the one seam every read and write of the record store passes. */
 export interface ByteStore {
@@ -49,7 +52,7 @@ export interface HeldRecord {
 }
 
 const STATE = 'state:';
-const SUMMARY = 'summary:';
+const SUMMARY = SUMMARY_PREFIX;
 /** The state vector of a held state, kept apart: asking the relay for what is new reads these few bytes, not the state. */
 const VECTOR = 'vector:';
 /** Written durably to make the relaxed writes before it durable (see `flush`). */
@@ -183,20 +186,19 @@ export class MemoryByteStore implements ByteStore {
   close(): void {}
 }
 
-const OBJECTS = 'values';
+const OBJECTS = HELD_OBJECTS;
 
 /** A ByteStore in one IndexedDB database with one object store (keys are strings, values bytes). */
 export class IndexeddbByteStore implements ByteStore {
   private readonly db: Promise<IDBDatabase>;
+  /** The summaries read at start-up (preload.ts), answered once in place of a read. */
+  private preloadedSummaries: Promise<Array<{ key: string; value: unknown }>> | null;
 
-  /** Opens (or creates) the database `name`. */
+  /** Opens (or creates) the database `name`, or takes over the one the start-up preload opened. */
   constructor(readonly name: string) {
-    this.db = new Promise((resolve, reject) => {
-      const open = indexedDB.open(name, 1);
-      open.onupgradeneeded = () => open.result.createObjectStore(OBJECTS);
-      open.onsuccess = () => resolve(open.result);
-      open.onerror = () => reject(open.error ?? new Error(`cannot open IndexedDB ${name}`));
-    });
+    const preload = takeHeldPreload(name);
+    this.db = preload?.db ?? openHeldDb(name);
+    this.preloadedSummaries = preload?.summaries ?? null;
   }
 
   async get(keys: readonly string[]): Promise<Array<Uint8Array | undefined>> {
@@ -215,20 +217,11 @@ export class IndexeddbByteStore implements ByteStore {
   }
 
   async getPrefix(prefix: string): Promise<Array<{ key: string; value: Uint8Array }>> {
-    const db = await this.db;
-    return new Promise((resolve, reject) => {
-      const tx = db.transaction(OBJECTS, 'readonly');
-      const store = tx.objectStore(OBJECTS);
-      const range = IDBKeyRange.bound(prefix, `${prefix}\uffff`);
-      const keysReq = store.getAllKeys(range);
-      const valuesReq = store.getAll(range);
-      tx.oncomplete = () => {
-        const keys = keysReq.result as string[];
-        const values = valuesReq.result as unknown[];
-        resolve(keys.map((key, i) => ({ key, value: asBytes(values[i]) ?? new Uint8Array() })));
-      };
-      tx.onabort = () => reject(tx.error ?? new Error('IndexedDB read aborted'));
-    });
+    // The preload read before anything could write: only the first read of the summaries may use it.
+    const preloaded = prefix === SUMMARY_PREFIX ? this.preloadedSummaries : null;
+    this.preloadedSummaries = null;
+    const rows = (await preloaded?.catch(() => null)) ?? (await readPrefix(await this.db, prefix));
+    return rows.map(({ key, value }) => ({ key, value: asBytes(value) ?? new Uint8Array() }));
   }
 
   async put(entries: ReadonlyArray<{ key: string; value: Uint8Array }>, options: PutOptions): Promise<void> {
@@ -289,9 +282,4 @@ function asBytes(value: unknown): Uint8Array | undefined {
   if (value instanceof Uint8Array) return value;
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   return undefined;
-}
-
-/** The IndexedDB database holding the records of `site` on this device. */
-export function heldRecordsDbName(site: string): string {
-  return `tally-held-records:${site}`;
 }
