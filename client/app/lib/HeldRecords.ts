@@ -87,6 +87,7 @@ export class HeldRecords {
     this.whenLoaded = this.store.summaries().then(
       (summaries) => {
         for (const s of summaries) if (!this.byId.has(s.id)) this.byId.set(s.id, s);
+        performance.mark('tally:held-loaded');
         this.emitter.emit();
       },
       (err: unknown) => console.warn('[tally app] cannot read the records held on this device', err),

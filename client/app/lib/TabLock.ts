@@ -27,6 +27,7 @@ export class TabLock {
   acquire(onLost: () => void, steal = false, waitMs = 2000): Promise<TabLockResult> {
     const locks = this.locks;
     if (!locks) return Promise.resolve('held');
+    performance.mark('tally:tab-lock-asked');
     return new Promise((resolve) => {
       let granted = false;
       const hold = (): Promise<void> => {

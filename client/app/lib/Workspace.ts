@@ -136,6 +136,7 @@ export class Workspace {
       ...options.sync,
     });
     this.site = new SiteSource(this.client.open(siteDocName(toSiteId(options.session.site))));
+    void this.site.synced.whenLoaded.then(() => performance.mark('tally:site-loaded'));
     this.records = options.records ?? defaultRecordStore(options.session.site);
     this.feed = options.feed ?? this.client;
     this.held = new HeldRecords({ store: this.records, feed: this.feed, online: () => this.client.connection.online });

@@ -35,6 +35,7 @@ export class AppState {
     saveSession(session);
     const device = deviceIdFor(session.user.id);
     this.ws = new Workspace({ session, device, seq: new SeqCounter(device) });
+    performance.mark('tally:workspace');
     this.seen = new SeenOutcomes(session.user.id);
     this.session = session;
   }
@@ -50,6 +51,7 @@ export class AppState {
   }
 
   private opened(result: 'held' | 'busy'): void {
+    performance.mark('tally:tab-lock');
     this.tab = result;
     if (result !== 'held') return;
     const stored = loadSession();
