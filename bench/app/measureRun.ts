@@ -82,19 +82,25 @@ interface Tapped {
   at: number | null;
 }
 
-/** Taps `target` (waiting up to `capMs` for it to take taps) and times until `condition` holds. */
+/**
+ * Taps `target` (waiting up to `capMs` for it to take taps) and times until
+ * `condition` holds. The page watches for the condition from before the tap,
+ * so the figure ends at the first frame that shows it, not when the bench
+ * gets round to asking.
+ */
 async function tapAndWait(page: Page, target: Locator, condition: Condition, capMs: number): Promise<Tapped> {
   await armInput(page);
   const started = performance.now();
+  const outcome = until(page, condition, capMs);
   try {
     await target.click({ timeout: capMs });
   } catch (err) {
     return { sample: fail(`the page did not take the tap within ${Math.round(capMs / 1000)} s (${(err as Error).message.split('\n')[0]})`), tapAt: null, at: null };
   }
-  const outcome = await until(page, condition, Math.max(1_000, capMs - (performance.now() - started)));
+  const seen = await outcome;
   const tapAt = await inputAt(page, 'tap');
-  const sample = outcomeSample(outcome, tapAt, capMs);
-  return { sample, tapAt, at: sample.ok && 'at' in outcome ? outcome.at : null };
+  const sample = outcomeSample(seen, tapAt, Math.max(capMs, performance.now() - started));
+  return { sample, tapAt, at: sample.ok && 'at' in seen ? seen.at : null };
 }
 
 /**
@@ -167,9 +173,10 @@ export async function measureRun(options: RunOptions): Promise<RunSamples> {
       const code = `BENCH-${options.label}-${i}`;
       await page.getByTestId('scan-field').fill(code);
       await armInput(page);
+      // Watched from before the key press: the figure ends at the first frame that shows the line.
+      const line = until(page, { selector: '[data-testid="line"]', text: code }, options.caps.scanMs);
       await page.getByTestId('scan-field').press('Enter');
-      const seen = await until(page, { selector: '[data-testid="line"]', text: code }, options.caps.scanMs);
-      add('scan', outcomeSample(seen, await inputAt(page, 'enter'), options.caps.scanMs));
+      add('scan', outcomeSample(await line, await inputAt(page, 'enter'), options.caps.scanMs));
     }
 
     current = 'heap';
@@ -207,7 +214,13 @@ async function coldStart(options: RunOptions, context: BrowserContext, page: Pag
     { timeout: true } as const,
   );
   const sample = outcomeSample(outcome, 0, cap);
-  add('coldStart', sample);
+  // Where the start went, by the app's own user-timing marks (tally:*), on the same clock.
+  const marks = (await raceTimeout(
+    again.evaluate(`Object.fromEntries(performance.getEntriesByType('mark').filter((m) => m.name.startsWith('tally:')).map((m) => [m.name.slice(6), m.startTime]))`),
+    ANSWER_MS,
+    {},
+  )) as Record<string, number>;
+  add('coldStart', sample.ok ? { ...sample, extra: marks } : sample);
   if (!sample.ok || !('at' in outcome)) return;
   // Long tasks over the next few seconds: is the list usable once it shows?
   await again.waitForTimeout(AFTER_COLD_START_MS);

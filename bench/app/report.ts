@@ -94,6 +94,7 @@ export function renderMarkdown(report: AppBenchReport): string {
   const idbKnown = storage.some((e) => Number.isFinite(e.indexedDB));
   const totals = storage.map((e) => e.total ?? NaN).filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
   const over100 = (report.samples.coldLongTask ?? []).flatMap((s) => (s.ok && s.extra ? [s.extra.over100 ?? 0] : []));
+  const coldMarks = coldStartMarks(report.samples.coldStart ?? []);
   return [
     `# App bench: ${report.records.toLocaleString('en-US')} receipts of 3 lines + one of ${report.bigLines} lines`,
     '',
@@ -111,7 +112,20 @@ export function renderMarkdown(report: AppBenchReport): string {
       ? `- Device storage is \`navigator.storage.estimate().usageDetails.indexedDB\` right after the shift start; the whole origin (with the service worker's copy of the app) was ${bytes(quantile(totals, 0.5))} (median).`
       : '- The browser gave no usageDetails: the storage figure is the whole origin (IndexedDB and the app cache).',
     ...(over100.length ? [`- Long tasks > 100 ms in the 3 s after the cold-start list showed, per run: ${over100.join(', ')}.`] : []),
+    ...(coldMarks ? [`- Where a cold start goes (the app's tally:* marks, median ms from navigation): ${coldMarks}.`] : []),
     `- Seeding took ${ms(report.seed.ms)} (each record one \`change\` over /mux, acknowledged).`,
     '',
   ].join('\n');
+}
+
+/** "main 310, tab-lock 820, …": the median of each mark over the cold starts that finished, in time order. */
+function coldStartMarks(samples: readonly StepSample[]): string | null {
+  const byMark = new Map<string, number[]>();
+  for (const s of samples) if (s.ok && s.extra) for (const [name, at] of Object.entries(s.extra)) byMark.set(name, [...(byMark.get(name) ?? []), at]);
+  if (byMark.size === 0) return null;
+  const medians = [...byMark].map(([name, ats]) => [name, quantile([...ats].sort((a, b) => a - b), 0.5)] as const);
+  return medians
+    .sort((a, b) => a[1] - b[1])
+    .map(([name, at]) => `${name} ${Math.round(at)}`)
+    .join(', ');
 }
