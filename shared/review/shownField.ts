@@ -24,7 +24,7 @@
  * decisions here.
  */
 import { EntryKind, type Entry, type FieldEditEntry } from '../model/entry';
-import { later, uniqueEntries } from '../model/entryOrder';
+import { compareEntries, later, uniqueEntries } from '../model/entryOrder';
 import { fieldConflicts } from '../model/fieldConflicts';
 import { RecordFields, type FieldName, type RecordKind } from '../model/recordLayout';
 import type { Conflict, ConflictResolution, ReviewState } from './ReviewState';
@@ -69,6 +69,12 @@ export interface ShownField {
   readonly base: string | null;
   /** The decision `value` comes from; null when an edit set it. */
   readonly decided: FieldDecision | null;
+  /**
+   * While a decision shows: edits to another value made without knowing it
+   * (on a device that had not seen it yet), which it overrides. Kept in
+   * history; listed so the screen can say so rather than drop them silently.
+   */
+  readonly overridden: readonly FieldCandidate[];
   /** An open disagreement about the field, if any. */
   readonly conflict: FieldDisagreement | null;
 }
@@ -98,13 +104,19 @@ function showField(field: FieldName, allEdits: readonly FieldEditEntry[], review
   const graph = new FieldGraph(edits, review);
   if (latest) {
     const after = edits.filter((e) => graph.knows(e.id, latest.resolutionId));
-    if (after.length === 0) return { field, value: latest.value, base: latest.resolutionId, decided: latest, conflict };
+    if (after.length === 0) {
+      const overridden = edits
+        .filter((e) => e.to !== latest.value && !graph.knows(latest.resolutionId, e.id))
+        .sort(compareEntries)
+        .map(candidateOf);
+      return { field, value: latest.value, base: latest.resolutionId, decided: latest, overridden, conflict };
+    }
     const head = graph.showing(after);
-    return { field, value: head.to, base: head.id, decided: null, conflict };
+    return { field, value: head.to, base: head.id, decided: null, overridden: [], conflict };
   }
-  if (edits.length === 0) return { field, value: stored, base: null, decided: null, conflict };
+  if (edits.length === 0) return { field, value: stored, base: null, decided: null, overridden: [], conflict };
   const head = graph.showing(edits);
-  return { field, value: head.to, base: head.id, decided: null, conflict };
+  return { field, value: head.to, base: head.id, decided: null, overridden: [], conflict };
 }
 
 /** The shown value of every descriptive field of a `kind` record (unset fields left out). */

@@ -58,6 +58,16 @@ describe('shownField', () => {
     expect(shown.decided).toMatchObject({ conflictId: 'c1', by: 'sue', from: 'D1', value: 'D3', chosen: null, note: 'Gate log says dock 3' });
   });
 
+  it('lists the edits a decision overrides because they were made without knowing it', () => {
+    const late = edit(b(2, 30), 'dock', 'D2', 'D6', 'b:1');
+    const entries = [d1, d2, d5, entered3, late, edit(c(2, 31), 'dock', 'D5', 'D3', 'c:1')];
+    const shown = shownField({ field: 'dock', entries, review: relayReview(entries) });
+    expect(shown.value).toBe('D3');
+    expect(shown.overridden).toEqual([{ id: 'b:2', user: 'user-b', device: 'b', at: 30, value: 'D6' }]);
+    const after = [...entries, edit(a(2, 40), 'dock', 'D3', 'D4', 's:1')];
+    expect(shownField({ field: 'dock', entries: after, review: relayReview(after) }).overridden).toEqual([]);
+  });
+
   it('lists the candidates of an open conflict with who and when', () => {
     const shown = shownField({ field: 'dock', entries: [d1, d2, d5], review: relayReview([d1, d2, d5]) });
     expect(shown.conflict).toEqual({
