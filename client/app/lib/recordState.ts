@@ -48,7 +48,8 @@ export function statusShown(kind: RecordKind, review: ReviewState | null): Statu
   const status = statusOf(kind, review);
   const conflict = openConflicts(review).find((c) => c.field === 'status');
   if (!conflict) return { status, text: statusText(status), undecided: false };
-  const values = [...new Set(conflict.candidates.map((c) => String(c.value)))];
+  // Sorted: the candidates' order is the relay's arrival order, which the words must not depend on.
+  const values = [...new Set(conflict.candidates.map((c) => String(c.value)))].sort();
   return { status, text: `Undecided: ${values.join(' or ')}`, undecided: true };
 }
 
