@@ -15,7 +15,9 @@ function settledReceipt(chosen: Parameters<typeof settle>[2]): { doc: Y.Doc; ent
   setField(b, createAuthor({ user: 'user-b', device: 'b' }), 'dock', 'D2');
   setField(c, createAuthor({ user: 'user-c', device: 'c' }), 'dock', 'D5');
   for (const peer of [b, c]) Y.applyUpdate(doc, Y.encodeStateAsUpdate(peer));
-  const [e2, e5] = entriesOf(doc).slice(1);
+  // The merged array's order depends on Yjs client ids: find each side by its device.
+  const e2 = entriesOf(doc).find((e) => e.device === 'b');
+  const e5 = entriesOf(doc).find((e) => e.device === 'c');
   const resolution = settle('s:1', 'c1', chosen === 'b' ? (e2 as Entry).id : chosen === 'c' ? (e5 as Entry).id : chosen);
   doc.getArray(RecordRoot.entries).push([resolution]);
   writeReviewState(doc.getMap(RecordRoot.review), relayReview([created, e2 as Entry, e5 as Entry, resolution]));
