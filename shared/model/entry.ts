@@ -141,9 +141,11 @@ export interface FieldEditEntry extends EntryHeader {
   readonly from: string | null;
   readonly to: string;
   /**
-   * The fieldEdit entry that set `from` (null for a first edit). Two edits with
-   * the same base were made without seeing each other: that is what makes a
-   * conflict, even when a value repeats (A -> B -> A).
+   * The fieldEdit entry that set `from` (null for a first edit), or the
+   * supervisor's resolution entry when `from` is a decided value (see
+   * shared/review/shownField.ts). Two edits with the same base were made
+   * without seeing each other: that is what makes a conflict, even when a
+   * value repeats (A -> B -> A).
    */
   readonly base: EntryId | null;
 }

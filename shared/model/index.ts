@@ -24,7 +24,7 @@ export { parseEntry, tryParseEntry, InvalidEntryError } from './parseEntry';
 export { createAuthor, type Author, type CreateAuthorOptions } from './author';
 export { createReceipt, createCountSheet, type NewReceipt, type NewCountSheet } from './createRecord';
 export * from './recordWriters';
-export { setField } from './setField';
+export { setField, type FieldStart } from './setField';
 export * from './readRecord';
 export { compareEntries, byId, duplicateIds, uniqueEntries } from './entryOrder';
 export * from './reversals';

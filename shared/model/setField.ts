@@ -10,6 +10,13 @@ import { fieldHead } from './fieldConflicts';
 import { isFieldOf, recordTypes, type FieldName } from './recordLayout';
 import { entriesOf } from './readRecord';
 import type { FieldEditEntry } from './entry';
+import type { EntryId } from './ids';
+
+/** Where an edit starts: the value the editor saw and the edit (or decision) that set it. */
+export interface FieldStart {
+  readonly from: string | null;
+  readonly base: string | null;
+}
 
 /**
  * Sets descriptive field `field` of the record to `value` and appends a
@@ -17,15 +24,19 @@ import type { FieldEditEntry } from './entry';
  * the audit entry, or null when the field already holds `value` (nothing to
  * record). Throws when the record does not exist, the field does not belong
  * to its kind, or the value is invalid.
+ *
+ * `start` is what the editor saw (shared/review's `editField` passes the
+ * shown value, which a supervisor's decision may have set); without it the
+ * edit starts from the fields map.
  */
-export function setField(doc: Y.Doc, author: Author, field: FieldName, value: string): FieldEditEntry | null {
+export function setField(doc: Y.Doc, author: Author, field: FieldName, value: string, start?: FieldStart): FieldEditEntry | null {
   const meta = requireRecord(doc);
   if (!isFieldOf(meta.kind, field)) throw new Error(`a ${meta.kind} record has no field ${JSON.stringify(field)}`);
   const { fields } = recordTypes(doc);
   const current = fields.get(field);
-  const from = typeof current === 'string' ? current : null;
+  const from = start ? start.from : typeof current === 'string' ? current : null;
   if (from === value) return null;
-  const base = fieldHead(entriesOf(doc), field, from);
+  const base = start ? (start.base as EntryId | null) : fieldHead(entriesOf(doc), field, from);
   const edit = makeEntry(doc, author, 'fieldEdit', { field, from, to: value, base });
   doc.transact(() => {
     fields.set(field, value);

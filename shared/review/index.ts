@@ -12,3 +12,5 @@ export * from './resolve';
 export * from './openConflict';
 export * from './replay';
 export * from './reviewMap';
+export * from './shownField';
+export * from './editField';

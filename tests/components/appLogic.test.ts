@@ -179,7 +179,7 @@ describe('history and proposals', () => {
 
   it('merges entries and the relay decisions into one timeline, oldest first', () => {
     const { doc, review } = disputedReceipt();
-    const items = recordHistory(entriesOf(doc), review, (u) => u.toUpperCase());
+    const items = recordHistory(entriesOf(doc), review, { nameOf: (u) => u.toUpperCase() });
     expect(items.map((i) => `${i.source}:${i.kind}`)).toEqual([
       'device:fieldEdit',
       'device:line',
@@ -191,14 +191,14 @@ describe('history and proposals', () => {
       'relay:applied',
     ]);
     expect(items.find((i) => i.kind === 'line')?.summary).toBe('Received 50 × SKU-1');
-    expect(items.at(-1)?.summary).toContain("SAM's resolution");
+    expect(items.at(-1)?.summary).toContain("SAM's decision");
   });
 
   it("tells each proposer what became of their proposal, and counts outcomes they have not seen", () => {
     const { doc, review } = disputedReceipt();
     const view = recordSummary({ id: 'R-1', record: readRecord(doc), review, sync: null });
     const [ben] = myProposals([view], 'ben');
-    expect(outcomeText(ben!, (u) => (u === 'sam' ? 'Sam' : u))).toBe('Resolved by Sam: set to received');
+    expect(outcomeText(ben!, (u) => (u === 'sam' ? 'Sam' : u))).toBe('Resolved by Sam: set to received; yours was set aside');
     const [ana] = myProposals([view], 'ana');
     expect(outcomeText(ana!)).toBe('Resolved by sam: your value was chosen');
 

@@ -261,7 +261,7 @@ describe('the crew app with a real relay', () => {
     await expect.poll(() => auditor.byTestId('device-only-count').textContent()).toBe('0');
   });
 
-  it('two counters who disagree see a discrepancy and can ask for a recount', async () => {
+  it('two counters who disagree see a discrepancy, ask for a recount, and the supervisor decides the bin on the sheet', async () => {
     await crewA.go('/new/count');
     await crewA.page.getByLabel('Zone').fill('A');
     await crewA.byTestId('create-record').click();
@@ -285,6 +285,18 @@ describe('the crew app with a real relay', () => {
     await crewB.page.getByRole('button', { name: 'Ask for recount' }).click();
     await crewA.page.locator('[data-testid="count-row"]').getByText('Recount requested').waitFor({ timeout: 30_000 });
     await crewB.snap('count-sheet');
+
+    // The supervisor decides on the sheet itself, even though the recount request left no current counts.
+    await supervisor.go('/');
+    await supervisor.page.locator(`[data-testid="record-row"][data-record-id="${countId}"]`).click({ timeout: 30_000 });
+    await supervisor.page.getByRole('button', { name: 'Accept 12' }).click({ timeout: 30_000 });
+    for (const device of [supervisor, crewA, crewB]) {
+      const row = device.byTestId('count-row');
+      await expect.poll(() => row.getAttribute('data-state'), { timeout: 30_000 }).toBe('decided');
+      expect(await row.getByTestId('count-decided').textContent()).toContain('Decided: 12');
+      expect(await row.getByText('Recount requested').count()).toBe(0);
+      expect(await device.byTestId('discrepancy-count').count()).toBe(0);
+    }
     await crewA.go('/storage');
     await crewA.byTestId('storage-used').waitFor();
     await crewA.snap('storage');

@@ -15,6 +15,7 @@ import { applyDocFrames, docFromUpdates, openDoc, sendChangeAndWaitAck, tryReadF
 import { createAuthor, type Author } from '../../shared/model/author';
 import { createCountSheet, createReceipt } from '../../shared/model/createRecord';
 import { setField } from '../../shared/model/setField';
+import { resolveConflict } from '../../shared/model/recordWriters';
 import { indexRecord, lookupRecord, readUserNames, setUserName } from '../../shared/model/siteDocs';
 import { readMeta } from '../../shared/model/readRecord';
 
@@ -83,6 +84,26 @@ describe('the relay derives the site index and display names', () => {
     await sendChange(crew, 'record:R-1', 2, record, () => setField(record, ann, 'dock', '3'));
     await eventually(() => lookupRecord(supervisorSite, 'R-1')?.title === 'ACME, PO 4711, dock 3', 5_000, 'the new title');
     expect(lookupRecord(await storedSite(), 'R-1')?.title).toBe('ACME, PO 4711, dock 3');
+  });
+
+  it("re-titles a record when a supervisor settles a conflict about its dock", async () => {
+    const supervisorSite = await siteWatcher(users.supervisor);
+    const [ann, bob, sue] = [author(users.crew), author(users.crew2), author(users.supervisor)];
+    const [annC, bobC, sueC] = [await mux(users.crew), await mux(users.crew2), await mux(users.supervisor)];
+    for (const c of [annC, bobC, sueC]) openDoc(c, 'record:R-2');
+    const a = new Y.Doc();
+    await sendChange(annC, 'record:R-2', 1, a, () => createReceipt(a, ann, { id: 'R-2', site: 'main', supplier: 'ACME', dock: 'D1' }));
+    const b = new Y.Doc();
+    Y.applyUpdate(b, Y.encodeStateAsUpdate(a));
+    // Both change the dock from D1 without seeing each other.
+    await sendChange(annC, 'record:R-2', 2, a, () => setField(a, ann, 'dock', 'D2'));
+    await sendChange(bobC, 'record:R-2', 1, b, () => setField(b, bob, 'dock', 'D5'));
+    const s = new Y.Doc();
+    for (const d of [a, b]) Y.applyUpdate(s, Y.encodeStateAsUpdate(d));
+    await sendChange(sueC, 'record:R-2', 1, s, () => resolveConflict(s, sue, { conflictId: 'c1', chosen: { value: 'D3', note: 'Gate log says dock 3' } }));
+
+    await eventually(() => lookupRecord(supervisorSite, 'R-2')?.title === 'ACME, dock D3', 5_000, 'the decided dock in the title');
+    expect(lookupRecord(await storedSite(), 'R-2')?.title).toBe('ACME, dock D3');
   });
 
   it('lists only records of its own site (a record naming another one is refused)', async () => {

@@ -7,11 +7,17 @@
 import * as Y from 'yjs';
 import type { DocSyncState, SyncedDoc } from '../../../client/sync';
 import { observeRecord, readRecord, recordIdOfDocName, RecordRoot, type RecordSnapshot } from '../../../shared/model';
-import { readReviewState, type ReviewState } from '../../../shared/review';
+import { readReviewState, shownFields, type ReviewState } from '../../../shared/review';
 import { Emitter } from './Emitter';
 
 /** Everything a screen needs about one record. A new object after every change. */
 export interface RecordView extends RecordSnapshot {
+  /**
+   * The descriptive fields as every screen shows them (shared/review
+   * `shownFields`): a supervisor's decision holds here even though the
+   * record's fields map still has one side of the conflict it settled.
+   */
+  readonly fields: RecordSnapshot['fields'];
   /** The record id (the document is `record:<id>`). */
   readonly id: string;
   readonly docName: string;
@@ -72,7 +78,9 @@ export class RecordSource {
     if (!this.view) {
       this.record ??= readRecord(this.current.doc);
       if (this.review === undefined) this.review = readReviewState(this.reviewMap);
-      this.view = { ...this.record, id: this.id, docName: this.current.name, review: this.review, sync: this.current.get() };
+      const record = this.record;
+      const fields = record.meta ? shownFields(record.meta.kind, record, this.review) : record.fields;
+      this.view = { ...record, fields, id: this.id, docName: this.current.name, review: this.review, sync: this.current.get() };
     }
     return this.view;
   }

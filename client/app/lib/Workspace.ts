@@ -16,12 +16,12 @@ import {
   siteDocName,
   toRecordId,
   toSiteId,
-  setField,
   userName,
   type Author,
   type FieldName,
   type DeviceId,
 } from '../../../shared/model';
+import { editField } from '../../../shared/review';
 import { deviceAuthor, randomId, type KeyValueStore, type SeqCounter } from './device';
 import { DeviceRecordStore, heldRecordsDbName, IndexeddbByteStore, MemoryByteStore } from './DeviceRecordStore';
 import { Emitter } from './Emitter';
@@ -378,9 +378,9 @@ export class Workspace {
     proposeChange(source.doc, this.author, { field, value, baseRevision: source.get().review?.revision ?? 0 });
   }
 
-  /** Edits a descriptive field (audited); the relay re-titles the record's row in the site index. */
+  /** Edits a descriptive field from the value it shows (audited); the relay re-titles the record's row in the site index. */
   saveField(source: RecordSource, field: FieldName, value: string): void {
-    setField(source.doc, this.author, field, value);
+    editField(source.doc, this.author, field, value);
   }
 
   /** Stops syncing and releases everything; the records stay on the device. */

@@ -1,7 +1,8 @@
 /**
  * "My proposals": every status (or hold, or count) change the signed-in user
- * proposed, and what the relay made of it: still waiting, applied, refused
- * and why, in conflict, or resolved by whom. Outcomes live in each record's
+ * proposed, and where it stands: saved on this device, on the relay and
+ * undecided, applied, refused and why, in conflict, or resolved by whom and
+ * to what. Outcomes live in each record's
  * review map, so a device back after a week offline learns them too. The
  * badge counts outcomes this user has not looked at yet.
  */
@@ -9,6 +10,7 @@ import type { EntryOf } from '../../../shared/model';
 import type { Conflict, Outcome } from '../../../shared/review';
 import type { KeyValueStore } from './device';
 import { Emitter } from './Emitter';
+import { valueText } from './recordState';
 import type { RecordSummary } from './recordSummary';
 
 /** One proposal and its fate. */
@@ -21,46 +23,83 @@ export interface MyProposal {
   readonly conflict: Conflict | null;
   /** A key that changes whenever the outcome does (what "seen" remembers). */
   readonly outcomeKey: string | null;
+  /** True while the record has changes the relay has not acknowledged (the proposal may be one). */
+  readonly pending: boolean;
 }
 
 /** The proposals `user` made in the records summarized by `summaries`, newest first. */
-export function myProposals(summaries: Iterable<Pick<RecordSummary, 'id' | 'proposals'>>, user: string): MyProposal[] {
+export function myProposals(summaries: Iterable<Pick<RecordSummary, 'id' | 'proposals'> & Partial<Pick<RecordSummary, 'pending'>>>, user: string): MyProposal[] {
   const out: MyProposal[] = [];
   for (const summary of summaries) {
     for (const { proposal: entry, outcome, conflict } of summary.proposals) {
       if (entry.user !== user) continue;
-      const resolvedKey = conflict?.status === 'resolved' ? ':resolved' : '';
+      // An incumbent keeps its `applied` outcome when a stale proposal disputes it: the conflict's state is part of the key.
+      const conflictKey = conflict ? `:${conflict.id}:${conflict.status}` : '';
       out.push({
         recordId: summary.id,
         proposal: entry,
         outcome,
         conflict,
-        outcomeKey: outcome ? `${outcome.result}@${outcome.revision}${resolvedKey}` : null,
+        outcomeKey: outcome ? `${outcome.result}@${outcome.revision}${conflictKey}` : null,
+        pending: (summary.pending ?? 0) > 0,
       });
     }
   }
   return out.sort((a, b) => b.proposal.at - a.proposal.at || (a.proposal.id < b.proposal.id ? 1 : -1));
 }
 
-/** In words: "Applied", "Refused: crew may not ...", "In conflict c1", "Resolved by Sam: chosen". */
-export function outcomeText(p: MyProposal, nameOf: (user: string) => string = (u) => u): string {
+/** Where a proposal stands, from this device to the supervisor's decision. */
+export type ProposalStanding = 'onDevice' | 'undecided' | 'applied' | 'refused' | 'conflict' | 'chosen' | 'setAside';
+
+/** A proposal's standing in words, with the tone of its pill. */
+export interface ProposalState {
+  readonly standing: ProposalStanding;
+  readonly text: string;
+  readonly tone: 'plain' | 'ok' | 'warn' | 'bad';
+}
+
+/**
+ * Where proposal `p` stands, in words: saved on this device, on the relay and
+ * undecided, applied, refused (why), in conflict (with whom), or resolved (by
+ * whom, to what, with the note). A proposal that is a candidate of an open
+ * conflict is "in conflict" even if the relay had applied it first.
+ */
+export function proposalState(p: MyProposal, nameOf: (user: string) => string = (u) => u): ProposalState {
   const o = p.outcome;
-  if (!o) return 'Waiting for the relay';
-  if (p.conflict?.status === 'resolved' && p.conflict.resolution) {
-    const r = p.conflict.resolution;
-    const mine = r.chosen === p.proposal.id;
-    return `Resolved by ${nameOf(r.by)}: ${mine ? 'your value was chosen' : `set to ${String(r.value)}`}${r.note ? ` (${r.note})` : ''}`;
+  const value = (v: unknown) => valueText(p.proposal.field, v);
+  if (!o) {
+    return p.pending
+      ? { standing: 'onDevice', text: 'Saved on this device; not on the relay yet', tone: 'plain' }
+      : { standing: 'undecided', text: 'On the relay; not decided yet', tone: 'plain' };
+  }
+  const c = p.conflict;
+  if (c?.status === 'open') {
+    const others = c.candidates.filter((k) => k.proposalId !== p.proposal.id).map((k) => `${value(k.value)} (${nameOf(k.user)})`);
+    return { standing: 'conflict', text: `In conflict with ${others.join(' and ') || 'another value'}: a supervisor decides`, tone: 'bad' };
+  }
+  if (c?.status === 'resolved' && c.resolution) {
+    const r = c.resolution;
+    const note = r.note ? ` (“${r.note}”)` : '';
+    if (r.chosen === p.proposal.id) return { standing: 'chosen', text: `Resolved by ${nameOf(r.by)}: your value was chosen${note}`, tone: 'ok' };
+    return { standing: 'setAside', text: `Resolved by ${nameOf(r.by)}: set to ${value(r.value)}; yours was set aside${note}`, tone: 'warn' };
   }
   switch (o.result) {
     case 'applied':
-      return o.reason ? `Applied (${o.reason})` : 'Applied';
+      return { standing: 'applied', text: o.reason ? `Applied: ${o.reason}` : `Applied at revision ${o.revision}`, tone: 'ok' };
     case 'refused':
-      return `Refused: ${o.reason ?? 'no reason given'}`;
+      return { standing: 'refused', text: `Refused: ${o.reason ?? 'no reason given'}`, tone: 'bad' };
     case 'conflict':
-      return `In conflict ${o.conflictId ?? ''}: a supervisor will decide`;
+      return { standing: 'conflict', text: 'In conflict: a supervisor decides', tone: 'bad' };
     case 'resolved':
-      return o.chosen ? 'Resolved: your value was chosen' : `Resolved: ${o.reason ?? 'another value was chosen'}`;
+      return o.chosen
+        ? { standing: 'chosen', text: 'Resolved: your value was chosen', tone: 'ok' }
+        : { standing: 'setAside', text: `Resolved: ${o.reason ?? 'another value was chosen'}`, tone: 'warn' };
   }
+}
+
+/** `proposalState`'s words alone. */
+export function outcomeText(p: MyProposal, nameOf: (user: string) => string = (u) => u): string {
+  return proposalState(p, nameOf).text;
 }
 
 /**

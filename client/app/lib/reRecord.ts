@@ -38,7 +38,6 @@ import {
   requestRecount,
   resolveConflict,
   reverseEntry,
-  setField,
   type Author,
   type Entry,
   type EntryId,
@@ -48,6 +47,7 @@ import {
   type RecordKind,
   type RecordMeta,
 } from '../../../shared/model';
+import { editField } from '../../../shared/review';
 
 /** One copy of a record as plain data: `readRecord`'s meta, fields and entries. */
 export interface RecordCopy {
@@ -229,7 +229,7 @@ function applyWrite(doc: Y.Doc, author: Author, write: ReRecordWrite, made: Read
       return null;
     }
     case 'setField':
-      setField(doc, author, write.field, write.value);
+      editField(doc, author, write.field, write.value);
       return null;
     case 'entry':
       return remake(doc, author, write.entry);

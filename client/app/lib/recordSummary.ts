@@ -16,7 +16,7 @@ import {
   type RecordKind,
   type RecordSnapshot,
 } from '../../../shared/model';
-import { readReviewState, type Conflict, type Outcome, type ReviewState } from '../../../shared/review';
+import { readReviewState, shownFields, type Conflict, type Outcome, type ReviewState } from '../../../shared/review';
 import { openConflicts, statusOf } from './recordState';
 
 /** A proposal made in a record and what the relay made of it (see proposals.ts). */
@@ -68,7 +68,7 @@ export function recordSummary(input: SummaryInput): RecordSummary {
   return {
     id,
     kind,
-    title: kind ? recordTitle(kind, record.fields) : `${id} (loading)`,
+    title: kind ? recordTitle(kind, shownFields(kind, record, review)) : `${id} (loading)`,
     createdAt: record.meta?.createdAt ?? 0,
     createdBy: record.meta?.createdBy ?? '',
     status: kind ? statusOf(kind, review) : 'open',
