@@ -8,7 +8,7 @@
 import type { Browser, BrowserContext, Locator, Page } from 'playwright';
 import { Device, PHONE } from '../../tests/e2e/support/devices';
 import type { AppUser } from '../../tests/e2e/support/appRelay';
-import { armInput, inputAt, longestIn, longTasks, PROBE_SCRIPT, raceTimeout, until, WATCH_KEY, type Condition, type Outcome } from './pageProbe';
+import { armInput, inputAt, LOAD_OUTCOME, longestIn, longTasks, PROBE_SCRIPT, raceTimeout, until, WATCH_KEY, type Condition, type Outcome } from './pageProbe';
 
 /** A step's figure in one run, or why there is none. */
 export type StepSample = { ok: true; value: number; extra?: Record<string, number> } | { ok: false; reason: string };
@@ -206,26 +206,29 @@ async function coldStart(options: RunOptions, context: BrowserContext, page: Pag
   await context.setOffline(true);
   const again = await context.newPage();
   await throttle(context, again);
+  // The outcome comes over the console, so nothing is evaluated in the page while it starts.
+  const told = new Promise<Outcome>((resolve) => {
+    again.on('console', (message) => {
+      const text = message.text();
+      if (text.startsWith(LOAD_OUTCOME)) resolve(JSON.parse(text.slice(LOAD_OUTCOME.length)) as Outcome);
+    });
+  });
   const loaded = raceTimeout(again.goto(`${options.origin}/`, { waitUntil: 'commit', timeout: cap }), cap, null);
   if ((await loaded) === null) return add('coldStart', fail(`the app did not load offline within ${cap / 1000} s`));
-  const outcome = await raceTimeout(
-    again.waitForFunction('window.__bench && window.__bench.loadOutcome', undefined, { timeout: cap + 10_000, polling: 250 }).then((h) => h.jsonValue() as Promise<Outcome>),
-    cap + 15_000,
-    { timeout: true } as const,
-  );
+  const outcome = await raceTimeout(told, cap + 15_000, { timeout: true } as const);
   const sample = outcomeSample(outcome, 0, cap);
+  if (!sample.ok || !('at' in outcome)) return add('coldStart', sample);
+  // Long tasks over the next few seconds: is the list usable once it shows? (Nothing is asked of the page meanwhile.)
+  await again.waitForTimeout(AFTER_COLD_START_MS);
+  // A page still busy long after the list showed may not answer at all: that is the figure then.
+  const tasks = await raceTimeout(longTasks(again), ANSWER_MS, null);
   // Where the start went, by the app's own user-timing marks (tally:*), on the same clock.
   const marks = (await raceTimeout(
     again.evaluate(`Object.fromEntries(performance.getEntriesByType('mark').filter((m) => m.name.startsWith('tally:')).map((m) => [m.name.slice(6), m.startTime]))`),
     ANSWER_MS,
     {},
   )) as Record<string, number>;
-  add('coldStart', sample.ok ? { ...sample, extra: marks } : sample);
-  if (!sample.ok || !('at' in outcome)) return;
-  // Long tasks over the next few seconds: is the list usable once it shows?
-  await again.waitForTimeout(AFTER_COLD_START_MS);
-  // A page still busy long after the list showed may not answer at all: that is the figure then.
-  const tasks = await raceTimeout(longTasks(again), ANSWER_MS, null);
+  add('coldStart', { ...sample, extra: marks });
   if (tasks === null) return add('coldLongTask', fail(`the page did not answer for ${ANSWER_MS / 1000} s after the list showed`));
   const after = tasks.filter((t) => t.start >= outcome.at && t.start < outcome.at + AFTER_COLD_START_MS);
   add('coldLongTask', { ok: true, value: Math.max(0, ...after.map((t) => t.duration)), extra: { over100: after.filter((t) => t.duration > 100).length } });

@@ -35,7 +35,11 @@ export interface LongTask {
 /** localStorage key of a condition the next page load watches from its first moment. */
 export const WATCH_KEY = 'bench.watchOnLoad';
 
+/** Prefix of the console message carrying the outcome of a watch that began at page load. */
+export const LOAD_OUTCOME = '__bench.loadOutcome ';
+
 export const PROBE_SCRIPT = `(() => {
+  const LOAD_OUTCOME = ${JSON.stringify(LOAD_OUTCOME)};
   const bench = { longTasks: [], tapAt: null, enterAt: null, loadOutcome: null };
   window.__bench = bench;
   try {
@@ -72,7 +76,8 @@ export const PROBE_SCRIPT = `(() => {
   });
   let watch = null;
   try { watch = JSON.parse(localStorage.getItem(${JSON.stringify(WATCH_KEY)}) || 'null'); } catch (e) {}
-  if (watch) bench.until(watch.condition, watch.timeoutMs).then((o) => { bench.loadOutcome = o; });
+  // Told over the console: asking the page (an evaluate) would load Playwright's own script into it mid-start.
+  if (watch) bench.until(watch.condition, watch.timeoutMs).then((o) => { bench.loadOutcome = o; console.debug(LOAD_OUTCOME + JSON.stringify(o)); });
 })();`;
 
 /** Forgets the last tap and Enter, so the next ones are timed. */

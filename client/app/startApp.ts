@@ -8,6 +8,7 @@ import { registerSW } from 'virtual:pwa-register';
 import App from './App.svelte';
 import './app.css';
 
+performance.mark('tally:app-code');
 const target = document.getElementById('app');
 if (!target) throw new Error('no #app element');
 mount(App, { target });

@@ -60,4 +60,31 @@ describe('LinesList', () => {
     const screen = await render(LinesList, { entries: entriesOf(doc), canReverse: false });
     expect(screen.getByRole('button', { name: /Reverse/ }).elements()).toHaveLength(0);
   });
+
+  it('on a long receipt shows the newest lines and the items scanned last, and the rest on demand', async () => {
+    const doc = new Y.Doc();
+    let at = 1_700_000_000_000;
+    const ana = createAuthor({ user: 'ana', device: 'dock-1', now: () => (at += 1000) });
+    createReceipt(doc, ana, { id: 'R-2', site: 'main' });
+    for (let i = 0; i < 60; i++) addReceiveLine(doc, ana, { item: `SKU-${i % 20}`, qty: 1 });
+    addReceiveLine(doc, ana, { item: 'SKU-3', qty: 5 });
+    const screen = await render(LinesList, { entries: entriesOf(doc) });
+
+    const shown = () => screen.getByTestId('line').elements();
+    expect(shown()).toHaveLength(12);
+    expect(shown()[0]?.textContent).toContain('SKU-3');
+    const items = () => screen.getByTestId('total-row').elements().map((row) => row.getAttribute('data-item'));
+    expect(items()).toEqual(['SKU-3', 'SKU-19', 'SKU-18', 'SKU-17', 'SKU-16', 'SKU-15', 'SKU-14', 'SKU-13']);
+    expect(totalOf('SKU-3')).toBe('8');
+
+    await screen.getByTestId('show-all-items').click();
+    expect(items()).toHaveLength(20);
+    // Scrolling down to the end of the list brings the older lines, all 61 of them in the end.
+    await expect
+      .poll(() => {
+        screen.getByTestId('line').elements().at(-1)?.scrollIntoView();
+        return shown().length;
+      })
+      .toBe(61);
+  });
 });

@@ -67,6 +67,13 @@ export class Router {
     if (typeof window !== 'undefined') window.addEventListener('popstate', () => (this.path = location.pathname));
   }
 
+  /** A click on an in-app link to `href`: navigates without a page load (a modified click is left to the browser). */
+  follow(event: MouseEvent, href: string): void {
+    if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
+    event.preventDefault();
+    this.go(href);
+  }
+
   /** Goes to `path` (a new history entry, or replacing the current one). */
   go(path: string, options: { replace?: boolean } = {}): void {
     if (options.replace) history.replaceState(null, '', path);
