@@ -455,7 +455,8 @@ export class Workspace {
   private keptOpen(id: string, source: RecordSource): boolean {
     if (this.onScreen.has(id) || this.releasing.has(id)) return true;
     if (this.unsettled(source)) return true;
-    return (this.summaries().get(id)?.openConflicts ?? 0) > 0;
+    // This record's conflicts only: the whole summary map is not rebuilt to answer for one record.
+    return (this.liveSummary(source)?.openConflicts ?? this.held.summaries().get(id)?.openConflicts ?? 0) > 0;
   }
 
   /** Loading, with work the relay lacks, or refused: the record store cannot stand in for the document yet. */
@@ -507,7 +508,7 @@ export class Workspace {
   /** An open record with nothing pending: stores it a moment later and then calls it clean (see cleanKey). */
   private noteIfClean(id: string, source: RecordSource): void {
     if (this.destroyed || this.cleanTimers.has(id) || this.unsettled(source)) return;
-    const timer = setTimeout(() => {
+    const timer = setTimeout(() => whenIdle(() => {
       this.cleanTimers.delete(id);
       if (this.destroyed || this.sources.get(id) !== source || this.unsettled(source)) return;
       // storeOpen takes the document's state at once: a write after this line makes the count differ.
@@ -519,7 +520,7 @@ export class Workspace {
         },
         () => undefined,
       );
-    }, STORE_CLEAN_AFTER_MS);
+    }), STORE_CLEAN_AFTER_MS);
     this.cleanTimers.set(id, timer);
   }
 
@@ -678,6 +679,12 @@ export class Workspace {
     if (!ids.includes(id)) return;
     this.store.setItem(key, JSON.stringify(ids.filter((x) => x !== id)));
   }
+}
+
+/** Runs `work` when the page is idle (encoding a big record must not land between two scans). */
+function whenIdle(work: () => void): void {
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(work, { timeout: 2_000 });
+  else work();
 }
 
 /** The record store in IndexedDB, or in memory where there is none (Node tests). */
