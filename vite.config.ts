@@ -9,7 +9,7 @@
  */
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 
 const appRoot = fileURLToPath(new URL('./client/app', import.meta.url));
@@ -38,6 +38,7 @@ export default defineConfig({
   },
   plugins: [
     svelte({ configFile: false }),
+    preloadAppChunk(),
     VitePWA({
       registerType: 'autoUpdate',
       injectRegister: false,
@@ -71,3 +72,23 @@ export default defineConfig({
     }),
   ],
 });
+
+/**
+ * The entry (main.ts) is small and loads the app (startApp.ts) with a dynamic
+ * import, after it has started reading the device's records. The page asks
+ * for the app's chunk at once (`modulepreload`), so it is fetched and
+ * compiled while the entry runs instead of after it.
+ */
+function preloadAppChunk(): Plugin {
+  return {
+    name: 'tally-preload-app-chunk',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(_html, ctx) {
+        const chunks = Object.values(ctx.bundle ?? {}).filter((c) => c.type === 'chunk' && c.name === 'startApp');
+        return chunks.map((c) => ({ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: '', href: `/${c.fileName}` }, injectTo: 'head' as const }));
+      },
+    },
+  };
+}

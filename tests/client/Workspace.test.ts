@@ -256,6 +256,31 @@ describe('Workspace: one device store, records opened on demand', () => {
     expect(ws.heldRecord(target)).toBeUndefined();
   });
 
+  it('shift start and the background catch-up share one exchange: each record is fetched once', async () => {
+    const ids = await seed(30);
+    const asked: string[] = [];
+    const standIn = createSyncClient({ url: fixture.url, token: ana.token, device: 'phone-1', persistence: 'none', ...syncOptions() });
+    feeds.push(standIn);
+    // The sync client's feed, observed: every record each exchange asks for.
+    const observed: StateFeed = {
+      watchChanges: (docs, onChanged) => standIn.watchChanges(docs, onChanged),
+      fetchStates: (request: FetchStatesRequest) => {
+        asked.push(...request.docs.map((d) => d.name));
+        return standIn.fetchStates(request);
+      },
+    };
+    expect(await waitFor(standIn.connection, (c) => c.online, 5_000)).toBe(true);
+    // The workspace starts fetching the site's recent records on its own as soon as the site data is in;
+    // shift start, tapped at once, asks for the same records.
+    const ws = workspace({ feed: observed });
+    const progress: number[] = [];
+    const final = await startShift(ws, (p) => p.phase === 'records' && progress.push(p.done), { store: local });
+    expect(final.phase).toBe('ready');
+    expect(ids.every((id) => ws.summaries().has(id))).toBe(true);
+    expect(asked.filter((name) => name.startsWith('record:')).sort()).toEqual(ids.map((id) => `record:${id}`).sort());
+    expect(progress.at(-1)).toBe(31);
+  });
+
   it('an interrupted fetch says so, and the next one (by the stored state vectors) brings only what is still missing', async () => {
     const ids = await seed(40);
     const standIn = createSyncClient({ url: fixture.url, token: ana.token, device: 'phone-1', persistence: 'none', ...syncOptions() });
