@@ -43,8 +43,8 @@ export interface HeldRecordsOptions {
 /** An empty state vector: "send everything". */
 const NOTHING = Y.encodeStateVector(new Y.Doc());
 
-/** Records summarised between two chances for the page to answer input. */
-const SUMMARIES_PER_SLICE = 8;
+/** Work between two chances for the page to answer input (well under a 100 ms long task on a slow phone). */
+const SLICE_MS = 25;
 
 /** Lets the browser handle input and paint before the next slice of work. */
 function yieldToPage(): Promise<void> {
@@ -262,12 +262,16 @@ export class HeldRecords {
     const changed = answers.filter((a) => !isEmptyUpdate(a.update));
     const stored = await this.store.states(changed.filter((a) => this.byId.has(a.id)).map((a) => a.id));
     const records: HeldRecord[] = [];
-    for (const [i, { id, update }] of changed.entries()) {
+    let sliceStart = performance.now();
+    for (const { id, update } of changed) {
       const before = stored.get(id);
       const state = before ? Y.mergeUpdates([before, update]) : update;
       records.push({ state, summary: summarizeState(id, state) });
-      // Summarising builds a document per record: let the page answer taps between a few of them.
-      if (i % SUMMARIES_PER_SLICE === SUMMARIES_PER_SLICE - 1) await yieldToPage();
+      // Summarising builds a document per record: let the page answer taps every few of them.
+      if (performance.now() - sliceStart > SLICE_MS) {
+        await yieldToPage();
+        sliceStart = performance.now();
+      }
     }
     // Fetched records are the relay's and can be fetched again: no flush to disk per batch.
     await this.store.putMany(records, { durable: false });

@@ -160,6 +160,7 @@ export class Workspace {
     });
     this.offHeld = this.held.subscribe(() => {
       this.invalidate();
+      // At once, not once batches settle: a change made between a record's fetch and its watch would be missed.
       this.watchHeld();
       this.pinConflicted();
     });
