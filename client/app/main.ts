@@ -1,12 +1,13 @@
 /**
- * The app's entry, kept small: for a signed-in device it starts opening the
- * record store and reading the record summaries (IndexedDB works in the
- * browser's own process meanwhile), then loads the app (startApp.ts). A cold
- * start's records list then does not wait for IndexedDB after the app's code
- * has loaded.
+ * The app's entry, kept small: it asks for the tab lock and, for a signed-in
+ * device, starts opening the record store and reading the record summaries
+ * (the browser answers both in its own process meanwhile), then loads the
+ * app (startApp.ts). A cold start's records list then waits for neither
+ * after the app's code has loaded.
  */
 import { startHeldPreload } from './lib/heldStoreLayout';
 import { loadSession } from './lib/session';
+import { TabLock } from './lib/TabLock';
 
 // User-timing marks of a start (tally:*): what a profile or the app bench reads to see where a cold start goes.
 performance.mark('tally:main');
@@ -16,4 +17,6 @@ try {
 } catch {
   // Nothing is lost: the app reads the store itself when it starts.
 }
-void import('./startApp');
+const tabLock = new TabLock();
+tabLock.begin();
+void import('./startApp').then(({ startApp }) => startApp({ tabLock }));

@@ -1,17 +1,28 @@
 /**
  * The app itself: mounts the shell and registers the service worker that
  * caches the app shell, so the next visit opens with no network. Loaded by
- * main.ts once it has started reading the device's records.
+ * main.ts once it has started reading the device's records and asked for
+ * the tab lock.
  */
 import { mount } from 'svelte';
 import { registerSW } from 'virtual:pwa-register';
 import App from './App.svelte';
 import './app.css';
+import type { TabLock } from './lib/TabLock';
 
-performance.mark('tally:app-code');
-const target = document.getElementById('app');
-if (!target) throw new Error('no #app element');
-mount(App, { target });
+/** What main.ts began before the app's code loaded. */
+export interface StartOptions {
+  tabLock: TabLock;
+}
+
+/** Mounts the app (and registers the service worker once the page is idle). */
+export function startApp(options: StartOptions): void {
+  performance.mark('tally:app-code');
+  const target = document.getElementById('app');
+  if (!target) throw new Error('no #app element');
+  mount(App, { target, props: { tabLock: options.tabLock } });
+  if ('serviceWorker' in navigator) registerWhenIdle();
+}
 
 /** Registers (or updates) the service worker once the page is idle: never in the way of a start's first screen. */
 function registerWhenIdle(): void {
@@ -24,4 +35,3 @@ function registerWhenIdle(): void {
   else setTimeout(register, 1_000);
 }
 
-if ('serviceWorker' in navigator) registerWhenIdle();

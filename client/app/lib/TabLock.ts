@@ -12,11 +12,32 @@ export type TabLockResult = 'held' | 'busy';
 
 export class TabLock {
   private release: (() => void) | null = null;
+  /** A request begun before the app loaded (see `begin`), waiting for `acquire` to claim it. */
+  private early: { result: Promise<TabLockResult>; claim: (onLost: () => void) => void } | null = null;
 
   constructor(
     private readonly name = 'tally-device',
     private readonly locks: LockManager | undefined = typeof navigator === 'undefined' ? undefined : navigator.locks,
   ) {}
+
+  /**
+   * Asks for the lock now, before the app's code has loaded, so the answer is
+   * there when the app asks (`acquire` claims this request instead of making
+   * another).
+   */
+  begin(waitMs = 2000): void {
+    if (!this.locks || this.early) return;
+    let onLost: (() => void) | null = null;
+    let lostUnclaimed = false;
+    const result = this.request(false, waitMs, () => (onLost ? onLost() : (lostUnclaimed = true)));
+    this.early = {
+      result,
+      claim: (callback) => {
+        onLost = callback;
+        if (lostUnclaimed) callback();
+      },
+    };
+  }
 
   /**
    * Takes the lock (or, with `steal`, takes it from the tab that holds it).
@@ -25,6 +46,22 @@ export class TabLock {
    * another tab takes the lock over later.
    */
   acquire(onLost: () => void, steal = false, waitMs = 2000): Promise<TabLockResult> {
+    const early = this.early;
+    this.early = null;
+    if (early && !steal) {
+      early.claim(onLost);
+      return early.result;
+    }
+    return this.request(steal, waitMs, onLost);
+  }
+
+  /** Lets another tab have the lock. */
+  releaseLock(): void {
+    this.release?.();
+    this.release = null;
+  }
+
+  private request(steal: boolean, waitMs: number, onLost: () => void): Promise<TabLockResult> {
     const locks = this.locks;
     if (!locks) return Promise.resolve('held');
     performance.mark('tally:tab-lock-asked');
@@ -43,11 +80,5 @@ export class TabLock {
         else resolve('busy');
       });
     });
-  }
-
-  /** Lets another tab have the lock. */
-  releaseLock(): void {
-    this.release?.();
-    this.release = null;
   }
 }

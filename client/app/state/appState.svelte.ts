@@ -18,9 +18,8 @@ export class AppState {
   ws = $state.raw<Workspace | null>(null);
   seen = $state.raw<SeenOutcomes | null>(null);
   tab = $state<TabState>('waiting');
-  private readonly lock = new TabLock();
-
-  constructor() {
+  /** `lock`: the tab lock, possibly asked for before the app loaded (main.ts). */
+  constructor(private readonly lock: TabLock = new TabLock()) {
     void this.lock.acquire(() => this.lost()).then((result) => this.opened(result));
   }
 
