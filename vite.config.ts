@@ -76,8 +76,9 @@ export default defineConfig({
 /**
  * The entry (main.ts) is small and loads the app (startApp.ts) with a dynamic
  * import, after it has started reading the device's records. The page asks
- * for the app's chunk at once (`modulepreload`), so it is fetched and
- * compiled while the entry runs instead of after it.
+ * for the app's chunks at once (`modulepreload`: startApp and every chunk it
+ * imports), so they are fetched and compiled while the entry runs instead of
+ * one after the other once it has.
  */
 function preloadAppChunk(): Plugin {
   return {
@@ -86,8 +87,16 @@ function preloadAppChunk(): Plugin {
     transformIndexHtml: {
       order: 'post',
       handler(_html, ctx) {
-        const chunks = Object.values(ctx.bundle ?? {}).filter((c) => c.type === 'chunk' && c.name === 'startApp');
-        return chunks.map((c) => ({ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: '', href: `/${c.fileName}` }, injectTo: 'head' as const }));
+        const bundle = ctx.bundle ?? {};
+        const files = new Set<string>();
+        const add = (fileName: string): void => {
+          const chunk = bundle[fileName];
+          if (!chunk || chunk.type !== 'chunk' || files.has(fileName)) return;
+          files.add(fileName);
+          chunk.imports.forEach(add);
+        };
+        for (const chunk of Object.values(bundle)) if (chunk.type === 'chunk' && chunk.name === 'startApp') add(chunk.fileName);
+        return [...files].map((file) => ({ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: '', href: `/${file}` }, injectTo: 'head' as const }));
       },
     },
   };
