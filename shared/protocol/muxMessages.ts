@@ -21,13 +21,13 @@ export const MuxType = {
   /** Relay -> client: relay-wide state (storage health), sent on connect and on change. */
   status: 5,
   /** Client -> relay: send what these documents' state vectors lack, from what is durably stored. */
-  fetch: 6,
+  fetch: 10,
   /** Relay -> client: answers of one `fetch`, many documents per frame, the last frame flagged. */
-  states: 7,
+  states: 11,
   /** Client -> relay: replaces the set of documents whose durable changes the client wants named. */
-  watch: 8,
+  watch: 12,
   /** Relay -> client: watched documents that got a durable change since the last `changed`. */
-  changed: 9,
+  changed: 13,
 } as const;
 export type MuxTypeName = keyof typeof MuxType;
 

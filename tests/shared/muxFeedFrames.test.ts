@@ -13,46 +13,46 @@ const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex').
 
 describe('fetch, states, watch and changed frames', () => {
   it.each([
-    ['a fetch of one document', writeFetchFrame(1, [{ doc: 'a', stateVector: hex('00') }]), '06 01 01 01 61 01 00'],
-    ['an empty fetch', writeFetchFrame(300, []), '06 ac 02 00'],
+    ['a fetch of one document', writeFetchFrame(1, [{ doc: 'a', stateVector: hex('00') }]), '0a 01 01 01 61 01 00'],
+    ['an empty fetch', writeFetchFrame(300, []), '0a ac 02 00'],
     [
       'a states frame of two documents, the last one',
       writeStatesFrame(1, [
         { doc: 'a', update: hex('00 00') },
         { doc: 'b', update: hex('') },
       ], true),
-      '07 01 02 01 61 02 00 00 01 62 00 01',
+      '0b 01 02 01 61 02 00 00 01 62 00 01',
     ],
-    ['a states frame that is not the last', writeStatesFrame(2, [], false), '07 02 00 00'],
-    ['a watch of two names', writeWatchFrame(['a', 'b']), '08 02 01 61 01 62'],
-    ['an empty watch (none)', writeWatchFrame([]), '08 00'],
-    ['a changed naming one document', writeChangedFrame(['a']), '09 01 01 61'],
+    ['a states frame that is not the last', writeStatesFrame(2, [], false), '0b 02 00 00'],
+    ['a watch of two names', writeWatchFrame(['a', 'b']), '0c 02 01 61 01 62'],
+    ['an empty watch (none)', writeWatchFrame([]), '0c 00'],
+    ['a changed naming one document', writeChangedFrame(['a']), '0d 01 01 61'],
   ])('writes %s as the grammar says', (_what, bytes, expected) => {
     expect(toHex(bytes)).toBe(expected);
   });
 
   it.each([
-    ['fetch', '06 01 01 01 61 01 00', { type: 'fetch', requestId: 1, docs: [{ doc: 'a', stateVector: hex('00') }] }],
+    ['fetch', '0a 01 01 01 61 01 00', { type: 'fetch', requestId: 1, docs: [{ doc: 'a', stateVector: hex('00') }] }],
     [
       'states',
-      '07 01 02 01 61 02 00 00 01 62 00 01',
+      '0b 01 02 01 61 02 00 00 01 62 00 01',
       { type: 'states', requestId: 1, docs: [{ doc: 'a', update: hex('00 00') }, { doc: 'b', update: hex('') }], last: true },
     ],
-    ['states not last', '07 02 00 00', { type: 'states', requestId: 2, docs: [], last: false }],
-    ['watch', '08 02 01 61 01 62', { type: 'watch', docs: ['a', 'b'] }],
-    ['changed', '09 01 01 61', { type: 'changed', docs: ['a'] }],
+    ['states not last', '0b 02 00 00', { type: 'states', requestId: 2, docs: [], last: false }],
+    ['watch', '0c 02 01 61 01 62', { type: 'watch', docs: ['a', 'b'] }],
+    ['changed', '0d 01 01 61', { type: 'changed', docs: ['a'] }],
   ])('reads %s', (_what, bytes, frame) => {
     expect(readMuxFrame(hex(bytes))).toEqual(frame);
   });
 
   it.each([
-    ['a fetch without its state vector', '06 01 01 01 61'],
-    ['a fetch counting more documents than it carries', '06 01 02 01 61 01 00'],
-    ['a fetch whose count could never fit the frame', '06 01 ff ff ff ff 0f'],
-    ['a states frame without its last flag', '07 01 00'],
-    ['a states frame whose last flag is neither 0 nor 1', '07 01 00 02'],
-    ['a watch with a truncated name', '08 01 05 61 62'],
-    ['trailing bytes after a changed frame', '09 01 01 61 00'],
+    ['a fetch without its state vector', '0a 01 01 01 61'],
+    ['a fetch counting more documents than it carries', '0a 01 02 01 61 01 00'],
+    ['a fetch whose count could never fit the frame', '0a 01 ff ff ff ff 0f'],
+    ['a states frame without its last flag', '0b 01 00'],
+    ['a states frame whose last flag is neither 0 nor 1', '0b 01 00 02'],
+    ['a watch with a truncated name', '0c 01 05 61 62'],
+    ['trailing bytes after a changed frame', '0d 01 01 61 00'],
   ])('refuses %s as malformed', (_what, bytes) => {
     expect(() => readMuxFrame(hex(bytes))).toThrow(MalformedFrameError);
   });
