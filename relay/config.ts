@@ -16,6 +16,8 @@ export interface RelayConfig {
   /** The built app to serve (TALLY_APP_DIR, default dist/app in the repo). */
   appDir: string;
   limits: Partial<RelayLimits>;
+  /** Largest photo upload accepted (TALLY_MAX_PHOTO_BYTES, default 20 MiB). */
+  maxPhotoBytes: number;
 }
 
 const LIMIT_ENV: Record<string, keyof RelayLimits> = {
@@ -58,5 +60,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
     site: siteOf(env.TALLY_SITE ?? 'main'),
     appDir: path.resolve(env.TALLY_APP_DIR ?? path.join(repoRoot(), 'dist', 'app')),
     limits,
+    maxPhotoBytes: positiveInt('TALLY_MAX_PHOTO_BYTES', env.TALLY_MAX_PHOTO_BYTES || String(20 * 1024 * 1024)),
   };
 }

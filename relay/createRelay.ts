@@ -4,6 +4,8 @@
  * the document registry and the heartbeat. Everything is injected, so tests
  * run many relays in one process on port 0.
  */
+import { DEFAULT_MAX_PHOTO_BYTES, photoEndpoint } from './photos/photoEndpoint';
+import { PhotoStore } from './photos/PhotoStore';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -72,6 +74,11 @@ export interface RelayOptions {
   site?: string;
   /** Serve HTTPS/WSS with this certificate (PEM) instead of plain HTTP. */
   tls?: { cert: string; key: string };
+  /**
+   * Photos at `/files/` (tus uploads in, GET out), kept in `dir`
+   * (`<data>/files`); only with users, since every request needs a token.
+   */
+  photos?: { dir: string; maxPhotoBytes?: number };
 }
 
 export interface Relay {
@@ -142,6 +149,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
 
   const api = users && devices ? apiHandler({ users, devices, site, log }) : undefined;
   const app = options.appDir ? serveApp(options.appDir) : undefined;
+  const photoStore = users && options.photos ? new PhotoStore(options.photos.dir) : undefined;
+  await photoStore?.open();
+  const photos = users && photoStore ? photoEndpoint({ store: photoStore, users, maxPhotoBytes: options.photos?.maxPhotoBytes ?? DEFAULT_MAX_PHOTO_BYTES, log }) : undefined;
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     if (req.method === 'GET' && req.url?.split('?')[0] === '/healthz') {
       const s = stats();
@@ -150,6 +160,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       return;
     }
     if (api?.(req, res)) return;
+    if (photos?.handle(req, res)) return;
     if (app?.(req, res)) return;
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not found\n');
@@ -301,6 +312,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         unsubscribeHealth();
         unsubscribeUsers?.();
         userNames?.destroy();
+        photos?.close();
         server.close();
         for (const conn of connections.keys()) conn.socket.close(CloseCode.shuttingDown);
         // A failing disk must not hang a shutdown forever: after the grace
