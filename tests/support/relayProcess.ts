@@ -23,12 +23,19 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 
 let checkedBundle = false;
 
+/** Options of `spawnRelay`. */
+export interface SpawnOptions {
+  /** A command the relay runs under, e.g. `['strace', '-f', ...]` (the node command line follows it). */
+  under?: readonly string[];
+}
+
 /** Starts the relay on `dataDir`, on a free port unless `env.PORT` says otherwise; resolves once it listens. */
-export async function spawnRelay(dataDir: string, env: Record<string, string> = {}): Promise<RelayProcess> {
+export async function spawnRelay(dataDir: string, env: Record<string, string> = {}, options: SpawnOptions = {}): Promise<RelayProcess> {
   // Once per test file; parallel workers may both build, which is safe (whole files, by rename).
   if (!checkedBundle) ensureRelayBuilt();
   checkedBundle = true;
-  const child = spawn(process.execPath, [...RELAY_ARGS], {
+  const [command = process.execPath, ...args] = [...(options.under ?? []), process.execPath, ...RELAY_ARGS];
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', TALLY_DATA: dataDir, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
