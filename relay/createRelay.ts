@@ -4,6 +4,8 @@
  * the document registry and the heartbeat. Everything is injected, so tests
  * run many relays in one process on port 0.
  */
+import type { BackupSources } from './backup/backupArchive';
+import { backupRoute } from './http/backupRoute';
 import { DEFAULT_MAX_PHOTO_BYTES, photoEndpoint } from './photos/photoEndpoint';
 import { PhotoStore } from './photos/PhotoStore';
 import http from 'node:http';
@@ -79,6 +81,8 @@ export interface RelayOptions {
    * (`<data>/files`); only with users, since every request needs a token.
    */
   photos?: { dir: string; maxPhotoBytes?: number };
+  /** Backups at `GET /api/admin/backup` (admins), from these sources; only with users. */
+  backup?: BackupSources;
 }
 
 export interface Relay {
@@ -149,6 +153,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
 
   const api = users && devices ? apiHandler({ users, devices, site, log }) : undefined;
   const app = options.appDir ? serveApp(options.appDir) : undefined;
+  const backup = users && options.backup ? backupRoute({ sources: options.backup, users, log }) : undefined;
   const photoStore = users && options.photos ? new PhotoStore(options.photos.dir) : undefined;
   await photoStore?.open();
   const photos = users && photoStore ? photoEndpoint({ store: photoStore, users, maxPhotoBytes: options.photos?.maxPhotoBytes ?? DEFAULT_MAX_PHOTO_BYTES, log }) : undefined;
@@ -159,6 +164,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       res.end(JSON.stringify({ ok: s.storage.ok, ...s }));
       return;
     }
+    if (backup?.(req, res)) return;
     if (api?.(req, res)) return;
     if (photos?.handle(req, res)) return;
     if (app?.(req, res)) return;

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const appDir = existsSync(path.join(config.appDir, 'index.html')) ? config.appDir : undefined;
   if (!appDir) log.warn({ appDir: config.appDir }, 'the app is not built (npm run build): serving the relay only');
 
-  const relay = await createRelay({ store, users, devices, appDir, site: config.site, tls: tls ?? undefined, host: config.host, port: config.port, limits: config.limits, photos: { dir: path.join(config.dataDir, 'files'), maxPhotoBytes: config.maxPhotoBytes }, log });
+  const relay = await createRelay({ store, users, devices, appDir, site: config.site, tls: tls ?? undefined, host: config.host, port: config.port, limits: config.limits, photos: { dir: path.join(config.dataDir, 'files'), maxPhotoBytes: config.maxPhotoBytes }, backup: { exportSnapshot: (onEntry) => store.exportSnapshot(onEntry), dataDir: config.dataDir, photosDir: path.join(config.dataDir, 'files', 'photos'), site: config.site }, log });
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;

@@ -1,0 +1,138 @@
+/**
+ * The relay's backup archive: one tar file (tar-stream) holding everything a
+ * relay needs to start again: the documents (every LevelDB key and value, from
+ * one snapshot, in chunks of at most 4 MiB), the users and device files, the
+ * photos, and last a manifest with each entry's size and SHA-256. Written
+ * while the relay runs and acknowledges writes; read back (and checked entry by
+ * entry) only by a restore (restoreBackup.ts).
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
+import { pack as tarPack, type Pack } from 'tar-stream';
+
+/** What a relay backs up. */
+export interface BackupSources {
+  /** Hands every key and value of the document store to `onEntry` from one snapshot (LevelDocStore.exportSnapshot). */
+  exportSnapshot(onEntry: (key: string, value: Uint8Array) => Promise<void> | void): Promise<number>;
+  /** The data folder (users.json and devices.json are read from it). */
+  dataDir: string;
+  /** Accepted photos (`<data>/files/photos`), if the relay keeps any. */
+  photosDir?: string;
+  site: string;
+}
+
+/** One entry of the archive, as the manifest lists it. */
+export interface ManifestEntry {
+  readonly name: string;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+/** The archive's last entry. */
+export interface BackupManifest {
+  readonly format: typeof BACKUP_FORMAT;
+  readonly version: 1;
+  readonly site: string;
+  readonly createdAt: string;
+  /** Keys of the document store. */
+  readonly documentEntries: number;
+  readonly entries: readonly ManifestEntry[];
+}
+
+export const BACKUP_FORMAT = 'tally-relay-backup';
+export const MANIFEST = 'manifest.json';
+/** A chunk of the document store is written once it holds this many bytes. */
+const DOCS_CHUNK_BYTES = 4 * 1024 * 1024;
+/** The files beside the store that a relay needs (absent ones are left out). */
+export const DATA_FILES = ['users.json', 'devices.json'] as const;
+
+/** The name of chunk `n` of the document store. */
+export const docsChunkName = (n: number): string => `docs/${String(n).padStart(6, '0')}.bin`;
+
+/** Writes the archive of `sources` to `out`; resolves with its manifest once `out` has it all. */
+export async function writeBackup(sources: BackupSources, out: Writable): Promise<BackupManifest> {
+  const pack = tarPack();
+  const piped = pipeline(pack, out);
+  const entries: ManifestEntry[] = [];
+  const addBuffer = async (name: string, data: Buffer): Promise<void> => {
+    entries.push({ name, bytes: data.byteLength, sha256: createHash('sha256').update(data).digest('hex') });
+    await entry(pack, name, data);
+  };
+
+  let chunk: Buffer[] = [];
+  let chunkBytes = 0;
+  let chunks = 0;
+  const flushChunk = async (): Promise<void> => {
+    if (chunk.length === 0) return;
+    const data = Buffer.concat(chunk);
+    chunk = [];
+    chunkBytes = 0;
+    await addBuffer(docsChunkName(chunks++), data);
+  };
+  const documentEntries = await sources.exportSnapshot(async (key, value) => {
+    const record = encodeRecord(key, value);
+    chunk.push(record);
+    chunkBytes += record.byteLength;
+    if (chunkBytes >= DOCS_CHUNK_BYTES) await flushChunk();
+  });
+  await flushChunk();
+
+  for (const name of DATA_FILES) {
+    const data = await readFile(path.join(sources.dataDir, name)).catch(() => null);
+    if (data) await addBuffer(name, data);
+  }
+  if (sources.photosDir) {
+    for (const photo of (await readdir(sources.photosDir).catch(() => [] as string[])).sort()) {
+      const file = path.join(sources.photosDir, photo);
+      const { size } = await stat(file);
+      const hash = createHash('sha256');
+      const stream = pack.entry({ name: `files/photos/${photo}`, size });
+      await pipeline(createReadStream(file).on('data', (d) => hash.update(d)), stream);
+      entries.push({ name: `files/photos/${photo}`, bytes: size, sha256: hash.digest('hex') });
+    }
+  }
+
+  const manifest: BackupManifest = { format: BACKUP_FORMAT, version: 1, site: sources.site, createdAt: new Date().toISOString(), documentEntries, entries };
+  await entry(pack, MANIFEST, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
+  pack.finalize();
+  await piped;
+  return manifest;
+}
+
+function entry(pack: Pack, name: string, data: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => pack.entry({ name, size: data.byteLength }, data, (err) => (err ? reject(err) : resolve())));
+}
+
+/** One key and value as stored in a chunk: u32 key length, key (UTF-8), u32 value length, value. */
+export function encodeRecord(key: string, value: Uint8Array): Buffer {
+  const keyBytes = Buffer.from(key, 'utf8');
+  const out = Buffer.alloc(8 + keyBytes.byteLength + value.byteLength);
+  out.writeUInt32BE(keyBytes.byteLength, 0);
+  keyBytes.copy(out, 4);
+  out.writeUInt32BE(value.byteLength, 4 + keyBytes.byteLength);
+  Buffer.from(value.buffer, value.byteOffset, value.byteLength).copy(out, 8 + keyBytes.byteLength);
+  return out;
+}
+
+/** The keys and values of a chunk; throws on a chunk that does not parse. */
+export function decodeRecords(chunk: Buffer): Array<[string, Uint8Array]> {
+  const out: Array<[string, Uint8Array]> = [];
+  let at = 0;
+  while (at < chunk.byteLength) {
+    if (at + 4 > chunk.byteLength) throw new Error('a document chunk ends inside a record');
+    const keyLength = chunk.readUInt32BE(at);
+    const keyEnd = at + 4 + keyLength;
+    if (keyEnd + 4 > chunk.byteLength) throw new Error('a document chunk ends inside a record');
+    const key = chunk.toString('utf8', at + 4, keyEnd);
+    const valueLength = chunk.readUInt32BE(keyEnd);
+    const valueEnd = keyEnd + 4 + valueLength;
+    if (valueEnd > chunk.byteLength) throw new Error('a document chunk ends inside a record');
+    out.push([key, new Uint8Array(chunk.subarray(keyEnd + 4, valueEnd))]);
+    at = valueEnd;
+  }
+  return out;
+}

@@ -1,0 +1,21 @@
+/**
+ * `npm run restore -- --from <file> --data <dir>`: checks a backup archive and
+ * restores it into an empty data folder (restoreBackup.ts); refuses a folder
+ * that holds data and a damaged archive, saying why.
+ */
+import { parseArgs } from 'node:util';
+import { restoreBackup } from '../backup/restoreBackup';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { from: { type: 'string' }, data: { type: 'string' } } });
+  if (!values.from || !values.data) throw new Error('usage: npm run restore -- --from <file> --data <dir>');
+  const report = await restoreBackup({ archive: values.from, dataDir: values.data });
+  process.stdout.write(
+    `restored site ${report.manifest.site} from the backup of ${report.manifest.createdAt} into ${values.data}: ${report.documentEntries} document entries, ${report.photos} photos. Start the relay with TALLY_DATA=${values.data}.\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`restore refused: ${(err as Error).message}\n`);
+  process.exitCode = 1;
+});
