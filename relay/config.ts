@@ -3,6 +3,7 @@
  * typo fails loudly instead of running with a surprise default.
  */
 import path from 'node:path';
+import { parseDuration } from './backup/BackupSchedule';
 import type { RelayLimits } from './limits';
 import { repoRoot } from './repoRoot';
 
@@ -18,6 +19,8 @@ export interface RelayConfig {
   limits: Partial<RelayLimits>;
   /** Largest photo upload accepted (TALLY_MAX_PHOTO_BYTES, default 20 MiB). */
   maxPhotoBytes: number;
+  /** Scheduled backups (TALLY_BACKUP_DIR, TALLY_BACKUP_EVERY default 6h, TALLY_BACKUP_KEEP default 7); null when off. */
+  backups: { dir: string; everyMs: number; keep: number } | null;
 }
 
 const LIMIT_ENV: Record<string, keyof RelayLimits> = {
@@ -61,5 +64,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
     appDir: path.resolve(env.TALLY_APP_DIR ?? path.join(repoRoot(), 'dist', 'app')),
     limits,
     maxPhotoBytes: positiveInt('TALLY_MAX_PHOTO_BYTES', env.TALLY_MAX_PHOTO_BYTES || String(20 * 1024 * 1024)),
+    backups: env.TALLY_BACKUP_DIR
+      ? {
+          dir: path.resolve(env.TALLY_BACKUP_DIR),
+          everyMs: parseDuration(env.TALLY_BACKUP_EVERY || '6h'),
+          keep: Math.max(1, positiveInt('TALLY_BACKUP_KEEP', env.TALLY_BACKUP_KEEP || '7')),
+        }
+      : null,
   };
 }

@@ -83,6 +83,8 @@ export interface RelayOptions {
   photos?: { dir: string; maxPhotoBytes?: number };
   /** Backups at `GET /api/admin/backup` (admins), from these sources; only with users. */
   backup?: BackupSources;
+  /** When the last good scheduled backup finished (ms), for /healthz; absent when backups are not scheduled. */
+  lastBackupAt?: () => number | null;
 }
 
 export interface Relay {
@@ -101,6 +103,8 @@ export interface RelayStats {
   /** Documents at least one /mux connection watches for changes. */
   watchedDocs: number;
   storage: StoreHealth;
+  /** Seconds since the last good scheduled backup (null: none yet); absent when backups are not scheduled. */
+  lastBackupAgeSeconds?: number | null;
 }
 
 export async function createRelay(options: RelayOptions): Promise<Relay> {
@@ -149,7 +153,16 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   }
   let nextConnId = 1;
 
-  const stats = (): RelayStats => ({ connections: connections.size, docsInMemory: registry.size, watchedDocs: changeFeed.watchedDocs, storage: store.health() });
+  const stats = (): RelayStats => {
+    const lastBackupAt = options.lastBackupAt?.();
+    return {
+      connections: connections.size,
+      docsInMemory: registry.size,
+      watchedDocs: changeFeed.watchedDocs,
+      storage: store.health(),
+      ...(lastBackupAt !== undefined && { lastBackupAgeSeconds: lastBackupAt === null ? null : Math.round((Date.now() - lastBackupAt) / 1000) }),
+    };
+  };
 
   const api = users && devices ? apiHandler({ users, devices, site, log }) : undefined;
   const app = options.appDir ? serveApp(options.appDir) : undefined;

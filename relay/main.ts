@@ -10,6 +10,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { readConfig } from './config';
+import { BackupSchedule } from './backup/BackupSchedule';
 import { createRelay } from './createRelay';
 import { LevelDocStore } from './storage/LevelDocStore';
 import { FileUserStore } from './auth/FileUserStore';
@@ -28,13 +29,21 @@ async function main(): Promise<void> {
   const appDir = existsSync(path.join(config.appDir, 'index.html')) ? config.appDir : undefined;
   if (!appDir) log.warn({ appDir: config.appDir }, 'the app is not built (npm run build): serving the relay only');
 
-  const relay = await createRelay({ store, users, devices, appDir, site: config.site, tls: tls ?? undefined, host: config.host, port: config.port, limits: config.limits, photos: { dir: path.join(config.dataDir, 'files'), maxPhotoBytes: config.maxPhotoBytes }, backup: { exportSnapshot: (onEntry) => store.exportSnapshot(onEntry), dataDir: config.dataDir, photosDir: path.join(config.dataDir, 'files', 'photos'), site: config.site }, log });
+  const backupSources = { exportSnapshot: store.exportSnapshot.bind(store), dataDir: config.dataDir, photosDir: path.join(config.dataDir, 'files', 'photos'), site: config.site };
+  const schedule = config.backups ? new BackupSchedule({ sources: backupSources, ...config.backups, log }) : null;
+  if (schedule && config.backups) {
+    mkdirSync(config.backups.dir, { recursive: true });
+    await schedule.start();
+    log.info({ dir: config.backups.dir, everyMs: config.backups.everyMs, keep: config.backups.keep }, 'scheduled backups on');
+  }
+  const relay = await createRelay({ store, users, devices, appDir, site: config.site, tls: tls ?? undefined, host: config.host, port: config.port, limits: config.limits, photos: { dir: path.join(config.dataDir, 'files'), maxPhotoBytes: config.maxPhotoBytes }, backup: backupSources, lastBackupAt: schedule ? () => schedule.lastGoodAt : undefined, log });
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping: flushing pending writes');
     try {
+      schedule?.stop();
       await relay.close();
       await users.close();
       await devices.close();
