@@ -11,7 +11,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright';
 import { AppRelay, type AppUser } from './support/appRelay';
-import { Device, launchChromium, PHONE } from './support/devices';
+import path from 'node:path';
+import { Device, launchChromium, PHONE, SCREENSHOTS } from './support/devices';
 
 const ITEMS_CSV = 'barcode,sku,description,uom\n4006381333931,SKU-1,"Hex bolt M8 x 40, zinc",EA\n5012345678900,SKU-2,Washer M8,BOX\n';
 const BINS_CSV = 'bin,zone\nA-01-1,A\nA-01-2,A\n';
@@ -95,7 +96,7 @@ describe('a first shift on a phone', () => {
     }
     await expect.poll(() => crew.byTestId('scan-total').textContent()).toContain('12 received');
     // What a one-handed scanner sees after the scan, with no scrolling.
-    await crew.page.screenshot({ path: 'test-results/screenshots/phone-after-scan-phone.png' });
+    await crew.page.screenshot({ path: path.join(SCREENSHOTS, 'phone-after-scan-phone.png') });
     expect(await crew.page.evaluate(() => scrollY)).toBe(0);
     expect(await crew.totalOf('SKU-1')).toBe('12');
     expect(await crew.byTestId('scan-total').textContent()).toBe('SKU-1: 12 received');
@@ -130,7 +131,7 @@ describe('a first shift on a phone', () => {
     await crew.byTestId('scan-field').press('Enter');
     await crew.byTestId('pending-count').waitFor();
     await crew.page.evaluate(() => scrollTo(0, 0));
-    await crew.page.screenshot({ path: 'test-results/screenshots/phone-offline-header-phone.png' });
+    await crew.page.screenshot({ path: path.join(SCREENSHOTS, 'phone-offline-header-phone.png') });
     const header = await crew.page.locator('header.top').boundingBox();
     expect(header?.height).toBeLessThanOrEqual(64);
     expect(await inView(crew.page, crew.page.getByRole('button', { name: 'Camera' }))).toBe(true);
