@@ -3,7 +3,8 @@
  * file and the devices file in TALLY_DATA, serves the built app, listens on
  * PORT, prints where, and on the very first start gives a one-time admin
  * sign-in link: printed with its QR code on a terminal, else in
- * `<data>/first-admin-link.txt` (0600). On SIGTERM/SIGINT it closes connections, flushes every pending
+ * `<data>/first-admin-link.txt` (0600). With TLS off and a LAN address, it
+ * says that phones need TLS for offline use (see http/lanNotice). On SIGTERM/SIGINT it closes connections, flushes every pending
  * write to disk and exits 0.
  */
 import { existsSync, mkdirSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { FileUserStore } from './auth/FileUserStore';
 import { FileDeviceStore } from './auth/FileDeviceStore';
 import { lanAddresses, loadSiteCertificate } from './http/siteCertificate';
 import { offerFirstAdminLink } from './auth/firstAdminLink';
+import { plainHttpNotice } from './http/lanNotice';
 
 async function main(): Promise<void> {
   const config = readConfig();
@@ -72,6 +74,8 @@ async function main(): Promise<void> {
   for (const url of urls) process.stdout.write(`Tally relay listening on ${url}\n`);
   if (tls) process.stdout.write(`TLS certificate ${tls.source}, SHA-256 fingerprint ${tls.fingerprint}\n`);
   printFirstAdmin();
+  const notice = plainHttpNotice(urls);
+  if (notice) process.stdout.write(`\n${notice}`);
 }
 
 /** The URLs a person on the LAN can use to reach this relay. */

@@ -8,6 +8,7 @@
 import { chmod, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import qrcode from 'qrcode-terminal';
+import { phoneLink } from '../http/lanNotice';
 import type { RelayLog } from '../log';
 import { writeFileAtomic } from './atomicFile';
 import type { SnapshotUserStore } from './SnapshotUserStore';
@@ -81,7 +82,8 @@ export async function offerFirstAdminLink(opts: FirstAdminLinkOptions): Promise<
   if (opts.terminal) {
     return () => {
       opts.write(`\n${text}`);
-      qrcode.generate(links[links.length - 1]!, { small: true }, (qr) => opts.write(`${qr}\n`));
+      // For the phone: the LAN address, https when TLS is on (the URLs carry the scheme the relay serves).
+      qrcode.generate(phoneLink(links)!, { small: true }, (qr) => opts.write(`${qr}\n`));
     };
   }
   const file = await writeFirstAdminLink(dataDir, text);

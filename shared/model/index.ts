@@ -32,5 +32,6 @@ export * from './receivedByItem';
 export * from './currentCounts';
 export * from './fieldConflicts';
 export * from './siteDocs';
+export * from './siteCsv';
 export * from './recordIndexRow';
 export * from './userNames';

@@ -15,10 +15,15 @@ const TITLE_MAX = 200;
 export function recordTitle(kind: RecordKind, fields: Partial<Record<string, string>>): string {
   const parts =
     kind === 'receipt'
-      ? [fields.supplier, fields.po && `PO ${fields.po}`, fields.dock && `dock ${fields.dock}`]
+      ? [fields.supplier, fields.po && poText(fields.po), fields.dock && `dock ${fields.dock}`]
       : [fields.zone && `zone ${fields.zone}`];
   const title = parts.filter(Boolean).join(', ');
   return (title || (kind === 'receipt' ? 'Goods receipt' : 'Count sheet')).slice(0, TITLE_MAX);
+}
+
+/** A PO number as people read it: "PO 4711", and "PO-4711" as typed, never "PO PO-4711". */
+function poText(po: string): string {
+  return /^P\.?O\b/i.test(po) ? po : `PO ${po}`;
 }
 
 /** The site index row a record with this meta and these fields calls for. */

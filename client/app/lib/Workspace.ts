@@ -16,7 +16,6 @@ import {
   siteDocName,
   toRecordId,
   toSiteId,
-  userName,
   type Author,
   type FieldName,
   type DeviceId,
@@ -35,6 +34,7 @@ import { RefusalRecovery } from './RefusalRecovery';
 import { currentRole, type Session } from './session';
 import { IndexeddbSetAsideStore, type SetAsideStore } from './SetAsideStore';
 import { SiteSource } from './SiteSource';
+import { UserNames } from './UserNames';
 
 /** Records the site lists from this far back are held on every device (older ones are fetched when opened). */
 export const RECENT_MS = 30 * 24 * 60 * 60 * 1000;
@@ -78,6 +78,8 @@ export class Workspace {
   readonly author: Author;
   readonly client: SyncClient;
   readonly site: SiteSource;
+  /** Users' display names, cached on the device (see UserNames). */
+  readonly names: UserNames;
   /** Refused work set aside, and the recovery of refused records (see RefusalRecovery). */
   readonly refusals: RefusalRecovery;
   /** The records held for offline reading: summaries and the device record store (see HeldRecords). */
@@ -136,6 +138,7 @@ export class Workspace {
       ...options.sync,
     });
     this.site = new SiteSource(this.client.open(siteDocName(toSiteId(options.session.site))));
+    this.names = new UserNames({ doc: this.site.synced.doc, store: this.store, key: `tally.names.${options.session.site}`, self: options.session.user });
     void this.site.synced.whenLoaded.then(() => performance.mark('tally:site-loaded'));
     this.records = options.records ?? defaultRecordStore(options.session.site);
     this.feed = options.feed ?? this.client;
@@ -212,8 +215,7 @@ export class Workspace {
 
   /** The name people know `user` by ("you" for the signed-in user). */
   nameOf(user: string): string {
-    if (user === this.session.user.id) return `${this.session.user.name} (you)`;
-    return userName(this.site.synced.doc, user);
+    return this.names.nameOf(user);
   }
 
   /**
@@ -408,6 +410,7 @@ export class Workspace {
     this.writeOffs.clear();
     for (const source of this.sources.values()) source.destroy();
     this.sources.clear();
+    this.names.destroy();
     this.site.destroy();
     this.recordsChanged.clear();
     this.held.close();
