@@ -9,9 +9,12 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import type { Writable } from 'node:stream';
 import pino from 'pino';
 import { readConfig } from './config';
+import { writeBackup } from './backup/backupArchive';
 import { BackupSchedule } from './backup/BackupSchedule';
+import { DATA_FORMAT, prepareDataFolder } from './storage/dataFormat';
 import { createRelay } from './createRelay';
 import { LevelDocStore } from './storage/LevelDocStore';
 import { FileUserStore } from './auth/FileUserStore';
@@ -26,12 +29,21 @@ async function main(): Promise<void> {
   mkdirSync(config.dataDir, { recursive: true });
   const tls = await loadSiteCertificate(process.env, config.dataDir);
   const store = await LevelDocStore.open(path.join(config.dataDir, 'docs'), { log });
+  const backupSources = { exportSnapshot: store.exportSnapshot.bind(store), dataDir: config.dataDir, photosDir: path.join(config.dataDir, 'files', 'photos'), site: config.site };
+  try {
+    const format = await prepareDataFolder({ dataDir: config.dataDir, backup: (out) => writeBackup(backupSources, out as Writable) });
+    if (format.kind === 'migrate') log.warn({ from: format.from, to: DATA_FORMAT }, 'data folder migrated after a backup was written beside it');
+  } catch (err) {
+    log.error({ dataDir: config.dataDir }, (err as Error).message);
+    process.stderr.write(`tally relay: ${(err as Error).message}\n`);
+    await store.close();
+    process.exit(1);
+  }
   const users = await FileUserStore.open(config.dataDir, { onError: (err) => log.error({ err: err.message }, 'users file problem') });
   const devices = await FileDeviceStore.open(config.dataDir);
   const appDir = existsSync(path.join(config.appDir, 'index.html')) ? config.appDir : undefined;
   if (!appDir) log.warn({ appDir: config.appDir }, 'the app is not built (npm run build): serving the relay only');
 
-  const backupSources = { exportSnapshot: store.exportSnapshot.bind(store), dataDir: config.dataDir, photosDir: path.join(config.dataDir, 'files', 'photos'), site: config.site };
   const schedule = config.backups ? new BackupSchedule({ sources: backupSources, ...config.backups, log }) : null;
   if (schedule && config.backups) {
     mkdirSync(config.backups.dir, { recursive: true });
