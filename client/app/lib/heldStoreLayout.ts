@@ -54,8 +54,14 @@ const PRELOAD = Symbol.for('tally.heldPreload');
 /** Starts opening the store of `site` and reading its summaries; the app takes them over once it runs. */
 export function startHeldPreload(site: string): void {
   const name = heldRecordsDbName(site);
-  const db = openHeldDb(name);
-  const summaries = db.then((d) => readPrefix(d, SUMMARY_PREFIX));
+  const db = openHeldDb(name).then((d) => {
+    performance.mark('tally:held-db-open');
+    return d;
+  });
+  const summaries = db.then((d) => readPrefix(d, SUMMARY_PREFIX)).then((rows) => {
+    performance.mark('tally:held-preloaded');
+    return rows;
+  });
   // Unclaimed failures are the app's to report when it reads again; none is left unhandled here.
   db.catch(() => undefined);
   summaries.catch(() => undefined);
