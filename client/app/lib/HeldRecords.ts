@@ -66,6 +66,7 @@ export class HeldRecords {
   /** Resolves once the stored summaries have been read. */
   readonly whenLoaded: Promise<void>;
   private readonly byId = new Map<string, RecordSummary>();
+  private membershipVersion = 0;
   private readonly emitter = new Emitter();
   private readonly store: DeviceRecordStore;
   private readonly feed: StateFeed;
@@ -87,11 +88,17 @@ export class HeldRecords {
     this.whenLoaded = this.store.summaries().then(
       (summaries) => {
         for (const s of summaries) if (!this.byId.has(s.id)) this.byId.set(s.id, s);
+        this.membershipVersion += 1;
         performance.mark('tally:held-loaded');
         this.emitter.emit();
       },
       (err: unknown) => console.warn('[tally app] cannot read the records held on this device', err),
     );
+  }
+
+  /** Goes up whenever a record is added to or dropped from the held set (not when one changes). */
+  get membership(): number {
+    return this.membershipVersion;
   }
 
   /** Every held record's summary by id. */
@@ -115,6 +122,7 @@ export class HeldRecords {
     return this.inOrder(async () => {
       await this.store.removeMany(ids);
       for (const id of ids) this.byId.delete(id);
+      this.membershipVersion += 1;
       this.emitter.emit();
     });
   }
@@ -281,7 +289,10 @@ export class HeldRecords {
 
   private remember(records: readonly HeldRecord[]): void {
     if (records.length === 0) return;
-    for (const r of records) this.byId.set(r.summary.id, r.summary);
+    for (const r of records) {
+      if (!this.byId.has(r.summary.id)) this.membershipVersion += 1;
+      this.byId.set(r.summary.id, r.summary);
+    }
     this.emitter.emit();
   }
 

@@ -42,6 +42,8 @@ export const RECENT_MS = 30 * 24 * 60 * 60 * 1000;
 const KEEP_OPEN = 5;
 /** An open record with nothing pending is written to the record store this long after its last change. */
 const STORE_CLEAN_AFTER_MS = 1_000;
+/** Held records stored within this long reach the screens as one change. */
+const HELD_NEWS_MS = 200;
 
 /** Options of a Workspace. */
 export interface WorkspaceOptions {
@@ -108,6 +110,7 @@ export class Workspace {
   private readonly onScreen = new Map<string, number>();
   private readonly releasing = new Set<string>();
   private readonly recordsChanged = new Emitter();
+  private newsTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly offSite: () => void;
   private readonly offHeld: () => void;
   private readonly offContact: () => void;
@@ -162,7 +165,9 @@ export class Workspace {
       this.fetchRecent();
     });
     this.offHeld = this.held.subscribe(() => {
-      this.invalidate();
+      // A shift start stores a batch every few frames: screens hear of it at most every HELD_NEWS_MS,
+      // so a month of records is not re-listed (and re-counted) once per batch.
+      this.invalidate({ soon: true });
       // At once, not once batches settle: a change made between a record's fetch and its watch would be missed.
       this.watchHeld();
       this.pinConflicted();
@@ -398,6 +403,7 @@ export class Workspace {
     this.stopWatching = null;
     for (const off of this.recordOffs.values()) off();
     this.recordOffs.clear();
+    if (this.newsTimer !== null) clearTimeout(this.newsTimer);
     for (const timer of this.cleanTimers.values()) clearTimeout(timer);
     this.cleanTimers.clear();
     // Open records go to the record store too: a cold start lists them without opening anything.
@@ -594,10 +600,11 @@ export class Workspace {
   private watchHeld(): void {
     if (this.destroyed) return;
     const online = this.client.connection.online;
-    const names = online ? [...this.held.summaries().keys()].map((id) => recordDocName(toRecordId(id))).sort() : [];
-    const key = names.join('\n');
+    // Which records are held changes far less often than what they hold: compared by a counter, not by name.
+    const key = online ? `online ${this.held.membership}` : 'offline';
     if (key === this.watchedKey) return;
     this.watchedKey = key;
+    const names = online ? [...this.held.summaries().keys()].map((id) => recordDocName(toRecordId(id))) : [];
     this.stopWatching?.();
     this.stopWatching = names.length === 0 ? null : this.feed.watchChanges(names, (changed) => this.onChanged(changed));
   }
@@ -637,11 +644,20 @@ export class Workspace {
     if (!this.destroyed) this.held.request(ids);
   }
 
-  private invalidate(): void {
+  private invalidate(options: { soon?: boolean } = {}): void {
     this.rows = null;
     this.views = null;
     this.summaryMap = null;
-    this.recordsChanged.emit();
+    if (!options.soon) {
+      if (this.newsTimer !== null) clearTimeout(this.newsTimer);
+      this.newsTimer = null;
+      this.recordsChanged.emit();
+      return;
+    }
+    this.newsTimer ??= setTimeout(() => {
+      this.newsTimer = null;
+      if (!this.destroyed) this.recordsChanged.emit();
+    }, HELD_NEWS_MS);
   }
 
   /** Ids with a working copy that may hold work: this session's and, once, the ones listed before issue 11. */
