@@ -1,4 +1,4 @@
-import type { StoreHealth } from '../../shared/DocStore';
+import type { StoreHealth } from './DocStore';
 import { describeError, silentStorageLog, type StorageLog } from './StorageLog';
 
 /** One write waiting in a `GroupCommitQueue`. */

@@ -4,7 +4,7 @@
  * one room and one load; a room leaves memory only when it has had no peers
  * and nothing pending for `idleEvictMs`.
  */
-import type { DocStore } from '../../shared/DocStore';
+import type { DocStore } from '../storage/DocStore';
 import type { RelayLimits } from '../limits';
 import type { RelayLog } from '../log';
 import { DocRoom } from './DocRoom';

@@ -13,7 +13,7 @@
 import * as Y from 'yjs';
 import * as decoding from 'lib0/decoding';
 import * as syncProtocol from 'y-protocols/sync';
-import type { DocStore } from '../../shared/DocStore';
+import type { DocStore } from '../storage/DocStore';
 import { YMessage, syncMessage, syncStep1Of } from '../../shared/protocol/syncMessages';
 import type { RelayLimits } from '../limits';
 import type { RelayLog } from '../log';

@@ -6,7 +6,7 @@
  * stays open, so a busy shift does not grow it without bound.
  */
 import * as Y from 'yjs';
-import type { DocStore } from '../../shared/DocStore';
+import type { DocStore } from '../storage/DocStore';
 import type { RelayLimits } from '../limits';
 import type { RelayLog } from '../log';
 import { StoredSegments, type StateVector } from './StoredSegments';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GroupCommitQueue, WritesAbandonedError, type QueuedWrite } from '../../relay/storage/GroupCommitQueue';
-import type { StoreHealth } from '../../shared/DocStore';
+import type { StoreHealth } from '../../relay/storage/DocStore';
 import { RecordingLog } from './support/recordingLog';
 import { waitFor } from './support/waitFor';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WritesAbandonedError } from '../../relay/storage/GroupCommitQueue';
 import { LevelDocStore } from '../../relay/storage/LevelDocStore';
-import type { StoreHealth } from '../../shared/DocStore';
+import type { StoreHealth } from '../../relay/storage/DocStore';
 import { RecordingLog } from './support/recordingLog';
 import { fillUp, mountTmpfs, type Tmpfs } from '../support/tmpfs';
 import { waitFor } from './support/waitFor';

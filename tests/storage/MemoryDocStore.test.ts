@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryDocStore } from '../../relay/storage/MemoryDocStore';
-import type { StoreHealth } from '../../shared/DocStore';
+import type { StoreHealth } from '../../relay/storage/DocStore';
 import { runDocStoreAcceptance } from './docStoreAcceptance';
 import { waitFor } from './support/waitFor';
 
