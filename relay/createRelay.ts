@@ -30,11 +30,10 @@ import { PerUserLimits } from './net/PerUserLimits';
 import type { Role } from '../shared/auth/roles';
 import { writePolicyFor } from './policy/writeRefusal';
 import { RECORD_PREFIX } from '../shared/model/recordLayout';
-import { RecordReviewer } from './review/RecordReviewer';
-import { RecordIndexer } from './site/RecordIndexer';
+import { followRecord } from './review/followRecord';
 import { SiteDocWriter } from './site/SiteDocWriter';
 import { SiteUserNames } from './site/SiteUserNames';
-import type { DocRoom } from './sync/DocRoom';
+import type { DocRoom, RoomFollower } from './sync/DocRoom';
 import { toSiteId } from '../shared/model/ids';
 
 export interface RelayOptions {
@@ -118,24 +117,18 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     return found && found.revokedAt === undefined ? found.role : undefined;
   };
   const site = toSiteId(options.site ?? 'main');
-  const registry = new DocRegistry(store, limits, log, (room) => attachToRoom(room), { site });
+  const registry = new DocRegistry({ store, limits, log, site, follow: (room) => follow(room) });
   const changeFeed = new ChangeFeed(registry);
   // The site document's derived parts (record index, display names) are the relay's to write.
   const siteWriter = new SiteDocWriter({ registry, site, log });
   const userNames = users ? new SiteUserNames({ users, writer: siteWriter }) : undefined;
-  /** What watches a room once it is loaded; the returned function detaches it. */
-  function attachToRoom(room: DocRoom): (() => void) | undefined {
+  /** What follows a room's accepted changes once its document is built. */
+  function follow(room: DocRoom): RoomFollower | undefined {
     if (room.name === siteWriter.docName) {
       userNames?.publish();
       return undefined;
     }
-    if (!room.name.startsWith(RECORD_PREFIX)) return undefined;
-    const reviewer = new RecordReviewer(room.name, room.doc, { roleOf, log });
-    const indexer = new RecordIndexer(room.doc, siteWriter);
-    return () => {
-      reviewer.destroy();
-      indexer.destroy();
-    };
+    return room.name.startsWith(RECORD_PREFIX) ? followRecord(room, { roleOf, siteWriter, log }) : undefined;
   }
   let nextConnId = 1;
 

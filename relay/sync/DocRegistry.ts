@@ -7,21 +7,33 @@
 import type { DocStore } from '../storage/DocStore';
 import type { RelayLimits } from '../limits';
 import type { RelayLog } from '../log';
-import { DocRoom } from './DocRoom';
+import { DocRoom, type RoomFollower } from './DocRoom';
+
+export interface DocRegistryOptions {
+  store: DocStore;
+  limits: RelayLimits;
+  log: RelayLog;
+  /** The site the relay serves (what its documents' write rules are judged against); default 'main'. */
+  site?: string;
+  /** What follows each document's accepted changes, made each time it is (re)built (DocRoomOptions.follow). */
+  follow?: (room: DocRoom) => RoomFollower | undefined;
+}
 
 export class DocRegistry {
   private readonly rooms = new Map<string, DocRoom>();
   private readonly evictTimers = new Map<DocRoom, NodeJS.Timeout>();
   private readonly durableListeners = new Set<(doc: string) => void>();
 
-  constructor(
-    private readonly store: DocStore,
-    private readonly limits: RelayLimits,
-    private readonly log: RelayLog,
-    /** Called once per room after it loaded; may return a detach function. */
-    private readonly onRoomLoaded?: (room: DocRoom) => (() => void) | void,
-    options: { site?: string } = {},
-  ) {
+  private readonly store: DocStore;
+  private readonly limits: RelayLimits;
+  private readonly log: RelayLog;
+  private readonly follow: DocRegistryOptions['follow'];
+
+  constructor(options: DocRegistryOptions) {
+    this.store = options.store;
+    this.limits = options.limits;
+    this.log = options.log;
+    this.follow = options.follow;
     this.site = options.site ?? 'main';
   }
 
@@ -40,7 +52,7 @@ export class DocRegistry {
       this.cancelEviction(room);
       return room;
     }
-    room = new DocRoom(name, this.store, this.limits, this.log, this.onRoomLoaded, { site: this.site });
+    room = new DocRoom({ name, store: this.store, limits: this.limits, log: this.log, site: this.site, follow: this.follow });
     room.onIdle = this.scheduleEvictionOf;
     room.onDurableChange = this.announceDurable;
     const created = room;
