@@ -16,6 +16,8 @@ export interface RelayConfig {
   /** The built app to serve (TALLY_APP_DIR, default dist/app in the repo). */
   appDir: string;
   limits: Partial<RelayLimits>;
+  /** TALLY_DIAGNOSTICS=1: record pauses and per-stage timings, served at /debug/diagnostics (for the bench). */
+  diagnostics: boolean;
 }
 
 const LIMIT_ENV: Record<string, keyof RelayLimits> = {
@@ -41,7 +43,7 @@ function siteOf(raw: string): string {
   return raw;
 }
 
-/** Reads PORT, HOST, TALLY_DATA, TALLY_SITE, TALLY_APP_DIR, LOG_LEVEL and the TALLY_* limits. Throws on bad values. */
+/** Reads PORT, HOST, TALLY_DATA, TALLY_SITE, TALLY_APP_DIR, LOG_LEVEL, TALLY_DIAGNOSTICS and the TALLY_* limits. Throws on bad values. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
   const limits: Partial<RelayLimits> = {};
   for (const [name, key] of Object.entries(LIMIT_ENV)) {
@@ -58,5 +60,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
     site: siteOf(env.TALLY_SITE ?? 'main'),
     appDir: path.resolve(env.TALLY_APP_DIR ?? path.join(repoRoot(), 'dist', 'app')),
     limits,
+    diagnostics: env.TALLY_DIAGNOSTICS === '1',
   };
 }

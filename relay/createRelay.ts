@@ -31,6 +31,7 @@ import type { Role } from '../shared/auth/roles';
 import { writePolicyFor } from './policy/writeRefusal';
 import { RECORD_PREFIX } from '../shared/model/recordLayout';
 import { followRecord } from './review/followRecord';
+import type { RelayDiagnostics } from './diag/RelayDiagnostics';
 import { SiteDocWriter } from './site/SiteDocWriter';
 import { SiteUserNames } from './site/SiteUserNames';
 import type { DocRoom, RoomFollower } from './sync/DocRoom';
@@ -70,6 +71,8 @@ export interface RelayOptions {
    * the relay writes.
    */
   site?: string;
+  /** Pauses and per-stage timings, served at /debug/diagnostics (the bench; TALLY_DIAGNOSTICS=1). */
+  diagnostics?: RelayDiagnostics;
   /** Serve HTTPS/WSS with this certificate (PEM) instead of plain HTTP. */
   tls?: { cert: string; key: string };
 }
@@ -117,7 +120,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     return found && found.revokedAt === undefined ? found.role : undefined;
   };
   const site = toSiteId(options.site ?? 'main');
-  const registry = new DocRegistry({ store, limits, log, site, follow: (room) => follow(room) });
+  const stages = options.diagnostics?.stages;
+  const registry = new DocRegistry({ store, limits, log, site, follow: (room) => follow(room), stages });
   const changeFeed = new ChangeFeed(registry);
   // The site document's derived parts (record index, display names) are the relay's to write.
   const siteWriter = new SiteDocWriter({ registry, site, log });
@@ -143,6 +147,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       res.end(JSON.stringify({ ok: s.storage.ok, ...s }));
       return;
     }
+    if (options.diagnostics?.handle(req, res)) return;
     if (api?.(req, res)) return;
     if (app?.(req, res)) return;
     res.writeHead(404, { 'content-type': 'text/plain' });
@@ -217,7 +222,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       return refuse(ws, CloseCode.tooManyConnections.code, `${CloseCode.tooManyConnections.reason} (${limits.maxConnectionsPerUser})`);
     }
     const token = keptToken(tokenOf(req, url));
-    const connection = { principal, registry, changeFeed, limits, log, connId, refusals: perUser.refusalsOf(principal), onClosed: forget };
+    const connection = { principal, registry, changeFeed, limits, log, connId, refusals: perUser.refusalsOf(principal), onClosed: forget, stages };
     if (docName === null) {
       const conn = new MuxConnection(ws, connection);
       connections.set(conn, token);

@@ -16,19 +16,21 @@ import { FileUserStore } from './auth/FileUserStore';
 import { FileDeviceStore } from './auth/FileDeviceStore';
 import { lanAddresses, loadSiteCertificate } from './http/siteCertificate';
 import { offerFirstAdminLink } from './auth/firstAdminLink';
+import { RelayDiagnostics } from './diag/RelayDiagnostics';
 
 async function main(): Promise<void> {
   const config = readConfig();
   const log = pino({ level: config.logLevel, base: { svc: 'tally-relay' } });
   mkdirSync(config.dataDir, { recursive: true });
   const tls = await loadSiteCertificate(process.env, config.dataDir);
-  const store = await LevelDocStore.open(path.join(config.dataDir, 'docs'), { log });
+  const diagnostics = config.diagnostics ? new RelayDiagnostics() : undefined;
+  const store = await LevelDocStore.open(path.join(config.dataDir, 'docs'), { log, stages: diagnostics?.stages });
   const users = await FileUserStore.open(config.dataDir, { onError: (err) => log.error({ err: err.message }, 'users file problem') });
   const devices = await FileDeviceStore.open(config.dataDir);
   const appDir = existsSync(path.join(config.appDir, 'index.html')) ? config.appDir : undefined;
   if (!appDir) log.warn({ appDir: config.appDir }, 'the app is not built (npm run build): serving the relay only');
 
-  const relay = await createRelay({ store, users, devices, appDir, site: config.site, tls: tls ?? undefined, host: config.host, port: config.port, limits: config.limits, log });
+  const relay = await createRelay({ store, users, devices, appDir, site: config.site, tls: tls ?? undefined, host: config.host, port: config.port, limits: config.limits, log, diagnostics });
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;

@@ -3,6 +3,8 @@
  * hundreds of writes at once; each (connection, document) then gets one
  * message carrying the newest acknowledged value, sent on the next tick.
  */
+import type { StageTimings } from '../diag/StageTimings';
+
 export class DurableAckBatcher<V> {
   private readonly ready = new Map<string, V>();
   /** Bumped by `forget`: acks queued under an older generation are dropped. Made by the first `forget`. */
@@ -10,9 +12,14 @@ export class DurableAckBatcher<V> {
   private scheduled = false;
   private stopped = false;
 
+  /** performance.now() when the first ack waiting to be sent became ready (diagnostics on). */
+  private readySince = 0;
+
   constructor(
     private readonly send: (doc: string, value: V) => void,
     private readonly newer: (a: V, b: V) => boolean,
+    /** Where the wait from durable to sent goes (diagnostics on). */
+    private readonly stages?: StageTimings,
   ) {}
 
   /** Sends `value` for `doc` once `durable` resolves (unless a newer value goes first). */
@@ -51,9 +58,11 @@ export class DurableAckBatcher<V> {
     if (previous === undefined || this.newer(value, previous)) this.ready.set(doc, value);
     if (this.scheduled) return;
     this.scheduled = true;
+    if (this.stages) this.readySince = performance.now();
     setImmediate(() => {
       this.scheduled = false;
       if (this.stopped) return;
+      this.stages?.record('ack', performance.now() - this.readySince);
       const entries = Array.from(this.ready);
       this.ready.clear();
       for (const [d, v] of entries) this.send(d, v);

@@ -76,6 +76,8 @@ export class MuxConnection implements SessionEndpoint<number> {
   private readonly session: PeerSession<number>;
   /** `change` frames of the read being handled, per document, applied together after it (`flushChanges`). */
   private changes: Map<MuxDocPeer, ChangeFrame[]> | null = null;
+  /** When the read of `changes` arrived (diagnostics on). */
+  private changesReadAt: number | undefined;
   /** The fetches being answered, one after the other (null: none since the last finished). */
   private fetching: Promise<void> | null = null;
   /** Fetches received and not yet fully answered. */
@@ -90,6 +92,7 @@ export class MuxConnection implements SessionEndpoint<number> {
   private readonly log: RelayLog;
   private readonly connId: number;
   private readonly onClosed: (conn: MuxConnection) => void;
+  private readonly stages: ConnectionOptions<MuxConnection>['stages'];
 
   constructor(ws: WebSocket, options: ConnectionOptions<MuxConnection>) {
     const { principal, limits, log } = options;
@@ -102,7 +105,8 @@ export class MuxConnection implements SessionEndpoint<number> {
     this.changeFeed = options.changeFeed;
     this.writes = writePolicyFor(principal);
     this.socket = new GuardedSocket(ws, limits.maxBufferedBytes, log, this);
-    this.session = new PeerSession({ endpoint: this, log, refusals: options.refusals, newer: newerChangeNo, tooLargeCloses: false, nameDocInCloses: true });
+    this.session = new PeerSession({ endpoint: this, log, refusals: options.refusals, newer: newerChangeNo, tooLargeCloses: false, nameDocInCloses: true, stages: options.stages });
+    this.stages = options.stages;
     ws.on('message', (data, isBinary) => {
       const check = checkInbound(data, isBinary, limits.maxMessageBytes);
       if (!check.ok) return this.socket.close(check.close, check.detail);
@@ -270,9 +274,9 @@ export class MuxConnection implements SessionEndpoint<number> {
   }
 
   /** Applies one change frame, acknowledged by its number. */
-  private handleChange(peer: MuxDocPeer, frame: ChangeFrame): void {
+  private handleChange(peer: MuxDocPeer, frame: ChangeFrame, readAt?: number): void {
     // The device may have closed the document while this frame waited for a load.
-    if (this.peers.get(peer.room.name) === peer) this.session.apply(peer, frame.update, () => frame.changeNo);
+    if (this.peers.get(peer.room.name) === peer) this.session.apply(peer, frame.update, () => frame.changeNo, readAt);
   }
 
   /**
@@ -283,6 +287,7 @@ export class MuxConnection implements SessionEndpoint<number> {
   private queueChange(peer: MuxDocPeer, frame: ChangeFrame): void {
     if (this.changes === null) {
       this.changes = new Map();
+      if (this.stages) this.changesReadAt = performance.now();
       queueMicrotask(() => this.flushChanges());
     }
     const frames = this.changes.get(peer);
@@ -294,12 +299,13 @@ export class MuxConnection implements SessionEndpoint<number> {
     const changes = this.changes;
     if (changes === null) return;
     this.changes = null;
-    for (const [peer, frames] of changes) peer.room.run(() => this.handleChanges(peer, frames));
+    const readAt = this.changesReadAt;
+    for (const [peer, frames] of changes) peer.room.run(() => this.handleChanges(peer, frames, readAt));
   }
 
   /** Applies `frames` together, or one by one in their place when together they are refused. */
-  private handleChanges(peer: MuxDocPeer, frames: ChangeFrame[]): void {
-    if (frames.length === 1) return this.handleChange(peer, frames[0]!);
+  private handleChanges(peer: MuxDocPeer, frames: ChangeFrame[], readAt: number | undefined): void {
+    if (frames.length === 1) return this.handleChange(peer, frames[0]!, readAt);
     if (this.peers.get(peer.room.name) !== peer) return;
     const last = frames[frames.length - 1]!.changeNo;
     this.session.applyTogether(
@@ -307,6 +313,7 @@ export class MuxConnection implements SessionEndpoint<number> {
       frames.map((f) => f.update),
       () => last,
       (i) => this.handleChange(peer, frames[i]!),
+      readAt,
     );
   }
 }

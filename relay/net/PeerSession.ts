@@ -11,6 +11,7 @@ import type { RelayLog } from '../log';
 import type { Applied, DocRoom, Refusal } from '../sync/DocRoom';
 import type { RoomPeer } from '../sync/RoomPeer';
 import { DurableAckBatcher } from './DurableAckBatcher';
+import type { StageTimings } from '../diag/StageTimings';
 import type { GuardedSocket } from './GuardedSocket';
 import { closeInfoForUnreadable } from './inbound';
 import type { RefusalBudget } from './RefusalBudget';
@@ -45,6 +46,8 @@ export interface PeerSessionOptions<V> {
   tooLargeCloses: boolean;
   /** Close reasons for unreadable messages start with the document's name (one socket carries many). */
   nameDocInCloses: boolean;
+  /** Where per-stage timings of changes go (diagnostics on). */
+  stages?: StageTimings;
 }
 
 /** The ack of a change, given whether it wrote anything; null: none. */
@@ -91,9 +94,9 @@ export class PeerSession<V> {
     this.answer(peer, peer.room.apply([request.update], peer), ack);
   }
 
-  /** Applies one change of `peer`'s and answers it. Call from the room's `run`. */
-  apply(peer: SessionPeer, update: Uint8Array, ack: AckOf<V>): void {
-    if (this.socket.isOpen) this.answer(peer, peer.room.apply([update], peer), ack);
+  /** Applies one change of `peer`'s (read from the socket at `readAt`, performance.now()) and answers it. Call from the room's `run`. */
+  apply(peer: SessionPeer, update: Uint8Array, ack: AckOf<V>, readAt?: number): void {
+    if (this.socket.isOpen) this.timedApply(peer, [update], ack, readAt);
   }
 
   /**
@@ -101,11 +104,31 @@ export class PeerSession<V> {
    * they are not accepted together each is redone in its place through
    * `one`, which answers it (a refusal, an unreadable one). Call from `run`.
    */
-  applyTogether(peer: SessionPeer, updates: readonly Uint8Array[], ack: AckOf<V>, one: (index: number) => void): void {
+  applyTogether(peer: SessionPeer, updates: readonly Uint8Array[], ack: AckOf<V>, one: (index: number) => void, readAt?: number): void {
     if (!this.socket.isOpen) return;
+    if (!this.timedApply(peer, updates, ack, readAt, true)) peer.room.runInPlace(updates.map((_, i) => () => one(i)));
+  }
+
+  /**
+   * Applies and answers `updates`; false, answering nothing, when `onlyIfAccepted`
+   * and they were not accepted. With diagnostics on, each stage is timed.
+   */
+  private timedApply(peer: SessionPeer, updates: readonly Uint8Array[], ack: AckOf<V>, readAt: number | undefined, onlyIfAccepted = false): boolean {
+    const stages = this.options.stages;
+    const started = stages ? performance.now() : 0;
     const applied = peer.room.apply(updates, peer);
-    if (applied.kind === 'accepted') return this.answer(peer, applied, ack);
-    peer.room.runInPlace(updates.map((_, i) => () => one(i)));
+    if (onlyIfAccepted && applied.kind !== 'accepted') return false;
+    if (stages && applied.kind === 'accepted') {
+      const done = performance.now();
+      if (readAt !== undefined) stages.record('queued', started - readAt);
+      stages.record('apply', done - started);
+      applied.durable.then(
+        () => stages.record('store', performance.now() - done),
+        () => {},
+      );
+    }
+    this.answer(peer, applied, ack);
+    return true;
   }
 
   /** Drops every ack not yet sent for `doc` (the peer closed it). */
@@ -128,7 +151,7 @@ export class PeerSession<V> {
       case 'accepted': {
         const value = ack(applied.wrote);
         if (value === null) return;
-        this.acks ??= new DurableAckBatcher((d, v) => this.options.endpoint.sendAck(d, v), this.options.newer);
+        this.acks ??= new DurableAckBatcher((d, v) => this.options.endpoint.sendAck(d, v), this.options.newer, this.options.stages);
         this.acks.after(applied.durable, doc, value);
       }
     }

@@ -7,6 +7,7 @@
 import type { DocStore } from '../storage/DocStore';
 import type { RelayLimits } from '../limits';
 import type { RelayLog } from '../log';
+import type { StageTimings } from '../diag/StageTimings';
 import { DocRoom, type RoomFollower } from './DocRoom';
 
 export interface DocRegistryOptions {
@@ -17,6 +18,8 @@ export interface DocRegistryOptions {
   site?: string;
   /** What follows each document's accepted changes, made each time it is (re)built (DocRoomOptions.follow). */
   follow?: (room: DocRoom) => RoomFollower | undefined;
+  /** Where compaction times go (diagnostics on). */
+  stages?: StageTimings;
 }
 
 export class DocRegistry {
@@ -28,12 +31,14 @@ export class DocRegistry {
   private readonly limits: RelayLimits;
   private readonly log: RelayLog;
   private readonly follow: DocRegistryOptions['follow'];
+  private readonly stages: StageTimings | undefined;
 
   constructor(options: DocRegistryOptions) {
     this.store = options.store;
     this.limits = options.limits;
     this.log = options.log;
     this.follow = options.follow;
+    this.stages = options.stages;
     this.site = options.site ?? 'main';
   }
 
@@ -52,7 +57,7 @@ export class DocRegistry {
       this.cancelEviction(room);
       return room;
     }
-    room = new DocRoom({ name, store: this.store, limits: this.limits, log: this.log, site: this.site, follow: this.follow });
+    room = new DocRoom({ name, store: this.store, limits: this.limits, log: this.log, site: this.site, follow: this.follow, stages: this.stages });
     room.onIdle = this.scheduleEvictionOf;
     room.onDurableChange = this.announceDurable;
     const created = room;

@@ -16,6 +16,7 @@ import * as Y from 'yjs';
 import type { DocStore } from '../storage/DocStore';
 import type { RelayLimits } from '../limits';
 import type { RelayLog } from '../log';
+import type { StageTimings } from '../diag/StageTimings';
 import { advancedClients } from './transactionClocks';
 import type { JudgedDoc } from '../policy/writeRefusal';
 import type { Verdict } from '../policy/judgeUpdate';
@@ -95,6 +96,8 @@ export interface DocRoomOptions {
   site?: string;
   /** Called each time the document is (re)built; what it returns follows its accepted changes. */
   follow?: (room: DocRoom) => RoomFollower | undefined;
+  /** Where compaction times go (diagnostics on). */
+  stages?: StageTimings;
 }
 
 export class DocRoom {
@@ -150,10 +153,19 @@ export class DocRoom {
       limits,
       log,
       // While reloading, `doc` does not hold everything on disk: the reload compacts again if needed.
-      () => (this.phase.kind === 'loaded' ? snapshotOf(this.doc) : null),
+      () => (this.phase.kind === 'loaded' ? this.snapshot(options.stages) : null),
       () => this.checkIdle(),
     );
     this.whenLoaded = this.load();
+  }
+
+  /** The document as one update to compact to, timed when diagnostics are on. */
+  private snapshot(stages: StageTimings | undefined): ReturnType<typeof snapshotOf> {
+    if (!stages) return snapshotOf(this.doc);
+    const started = performance.now();
+    const snapshot = snapshotOf(this.doc);
+    stages.record('compact', performance.now() - started);
+    return snapshot;
   }
 
   /** Where the room is in its life. */
