@@ -14,6 +14,7 @@ import {
   writeAckFrame,
   writeChangedFrame,
   writeDocFrame,
+  writeDocUpdateFrame,
   writeErrorFrame,
   writeStatusFrame,
   type ChangeFrame,
@@ -32,7 +33,7 @@ import { GuardedSocket } from './GuardedSocket';
 import { checkInbound } from './inbound';
 import { PeerSession, type SessionEndpoint, type SessionPeer } from './PeerSession';
 import type { ConnectionOptions } from './ConnectionOptions';
-import { awarenessMessage, needsOnlyStoredBytes, stepOneMessage, updateMessage } from './ywsCodec';
+import { awarenessMessage, needsOnlyStoredBytes, stepOneMessage } from './ywsCodec';
 import type { Principal } from './Principal';
 import { writePolicyFor, type WritePolicy } from '../policy/writeRefusal';
 
@@ -53,7 +54,7 @@ class MuxDocPeer implements SessionPeer {
   }
   sendUpdate(update: Uint8Array, shared: Broadcast): void {
     // Every mux peer of the room frames it alike: one frame for all of them.
-    this.conn.socket.send(shared.as('mux', () => writeDocFrame(this.room.name, updateMessage(update, shared))));
+    this.conn.socket.send(shared.as('mux', () => writeDocUpdateFrame(this.room.name, update)));
   }
   sendAwareness(update: Uint8Array, shared: Broadcast): void {
     this.conn.socket.send(shared.as('mux', () => writeDocFrame(this.room.name, awarenessMessage(update, shared))));
