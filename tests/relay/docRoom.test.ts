@@ -13,7 +13,7 @@ import { MemoryDocStore } from '../../relay/storage/MemoryDocStore';
 import { resolveLimits } from '../../relay/limits';
 import { silentLog } from '../../relay/log';
 import { readSync, syncStep1 } from '../support/yMessages';
-import { eventually } from '../support/rawClient';
+import { eventually } from '../support/eventually';
 import { storedEntryIds } from '../support/muxClient';
 
 /** A policy that accepts every update as it is (the room's own behaviour under test, not the rules). */

@@ -8,7 +8,7 @@ import { RoomLog, snapshotOf } from '../../relay/sync/RoomLog';
 import { MemoryDocStore } from '../../relay/storage/MemoryDocStore';
 import { resolveLimits } from '../../relay/limits';
 import { silentLog } from '../../relay/log';
-import { eventually } from '../support/rawClient';
+import { eventually } from '../support/eventually';
 import { storedEntryIds } from '../support/muxClient';
 
 /** A document and the update each of its appends made, with the clocks it reached. */
