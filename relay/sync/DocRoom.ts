@@ -147,15 +147,15 @@ export class DocRoom {
       log,
       doc: name,
     });
-    this.written = new RoomLog(
+    this.written = new RoomLog({
       name,
       store,
       limits,
       log,
       // While reloading, `doc` does not hold everything on disk: the reload compacts again if needed.
-      () => (this.phase.kind === 'loaded' ? this.snapshot(options.stages) : null),
-      () => this.checkIdle(),
-    );
+      snapshot: () => (this.phase.kind === 'loaded' ? this.snapshot(options.stages) : null),
+      onSettled: () => this.checkIdle(),
+    });
     this.whenLoaded = this.load();
   }
 
