@@ -27,6 +27,7 @@ import type { Role } from '../shared/auth/roles';
 import { RECORD_PREFIX } from '../shared/model/recordLayout';
 import { followRecord } from './review/followRecord';
 import type { RelayDiagnostics } from './diag/RelayDiagnostics';
+import type { Scheduler } from './scheduler';
 import { SiteDocWriter } from './site/SiteDocWriter';
 import { SiteUserNames } from './site/SiteUserNames';
 import type { DocRoom, RoomFollower } from './sync/DocRoom';
@@ -68,6 +69,8 @@ export interface RelayOptions {
   site?: string;
   /** Pauses and per-stage timings, served at /debug/diagnostics (the bench; TALLY_DIAGNOSTICS=1). */
   diagnostics?: RelayDiagnostics;
+  /** When timed work runs (idle eviction); default Node's timers. Tests move a ManualScheduler on instead of waiting. */
+  scheduler?: Scheduler;
   /** Serve HTTPS/WSS with this certificate (PEM) instead of plain HTTP. */
   tls?: { cert: string; key: string };
 }
@@ -106,7 +109,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   };
   const site = toSiteId(options.site ?? 'main');
   const stages = options.diagnostics?.stages;
-  const registry = new DocRegistry({ store, limits, log, site, follow: (room) => follow(room), stages });
+  const registry = new DocRegistry({ store, limits, log, site, follow: (room) => follow(room), stages, scheduler: options.scheduler });
   const changeFeed = new ChangeFeed(registry);
   // The site document's derived parts (record index, display names) are the relay's to write.
   const siteWriter = new SiteDocWriter({ registry, site, log });
