@@ -15,14 +15,40 @@ const chromiumArgs = [
   '--disable-quic',
 ];
 
+/**
+ * The `unit` project: pure and in-process tests (no sockets, no disk, no
+ * child processes, no browser), the fast loop while changing rules and the
+ * relay's core (`npx vitest run --project unit`, well under 30 s). Everything
+ * else under tests/ that runs in Node is the `node` project.
+ */
+const UNIT = [
+  'tests/shared/**/*.test.ts',
+  'tests/review/**/*.test.ts',
+  'tests/auth/{MemoryDeviceStore,MemoryUserStore,roles,tokens}.test.ts',
+  'tests/client/{backoff,format,heldWindow}.test.ts',
+  'tests/relay/{applyJudged,config,docRegistry,contentRules,docRoom,perUserLimits,presenceRefusal,readChange,repoRoot,roomAwareness,roomLog,storedSegments,throttledWarnings,tokenBucket}.test.ts',
+  'tests/storage/{GroupCommitQueue,MemoryDocStore,docKeys}.test.ts',
+];
+
 export default defineConfig({
   test: {
     projects: [
       {
         test: {
+          name: 'unit',
+          include: UNIT,
+          environment: 'node',
+          // Pure tests share nothing mutable between files: one module graph per worker, not per file.
+          pool: 'threads',
+          isolate: false,
+          testTimeout: 10_000,
+        },
+      },
+      {
+        test: {
           name: 'node',
           include: ['tests/**/*.test.ts'],
-          exclude: ['tests/browser/**', 'tests/components/**', 'tests/e2e/**', 'node_modules/**'],
+          exclude: ['tests/browser/**', 'tests/components/**', 'tests/e2e/**', 'node_modules/**', ...UNIT],
           environment: 'node',
           testTimeout: 30_000,
           hookTimeout: 30_000,

@@ -21,6 +21,8 @@ export interface RelayConfig {
   maxPhotoBytes: number;
   /** Scheduled backups (TALLY_BACKUP_DIR, TALLY_BACKUP_EVERY default 6h, TALLY_BACKUP_KEEP default 7); null when off. */
   backups: { dir: string; everyMs: number; keep: number } | null;
+  /** TALLY_DIAGNOSTICS=1: record pauses and per-stage timings, served at /debug/diagnostics (for the bench). */
+  diagnostics: boolean;
 }
 
 const LIMIT_ENV: Record<string, keyof RelayLimits> = {
@@ -46,7 +48,7 @@ function siteOf(raw: string): string {
   return raw;
 }
 
-/** Reads PORT, HOST, TALLY_DATA, TALLY_SITE, TALLY_APP_DIR, LOG_LEVEL and the TALLY_* limits. Throws on bad values. */
+/** Reads PORT, HOST, TALLY_DATA, TALLY_SITE, TALLY_APP_DIR, LOG_LEVEL, TALLY_DIAGNOSTICS and the TALLY_* limits. Throws on bad values. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
   const limits: Partial<RelayLimits> = {};
   for (const [name, key] of Object.entries(LIMIT_ENV)) {
@@ -71,5 +73,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
           keep: Math.max(1, positiveInt('TALLY_BACKUP_KEEP', env.TALLY_BACKUP_KEEP || '7')),
         }
       : null,
+    diagnostics: env.TALLY_DIAGNOSTICS === '1',
   };
 }

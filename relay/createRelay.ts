@@ -1,7 +1,8 @@
 /**
- * The relay's composition root: an HTTP server with `/healthz`, the two
- * WebSocket endpoints (`/sync/<doc>` stock y-websocket, `/mux` multiplexed),
- * the document registry and the heartbeat. Everything is injected, so tests
+ * The relay's composition root: an HTTP server with `/healthz`, the
+ * WebSocket endpoints behind their door (UpgradeRouter: `/sync/<doc>` stock
+ * y-websocket, `/mux` multiplexed), the connections it admitted
+ * (ConnectionSet), the document registry and the heartbeat. Everything is injected, so tests
  * run many relays in one process on port 0.
  */
 import type { BackupSources } from './backup/backupArchive';
@@ -11,33 +12,29 @@ import { PhotoStore } from './photos/PhotoStore';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
-import type { DocStore, StoreHealth } from '../shared/DocStore';
+import type { DocStore, StoreHealth } from './storage/DocStore';
 import { CloseCode } from '../shared/protocol/closeCodes';
-import { isDocName } from '../shared/protocol/docNames';
 import { resolveLimits, type RelayLimits } from './limits';
 import { silentLog, type RelayLog } from './log';
 import { DocRegistry } from './sync/DocRegistry';
 import { apiHandler } from './http/api';
 import { serveApp } from './http/serveApp';
-import { MuxConnection } from './net/MuxConnection';
+import { ConnectionSet } from './net/ConnectionSet';
+import { UpgradeRouter } from './net/UpgradeRouter';
 import { ChangeFeed } from './sync/ChangeFeed';
-import { PerDocConnection } from './net/PerDocConnection';
-import type { UserStore } from '../shared/auth/UserStore';
-import { authenticateWith, openPrincipal, tokenOf } from './auth/authenticateUpgrade';
-import type { DeviceStore } from '../shared/auth/DeviceStore';
+import type { UserStore } from './auth/UserStore';
+import { authenticateWith, openPrincipal } from './auth/authenticateUpgrade';
+import type { DeviceStore } from './auth/DeviceStore';
 import { MemoryDeviceStore } from './auth/MemoryDeviceStore';
-import { checkDevice, type DeviceVerdict } from './auth/deviceGate';
-import type { Principal } from './net/Principal';
 import { PerUserLimits } from './net/PerUserLimits';
 import type { Role } from '../shared/auth/roles';
-import { RECORD_PREFIX, writePolicyFor } from './policy/writeRefusal';
-import { RecordReviewer } from './review/RecordReviewer';
-import { RecordIndexer } from './site/RecordIndexer';
+import { RECORD_PREFIX } from '../shared/model/recordLayout';
+import { followRecord } from './review/followRecord';
+import type { RelayDiagnostics } from './diag/RelayDiagnostics';
+import type { Scheduler } from './scheduler';
 import { SiteDocWriter } from './site/SiteDocWriter';
 import { SiteUserNames } from './site/SiteUserNames';
-import type { DocRoom } from './sync/DocRoom';
+import type { DocRoom, RoomFollower } from './sync/DocRoom';
 import { toSiteId } from '../shared/model/ids';
 
 export interface RelayOptions {
@@ -74,6 +71,10 @@ export interface RelayOptions {
    * the relay writes.
    */
   site?: string;
+  /** Pauses and per-stage timings, served at /debug/diagnostics (the bench; TALLY_DIAGNOSTICS=1). */
+  diagnostics?: RelayDiagnostics;
+  /** When timed work runs (idle eviction); default Node's timers. Tests move a ManualScheduler on instead of waiting. */
+  scheduler?: Scheduler;
   /** Serve HTTPS/WSS with this certificate (PEM) instead of plain HTTP. */
   tls?: { cert: string; key: string };
   /**
@@ -115,44 +116,27 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const authenticate = users ? authenticateWith(users) : (_req: http.IncomingMessage, url: URL) => openPrincipal(url);
   const devices = users ? (options.devices ?? new MemoryDeviceStore()) : undefined;
   const perUser = new PerUserLimits({ maxConnections: limits.maxConnectionsPerUser, maxRefusalsPerMinute: limits.maxRefusalsPerMinute });
-  /** Every open connection, with the token it authenticated with (re-checked on user changes). */
-  const connections = new Map<MuxConnection | PerDocConnection, string | null>();
-  const forget = (conn: MuxConnection | PerDocConnection): void => {
-    connections.delete(conn);
-    perUser.leave(conn.principal);
-  };
-  /** Upgrades held until their device is registered durably. */
-  const waiting = new Set<Duplex>();
-  let closing = false;
-  /** Sockets closed at the door (bad token, bad name), until their closing handshake ends. */
-  const refused = new Set<WebSocket>();
+  const connections = new ConnectionSet(perUser);
   const roleOf = (user: string): Role | undefined => {
     if (!users) return 'admin';
     const found = users.get(user);
     return found && found.revokedAt === undefined ? found.role : undefined;
   };
   const site = toSiteId(options.site ?? 'main');
-  const registry = new DocRegistry(store, limits, log, (room) => attachToRoom(room), { site });
+  const stages = options.diagnostics?.stages;
+  const registry = new DocRegistry({ store, limits, log, site, follow: (room) => follow(room), stages, scheduler: options.scheduler });
   const changeFeed = new ChangeFeed(registry);
   // The site document's derived parts (record index, display names) are the relay's to write.
   const siteWriter = new SiteDocWriter({ registry, site, log });
   const userNames = users ? new SiteUserNames({ users, writer: siteWriter }) : undefined;
-  /** What watches a room once it is loaded; the returned function detaches it. */
-  function attachToRoom(room: DocRoom): (() => void) | undefined {
+  /** What follows a room's accepted changes once its document is built. */
+  function follow(room: DocRoom): RoomFollower | undefined {
     if (room.name === siteWriter.docName) {
       userNames?.publish();
       return undefined;
     }
-    if (!room.name.startsWith(RECORD_PREFIX)) return undefined;
-    const reviewer = new RecordReviewer(room.name, room.doc, { roleOf, log });
-    const indexer = new RecordIndexer(room.doc, siteWriter);
-    return () => {
-      reviewer.destroy();
-      indexer.destroy();
-    };
+    return room.name.startsWith(RECORD_PREFIX) ? followRecord(room, { roleOf, siteWriter, log }) : undefined;
   }
-  let nextConnId = 1;
-
   const stats = (): RelayStats => {
     const lastBackupAt = options.lastBackupAt?.();
     return {
@@ -178,6 +162,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       return;
     }
     if (backup?.(req, res)) return;
+    if (options.diagnostics?.handle(req, res)) return;
     if (api?.(req, res)) return;
     if (photos?.handle(req, res)) return;
     if (app?.(req, res)) return;
@@ -186,126 +171,19 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   };
   const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : http.createServer(onRequest);
 
-  // ws refuses far-oversized frames itself (1009) before buffering them;
-  // anything between the limit and that ceiling gets our 4413. `connections`
-  // and `refused` track every socket, so ws's own client set (a Set entry and
-  // a close listener per socket) is off.
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: limits.maxMessageBytes * 2 + 1024,
-    perMessageDeflate: false,
-    clientTracking: false,
-  });
-
-  // The device is checked before the upgrade completes: a client cannot
-  // send a frame before its device is registered on disk.
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://relay.invalid');
-    const principal = authenticate(req, url);
-    const verdict = principal && devices ? checkDevice(devices, principal, log) : null;
-    const upgrade = (who: Principal | null, v: DeviceVerdict | null): void => wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req, url, who, v));
-    if (!(verdict instanceof Promise)) return upgrade(principal, verdict);
-    waiting.add(socket);
-    // ws listens for socket errors only once it upgrades; until then an error must not crash the relay.
-    const ignore = (): void => {};
-    socket.on('error', ignore);
-    void verdict.then((v) => {
-      waiting.delete(socket);
-      socket.off('error', ignore);
-      if (closing || socket.destroyed) return void socket.destroy();
-      // The user may have been revoked while the device was being written.
-      upgrade(authenticate(req, url), v);
-    });
-  });
-
-  function accept(ws: WebSocket, req: http.IncomingMessage, url: URL, principal: Principal | null, device: DeviceVerdict | null): void {
-    const connId = nextConnId++;
-    if (!principal) {
-      log.warn({ connId, path: url.pathname }, 'refused connection without a valid token');
-      return refuse(ws, CloseCode.unauthorized.code, CloseCode.unauthorized.reason);
-    }
-    if (device && !device.ok) {
-      log.warn({ connId, user: principal.user, device: principal.device, detail: device.detail }, 'refused connection: device check');
-      return refuse(ws, device.close.code, device.close.reason);
-    }
-    if (device?.registered) closeOthersOnDevice(principal);
-    let docName: string | null = null;
-    if (url.pathname.startsWith('/sync/')) {
-      try {
-        docName = decodeURIComponent(url.pathname.slice('/sync/'.length));
-      } catch {
-        docName = '';
-      }
-      if (!isDocName(docName)) {
-        log.warn({ connId, path: url.pathname }, 'refused invalid document name');
-        return refuse(ws, CloseCode.badDocName.code, CloseCode.badDocName.reason);
-      }
-      const unknown = writePolicyFor(principal).refuseOpen(docName, registry.site);
-      if (unknown !== null) {
-        log.warn({ connId, doc: docName, reason: unknown }, 'refused to open a document');
-        return refuse(ws, CloseCode.badDocName.code, unknown.slice(0, 120));
-      }
-    } else if (url.pathname !== '/mux') {
-      return refuse(ws, CloseCode.badDocName.code, 'unknown endpoint: use /mux or /sync/<document>');
-    }
-    if (!perUser.admit(principal)) {
-      log.warn({ connId, user: principal.user, open: perUser.connectionsOf(principal.user) }, 'refused connection over the per-user limit');
-      return refuse(ws, CloseCode.tooManyConnections.code, `${CloseCode.tooManyConnections.reason} (${limits.maxConnectionsPerUser})`);
-    }
-    const token = keptToken(tokenOf(req, url));
-    const connection = { principal, registry, changeFeed, limits, log, connId, refusals: perUser.refusalsOf(principal), onClosed: forget };
-    if (docName === null) {
-      const conn = new MuxConnection(ws, connection);
-      connections.set(conn, token);
-      const health = store.health();
-      conn.sendStatus(health.ok, health.lastError ?? 'storage ok');
-      return;
-    }
-    connections.set(new PerDocConnection(ws, docName, connection), token);
-  }
-
-  /** A device just bound to `principal`'s user was released by an admin: its previous user's sockets go. */
-  function closeOthersOnDevice(principal: Principal): void {
-    for (const conn of connections.keys()) {
-      if (conn.principal.device === principal.device && conn.principal.user !== principal.user) {
-        conn.socket.close(CloseCode.forbidden, `device ${principal.device} is now enrolled to another user`);
-      }
-    }
-  }
-
-  function refuse(ws: WebSocket, code: number, reason: string): void {
-    refused.add(ws);
-    ws.once('close', () => refused.delete(ws));
-    ws.close(code, reason);
-  }
+  const router = new UpgradeRouter({ authenticate, devices, connections, perUser, registry, changeFeed, store, limits, log, stages });
+  server.on('upgrade', router.upgrade);
 
   // A revoked (or re-enrolled) user's sockets close as soon as the store notices.
-  const unsubscribeUsers = users?.onChange(() => {
-    for (const [conn, token] of connections) {
-      const user = token ? users.authenticate(token) : null;
-      if (!user) conn.socket.close(CloseCode.unauthorized, 'token revoked');
-      // A connection's rules are fixed when it opens: a user given another role reconnects under it.
-      else if (user.role !== conn.principal.role) conn.socket.close(CloseCode.forbidden, 'role changed: reconnect');
-    }
-  });
+  const unsubscribeUsers = users?.onChange(() => connections.revoke(users));
 
   const unsubscribeHealth = store.onHealthChange((health) => {
     if (!health.ok) log.error({ err: health.lastError }, 'storage failing: changes are held and retried, nothing is acknowledged');
     else log.info({}, 'storage recovered');
-    for (const conn of connections.keys()) {
-      if (conn instanceof MuxConnection) conn.sendStatus(health.ok, health.lastError ?? 'storage ok');
-    }
+    connections.broadcastStatus(health);
   });
 
-  // Pings find half-open sockets on the relay's side; the status frame does
-  // the same for devices, whose browsers cannot see WebSocket pings.
-  const heartbeat = setInterval(() => {
-    const health = store.health();
-    for (const conn of connections.keys()) {
-      conn.socket.heartbeat();
-      if (conn instanceof MuxConnection) conn.sendStatus(health.ok, health.lastError ?? 'storage ok');
-    }
-  }, limits.pingIntervalMs);
+  const heartbeat = setInterval(() => connections.heartbeat(store.health()), limits.pingIntervalMs);
   heartbeat.unref();
 
   await new Promise<void>((resolve, reject) => {
@@ -325,15 +203,14 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     stats,
     close() {
       closed ??= (async () => {
-        closing = true;
-        for (const socket of waiting) socket.destroy();
+        router.close();
         clearInterval(heartbeat);
         unsubscribeHealth();
         unsubscribeUsers?.();
         userNames?.destroy();
         photos?.close();
         server.close();
-        for (const conn of connections.keys()) conn.socket.close(CloseCode.shuttingDown);
+        connections.closeAll(CloseCode.shuttingDown);
         // A failing disk must not hang a shutdown forever: after the grace
         // period the caller's store.close() reports what was given up.
         const flushed = Promise.all([registry.whenAllDurable(), store.flush()]).then(() => true);
@@ -345,12 +222,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         clearTimeout(timer);
         registry.destroyAll();
         changeFeed.destroy();
-        // Give clients a moment to answer the 1001 close, so they see why the
-        // socket went (cutting it at once can reach them as 1006); then cut.
-        await closedOrAfter(Array.from(connections.keys(), (conn) => conn.socket.ws), CLOSE_HANDSHAKE_MS);
-        for (const conn of connections.keys()) conn.socket.ws.terminate();
-        for (const ws of refused) ws.terminate();
-        wss.close();
+        // Give clients a moment to answer the 1001 close; then cut.
+        await connections.terminateAll(CLOSE_HANDSHAKE_MS);
+        router.destroy();
         server.closeAllConnections();
       })();
       return closed;
@@ -360,22 +234,3 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
 
 /** How long a shutdown waits for clients to answer its close frame. */
 const CLOSE_HANDSHAKE_MS = 1_000;
-
-/** Resolves when every socket in `sockets` has closed, or after `ms`, whichever comes first. */
-async function closedOrAfter(sockets: WebSocket[], ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const allClosed = Promise.all(
-    sockets.map((ws) => (ws.readyState === ws.CLOSED ? undefined : new Promise<void>((resolve) => ws.once('close', () => resolve())))),
-  );
-  await Promise.race([allClosed, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
-}
-
-/**
- * The token as kept for the life of a connection. A token parsed from the
- * query is a slice of the whole request URL and would keep all of it alive;
- * the copy holds the token's characters only.
- */
-function keptToken(token: string | null): string | null {
-  return token === null ? null : Buffer.from(token, 'utf8').toString('utf8');
-}

@@ -7,6 +7,7 @@ import type { Cost } from './measure';
 import type { CatchUpResult } from '../workloads/catchUp';
 import type { HandoverResult } from '../workloads/handover';
 import type { AckLatencyOptions, AckLatencyResult } from '../workloads/ackLatency';
+import type { BenchDiagnostics } from '../servers/ChildServer';
 import type { ThroughputOptions, ThroughputResult } from '../workloads/throughput';
 import type { IdleMemoryResult } from '../workloads/idleMemory';
 import type { BigDocumentResult, CatchUpStorageResult, ManyDocumentsResult } from '../workloads/storageStart';
@@ -94,6 +95,30 @@ function fastestAnchorCatchUp(all: Record<string, ServerResults>): number {
   return times.length ? Math.min(...times) : NaN;
 }
 
+/** " (1.8 x floor)" after Tally's figure when the floor ran the same workload. */
+function vsFloor(all: Record<string, ServerResults>, id: string, pick: (r: ServerResults) => number | undefined): string {
+  if (id !== 'tally') return '';
+  const mine = pick(all[id]!);
+  const floor = all.floor ? pick(all.floor) : undefined;
+  return mine !== undefined && floor !== undefined && floor > 0 ? ` (${num(mine / floor, 2)} x floor)` : '';
+}
+
+/** A server's pauses over a workload: event-loop delay and GC. */
+function pausesCell(d: BenchDiagnostics | undefined): string {
+  if (!d) return '—';
+  const l = d.loopDelay;
+  const g = d.gc;
+  return `loop delay p50 ${ms(l.p50)}, p99 ${ms(l.p99)}, max ${ms(l.max)} · GC ${ms(g.totalMs)} in ${num(g.count)} pauses (max ${ms(g.maxMs)}; major ${num(g.majorCount)}, ${ms(g.majorMs)}) over ${num(d.overMs / 1000, 1)} s`;
+}
+
+/** Where a server's changes spent their time, stage by stage: p50 / p99. */
+function stagesCell(d: BenchDiagnostics | undefined): string {
+  if (!d) return '—';
+  const parts = Object.entries(d.stages).map(([stage, f]) => `${stage} ${ms(f!.p50)} / ${ms(f!.p99)}`);
+  if (d.batchWrites) parts.push(`writes per fsync ${num(d.batchWrites.p50)} / ${num(d.batchWrites.p99)}`);
+  return parts.join(' · ') || '—';
+}
+
 export function renderReport(report: BenchReport): string {
   const { results, servers, sizes } = report;
   const lat = sizes.latency;
@@ -143,7 +168,7 @@ export function renderReport(report: BenchReport): string {
       workload: 'ack latency',
       measure: `p50 from the scheduled moment; ${lat.docs} docs x ${lat.clientsPerDoc} clients, ${num(lat.rate)} updates/s`,
       target: '≤ 1 ms',
-      cell: (r) => (r.latency ? ms(r.latency.p50) : 'n/a'),
+      cell: (r, id) => (r.latency ? `${ms(r.latency.p50)}${vsFloor(results, id, (x) => x.latency?.p50)}` : 'n/a'),
       met: (t) => (t.latency ? t.latency.p50 <= 1 && t.latency.missing === 0 : undefined),
       errorOf: 'latency',
     },
@@ -151,9 +176,9 @@ export function renderReport(report: BenchReport): string {
       workload: 'ack latency',
       measure: 'p99 from the scheduled moment (p99.9, max; unacked)',
       target: '≤ 5 ms',
-      cell: (r) =>
+      cell: (r, id) =>
         r.latency
-          ? `${ms(r.latency.p99)} (${ms(r.latency.p999)}, ${ms(r.latency.max)}; ${r.latency.missing} unacked)`
+          ? `${ms(r.latency.p99)}${vsFloor(results, id, (x) => x.latency?.p99)} (${ms(r.latency.p999)}, ${ms(r.latency.max)}; ${r.latency.missing} unacked)`
           : 'n/a',
       met: (t) => (t.latency ? t.latency.p99 <= 5 && t.latency.missing === 0 : undefined),
       errorOf: 'latency',
@@ -166,10 +191,25 @@ export function renderReport(report: BenchReport): string {
       errorOf: 'latency',
     },
     {
+      workload: 'ack latency',
+      measure: "the server's pauses over the schedule (warm-up included): event-loop delay, GC",
+      target: '',
+      cell: (r) => (r.latency ? pausesCell(r.latency.diagnostics) : 'n/a'),
+      errorOf: 'latency',
+    },
+    {
+      workload: 'ack latency',
+      measure: 'where a change spent its time in the server, p50 / p99 (relay/diag/StageTimings.ts)',
+      target: '',
+      cell: (r) => (r.latency ? stagesCell(r.latency.diagnostics) : 'n/a'),
+      errorOf: 'latency',
+    },
+    {
       workload: 'throughput',
       measure: `acknowledged updates/s, closed loop: ${tp.connections} connections x ${tp.window} in flight, each filling receipts of ${tp.linesPerDoc} lines one after another; ${num(tp.measureMs / 1000)} s`,
       target: '≥ 25,000/s',
-      cell: (r) => (r.throughput ? `${num(r.throughput.perSecond)}/s (${num(r.throughput.docsFilled)} receipts filled)` : 'n/a'),
+      cell: (r, id) =>
+        r.throughput ? `${num(r.throughput.perSecond)}/s${vsFloor(results, id, (x) => x.throughput?.perSecond)} (${num(r.throughput.docsFilled)} receipts filled)` : 'n/a',
       met: (t) => (t.throughput ? t.throughput.perSecond >= 25_000 && flat(t.throughput) : undefined),
       errorOf: 'throughput',
     },
@@ -182,6 +222,20 @@ export function renderReport(report: BenchReport): string {
           ? `${bytes(r.throughput.rssStart)} -> ${bytes(r.throughput.rssEnd)} (${bytes(r.throughput.rssPeakGrowth)}/s)${flat(r.throughput) ? '' : ' growing'}`
           : 'n/a',
       met: (t) => (t.throughput ? flat(t.throughput) : undefined),
+      errorOf: 'throughput',
+    },
+    {
+      workload: 'throughput',
+      measure: "the server's pauses over the window: event-loop delay, GC",
+      target: '',
+      cell: (r) => (r.throughput ? pausesCell(r.throughput.diagnostics) : 'n/a'),
+      errorOf: 'throughput',
+    },
+    {
+      workload: 'throughput',
+      measure: 'where a change spent its time in the server, p50 / p99',
+      target: '',
+      cell: (r) => (r.throughput ? stagesCell(r.throughput.diagnostics) : 'n/a'),
       errorOf: 'throughput',
     },
     {

@@ -15,6 +15,9 @@ import { fileURLToPath } from 'node:url';
 /** The repository root: every server command runs from there. */
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
+export type { DiagnosticsSnapshot as BenchDiagnostics } from '../../relay/diag/RelayDiagnostics';
+import type { DiagnosticsSnapshot as BenchDiagnostics } from '../../relay/diag/RelayDiagnostics';
+
 /** Which client protocol a workload uses to talk to the server. */
 export type Dialect = 'tally-mux' | 'y-websocket' | 'hocuspocus';
 
@@ -163,6 +166,21 @@ export class ChildServer {
       return res.status < 500;
     } catch {
       return false;
+    }
+  }
+
+  /**
+   * The server's diagnostics (event-loop delay, GC pauses, per-stage timings:
+   * relay/diag) since the last reset, then reset; undefined for a server
+   * without them (the anchors).
+   */
+  async diagnostics(): Promise<BenchDiagnostics | undefined> {
+    try {
+      const res = await fetch(`http://127.0.0.1:${this.port}/debug/diagnostics?reset=1`, { signal: AbortSignal.timeout(2_000) });
+      if (res.status !== 200) return undefined;
+      return (await res.json()) as BenchDiagnostics;
+    } catch {
+      return undefined;
     }
   }
 

@@ -12,6 +12,10 @@ import { ClassicLevel } from 'classic-level';
 import * as syncProtocol from 'y-protocols/sync';
 import { readMuxFrame, writeAckFrame, writeDocFrame } from '../../shared/protocol/muxMessages';
 import { syncMessage } from '../../shared/protocol/syncMessages';
+import { RelayDiagnostics } from '../../relay/diag/RelayDiagnostics';
+
+// The same pauses and store timings as the relay's (relay/diag), for the bench to put side by side.
+const diagnostics = new RelayDiagnostics();
 
 const EMPTY_UPDATE = new Uint8Array([0, 0]);
 const db = new ClassicLevel<string, Uint8Array>(process.env.FLOOR_DATA ?? './floor-data', { valueEncoding: 'view' });
@@ -35,8 +39,11 @@ function commit(): void {
   const done = acks;
   batch = [];
   acks = [];
+  const started = performance.now();
   db.batch(ops, { sync: true }).then(() => {
     writing = false;
+    diagnostics.stages.batch(ops.length);
+    diagnostics.stages.record('store.write', performance.now() - started);
     for (const a of done) if (a.socket.readyState === 1) a.socket.send(writeAckFrame(a.doc, a.changeNo));
     commit();
   }, (err: unknown) => {
@@ -45,7 +52,9 @@ function commit(): void {
   });
 }
 
-const http = createServer((_req, res) => res.end('ok'));
+const http = createServer((req, res) => {
+  if (!diagnostics.handle(req, res)) res.end('ok');
+});
 const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
 wss.on('connection', (socket) => {
   socket.on('message', (data: Buffer) => {

@@ -21,6 +21,8 @@ export const tallySpec: LaunchSpec = {
       HOST: '127.0.0.1',
       LOG_LEVEL: process.env.BENCH_RELAY_LOG ?? 'warn',
       TALLY_MAX_CONNECTIONS_PER_USER: '1000000',
+      // Pauses and per-stage timings at /debug/diagnostics, read by the latency and throughput workloads.
+      TALLY_DIAGNOSTICS: '1',
     },
   }),
   compactOnLoadEnv: { TALLY_COMPACT_AFTER_UPDATES: '2' },

@@ -6,7 +6,7 @@
  * charged for the wait (no coordinated omission). The generator's own lag
  * (send moment - scheduled moment) is reported beside it.
  */
-import type { ChildServer } from '../servers/ChildServer';
+import type { BenchDiagnostics, ChildServer } from '../servers/ChildServer';
 import { makeDevice, pool } from '../clients/makeDevice';
 import type { BenchDevice } from '../clients/BenchDevice';
 import { AppendStream, DeviceEntries, recordDoc } from '../lib/yupdates';
@@ -53,6 +53,8 @@ export interface AckLatencyResult {
   rssEnd: number;
   /** Worst latency of each 500 ms of the measured schedule, to see when stalls happen. */
   worstPerHalfSecond: number[];
+  /** The server's pauses and per-stage timings over the measured window (servers that report them). */
+  diagnostics?: BenchDiagnostics;
   cost: Cost;
   error?: string;
 }
@@ -95,6 +97,8 @@ export async function runAckLatency(server: ChildServer, o: AckLatencyOptions = 
   await sleep(500);
   const rssStart = server.rss();
   const cost = meter(server);
+  // Warm-up included: the relay's view of the whole schedule (its histograms cannot be cut at the warm-up).
+  await server.diagnostics();
   const t0 = performance.now() + 5;
   for (let i = 0; i < total; i++) scheduled[i] = t0 + Math.floor(i / perTick) * o.tickMs;
   let next = 0;
@@ -126,6 +130,7 @@ export async function runAckLatency(server: ChildServer, o: AckLatencyOptions = 
   while (!allAcked() && performance.now() - drainStart < o.drainMs) await sleep(20);
   const c = cost();
   const rssEnd = server.rss();
+  const diagnostics = await server.diagnostics();
   for (const d of devices) d.close();
 
   const lat: number[] = [];
@@ -165,6 +170,7 @@ export async function runAckLatency(server: ChildServer, o: AckLatencyOptions = 
     rssStart,
     rssEnd,
     worstPerHalfSecond,
+    diagnostics,
     cost: c,
     error,
   };

@@ -10,7 +10,7 @@
  * a server whose ack runs ahead of its writes shows as memory that keeps
  * growing.
  */
-import type { ChildServer } from '../servers/ChildServer';
+import type { BenchDiagnostics, ChildServer } from '../servers/ChildServer';
 import { makeDevice, pool } from '../clients/makeDevice';
 import type { BenchDevice } from '../clients/BenchDevice';
 import { AppendStream, DeviceEntries, recordDoc } from '../lib/yupdates';
@@ -56,6 +56,8 @@ export interface ThroughputResult {
   rssPeakGrowth: number;
   /** RSS every second of the measuring window, MB. */
   rssPerSecond: number[];
+  /** The server's pauses and per-stage timings over the measuring window (servers that report them). */
+  diagnostics?: BenchDiagnostics;
   cost: Cost;
   error?: string;
 }
@@ -123,6 +125,7 @@ export async function runThroughput(server: ChildServer, o: ThroughputOptions = 
   const rss = rssSampler(server, 250);
   const rssStart = server.rss();
   const cost = meter(server);
+  await server.diagnostics();
   measuring = true;
   const t0 = performance.now();
   await sleep(o.measureMs);
@@ -130,6 +133,7 @@ export async function runThroughput(server: ChildServer, o: ThroughputOptions = 
   const elapsed = performance.now() - t0;
   const c = cost();
   const rssEnd = server.rss();
+  const diagnostics = await server.diagnostics();
   stopped = true;
   const { peak, samples } = rss.stop();
   for (const lane of lanes) lane.dev.close();
@@ -142,6 +146,7 @@ export async function runThroughput(server: ChildServer, o: ThroughputOptions = 
     rssPeak: peak,
     rssPeakGrowth: peakGrowth(samples, 250),
     rssPerSecond: samples.filter((_, i) => i % 4 === 0).map((b) => Math.round(b / 2 ** 20)),
+    diagnostics,
     cost: c,
     error,
   };

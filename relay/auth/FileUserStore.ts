@@ -14,7 +14,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UserStoreError } from '../../shared/auth/UserStore';
+import { UserStoreError } from './UserStore';
 import { FileLockTimeout, withFileLock, writeFileAtomic } from './atomicFile';
 import { SnapshotUserStore, type Mutation, type UserStoreOptions } from './SnapshotUserStore';
 import { emptyUsersData, parseUsersData, type UsersData } from './usersData';

@@ -5,7 +5,7 @@
  * devices connecting at once cost a handful of file writes, not a thousand.
  * A subclass only says how a change reaches durable storage (`commit`).
  */
-import type { DeviceBinding, DeviceClaim, DeviceStore } from '../../shared/auth/DeviceStore';
+import type { DeviceBinding, DeviceClaim, DeviceStore } from './DeviceStore';
 import type { DeviceId } from '../../shared/model/ids';
 import { withClaims, withReleased, type DevicesData, type PendingClaim } from './devicesData';
 

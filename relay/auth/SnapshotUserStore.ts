@@ -15,7 +15,7 @@ import {
   type User,
   type UserId,
   type UserStore,
-} from '../../shared/auth/UserStore';
+} from './UserStore';
 import { findByToken, hashToken, newSecret, newUserId } from './tokens';
 import { activeUser, checkName, publicUser, replaceUser, withEnrolment, withRevoked, withRole, withUser, type UsersData } from './usersData';
 

@@ -7,7 +7,7 @@
 import type http from 'node:http';
 import { canWrite } from '../../shared/auth/roles';
 import { isDeviceId, type DeviceId } from '../../shared/model/ids';
-import type { UserStore } from '../../shared/auth/UserStore';
+import type { UserStore } from './UserStore';
 import type { Principal } from '../net/Principal';
 
 /** The bearer token of a request, from the query or the Authorization header. */

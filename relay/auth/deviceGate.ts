@@ -5,7 +5,7 @@
  * written durably) before the connection is admitted, so an entry's `device`
  * can only be one of the sender's own devices.
  */
-import type { DeviceStore } from '../../shared/auth/DeviceStore';
+import type { DeviceStore } from './DeviceStore';
 import { CloseCode } from '../../shared/protocol/closeCodes';
 import type { DeviceId } from '../../shared/model/ids';
 import type { RelayLog } from '../log';

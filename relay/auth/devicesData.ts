@@ -3,7 +3,7 @@
  * stores (file and memory) change bindings only through these functions, so
  * "first claim wins" lives in one place.
  */
-import type { DeviceBinding, DeviceClaim } from '../../shared/auth/DeviceStore';
+import type { DeviceBinding, DeviceClaim } from './DeviceStore';
 import { isDeviceId, type DeviceId } from '../../shared/model/ids';
 
 /** The file format, version 1. */

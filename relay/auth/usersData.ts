@@ -4,7 +4,7 @@
  * so the rules (unique active names, single-use codes) live in one place.
  */
 import { isRole, ROLES, type Role } from '../../shared/auth/roles';
-import { UserStoreError, type StoredUser, type User, type UserId } from '../../shared/auth/UserStore';
+import { UserStoreError, type StoredUser, type User, type UserId } from './UserStore';
 import { isTokenHash } from './tokens';
 
 /** A one-time enrolment code, stored hashed. */

@@ -13,10 +13,10 @@ import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ROLES, isRole } from '../../shared/auth/roles';
-import { UserStoreError, type User } from '../../shared/auth/UserStore';
+import { UserStoreError, type User } from '../auth/UserStore';
 import { FileUserStore } from '../auth/FileUserStore';
 import { FileDeviceStore } from '../auth/FileDeviceStore';
-import type { DeviceBinding } from '../../shared/auth/DeviceStore';
+import type { DeviceBinding } from '../auth/DeviceStore';
 
 export { bootstrapAdminIfEmpty, type BootstrapResult } from '../auth/bootstrapAdmin';
 

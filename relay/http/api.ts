@@ -14,8 +14,8 @@
  */
 import type http from 'node:http';
 import { can, isRole, Permission, ROLES } from '../../shared/auth/roles';
-import type { DeviceStore } from '../../shared/auth/DeviceStore';
-import { UserStoreError, type User, type UserStore } from '../../shared/auth/UserStore';
+import type { DeviceStore } from '../auth/DeviceStore';
+import { UserStoreError, type User, type UserStore } from '../auth/UserStore';
 import type { DeviceId } from '../../shared/model/ids';
 import type { RelayLog } from '../log';
 import { deviceTakenReason } from '../auth/deviceGate';

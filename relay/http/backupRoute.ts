@@ -6,7 +6,7 @@
 import type http from 'node:http';
 import { can, Permission } from '../../shared/auth/roles';
 import { writeBackup, type BackupSources } from '../backup/backupArchive';
-import type { UserStore } from '../../shared/auth/UserStore';
+import type { UserStore } from '../auth/UserStore';
 import type { RelayLog } from '../log';
 
 export const BACKUP_PATH = '/api/admin/backup';

@@ -7,6 +7,7 @@ import type { ChangeFeed } from '../sync/ChangeFeed';
 import type { DocRegistry } from '../sync/DocRegistry';
 import type { Principal } from './Principal';
 import type { RefusalBudget } from './RefusalBudget';
+import type { StageTimings } from '../diag/StageTimings';
 
 export interface ConnectionOptions<C> {
   /** Who is on the other end, as authenticated at the upgrade. */
@@ -24,6 +25,8 @@ export interface ConnectionOptions<C> {
    * shared with their other connections (PerUserLimits).
    */
   refusals: RefusalBudget;
+  /** Where per-stage timings of changes go (diagnostics on). */
+  stages?: StageTimings;
   /** Runs once, after the socket closed and every document was left. */
   onClosed: (conn: C) => void;
 }

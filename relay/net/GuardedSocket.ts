@@ -4,6 +4,7 @@
  * stalls every later one), so a client that stops reading is disconnected
  * instead; every close carries a named code and leaves one log line.
  */
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { CloseInfo } from '../../shared/protocol/closeCodes';
 import { CloseCode } from '../../shared/protocol/closeCodes';
@@ -20,8 +21,20 @@ export interface SocketOwner {
   readonly label: string;
 }
 
+/** The TCP socket under a ws WebSocket (ws keeps it in a private field). */
+function tcpOf(ws: WebSocket): Duplex | null {
+  return (ws as unknown as { _socket?: Duplex | null })._socket ?? null;
+}
+
+function uncork(socket: GuardedSocket, tcp: Duplex): void {
+  socket.corked = false;
+  tcp.uncork();
+}
+
 export class GuardedSocket {
   private closing = false;
+  /** Messages are being held for one write at the end of this turn of the loop (`send`). */
+  corked = false;
   /** Set by the relay's heartbeat; false until the next pong. */
   alive = true;
 
@@ -42,7 +55,24 @@ export class GuardedSocket {
 
   /** Sends one binary message; disconnects a client whose backlog passed the limit. */
   send(bytes: Uint8Array): void {
-    if (this.fits(bytes)) this.ws.send(bytes, { binary: true });
+    if (!this.fits(bytes)) return;
+    this.cork();
+    this.ws.send(bytes, { binary: true });
+  }
+
+  /**
+   * Holds what is sent until the current turn of the loop ends, so it leaves
+   * in one write: when a fsync batch completes, hundreds of changes are acked
+   * and forwarded at once, and one system call per message kept the loop
+   * busy for hundreds of milliseconds (the ack tail).
+   */
+  private cork(): void {
+    if (this.corked) return;
+    const tcp = tcpOf(this.ws);
+    if (tcp === null || tcp.destroyed) return;
+    this.corked = true;
+    tcp.cork();
+    process.nextTick(uncork, this, tcp);
   }
 
   /**

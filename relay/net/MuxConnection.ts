@@ -14,6 +14,7 @@ import {
   writeAckFrame,
   writeChangedFrame,
   writeDocFrame,
+  writeDocUpdateFrame,
   writeErrorFrame,
   writeStatusFrame,
   type ChangeFrame,
@@ -24,20 +25,20 @@ import {
 import type { DocRegistry } from '../sync/DocRegistry';
 import { MAX_FETCHES_WAITING, answerFetch, malformedFetch } from '../sync/BulkFetch';
 import { MAX_WATCHED_DOCS, type ChangeFeed, type Watcher } from '../sync/ChangeFeed';
-import { needsOnlyStoredBytes, type DocRoom, type ReceiveResult } from '../sync/DocRoom';
-import type { RoomPeer } from '../sync/RoomPeer';
+import type { DocRoom, Refusal } from '../sync/DocRoom';
+import type { Broadcast } from '../sync/RoomPeer';
 import type { RelayLimits } from '../limits';
 import type { RelayLog } from '../log';
 import { GuardedSocket } from './GuardedSocket';
-import { checkInbound, closeInfoForUnreadable } from './inbound';
-import { DurableAckBatcher } from './DurableAckBatcher';
-import type { RefusalBudget } from './RefusalBudget';
+import { checkInbound } from './inbound';
+import { PeerSession, type SessionEndpoint, type SessionPeer } from './PeerSession';
 import type { ConnectionOptions } from './ConnectionOptions';
+import { awarenessMessage, needsOnlyStoredBytes, stepOneMessage } from './ywsCodec';
 import type { Principal } from './Principal';
 import { writePolicyFor, type WritePolicy } from '../policy/writeRefusal';
 
-/** One document as seen through one mux connection. */
-class MuxDocPeer implements RoomPeer {
+/** One document as seen through one mux connection: y-websocket messages inside `doc` frames. */
+class MuxDocPeer implements SessionPeer {
   constructor(
     readonly room: DocRoom,
     private readonly conn: MuxConnection,
@@ -48,25 +49,19 @@ class MuxDocPeer implements RoomPeer {
   get writes(): WritePolicy {
     return this.conn.writes;
   }
-  send(message: Uint8Array): void {
-    this.conn.socket.send(docFrameOf(this.room.name, message));
+  sendStateVector(stateVector: Uint8Array): void {
+    this.reply(stepOneMessage(stateVector));
   }
-}
-
-/**
- * The last doc frame built. A room sends one message to each of its peers in
- * turn, so every mux peer after the first reuses the frame instead of copying
- * the update again (a catch-up forwards each 50 KB update to 19 devices).
- */
-const lastFrame = { doc: '', message: null as Uint8Array | null, frame: new Uint8Array(0) as Uint8Array };
-
-function docFrameOf(doc: string, message: Uint8Array): Uint8Array {
-  if (lastFrame.message !== message || lastFrame.doc !== doc) {
-    lastFrame.doc = doc;
-    lastFrame.message = message;
-    lastFrame.frame = writeDocFrame(doc, message);
+  sendUpdate(update: Uint8Array, shared: Broadcast): void {
+    // Every mux peer of the room frames it alike: one frame for all of them.
+    this.conn.socket.send(shared.as('mux', () => writeDocUpdateFrame(this.room.name, update)));
   }
-  return lastFrame.frame;
+  sendAwareness(update: Uint8Array, shared: Broadcast): void {
+    this.conn.socket.send(shared.as('mux', () => writeDocFrame(this.room.name, awarenessMessage(update, shared))));
+  }
+  reply(message: Uint8Array): void {
+    this.conn.socket.send(writeDocFrame(this.room.name, message));
+  }
 }
 
 const newerChangeNo = (a: number, b: number): boolean => a > b;
@@ -74,13 +69,16 @@ const newerChangeNo = (a: number, b: number): boolean => a > b;
 // A relay holds thousands of idle connections: what each one keeps is kept
 // small (no label strings, no ack state until the first change, one listener
 // per socket event).
-export class MuxConnection {
+export class MuxConnection implements SessionEndpoint<number> {
   readonly socket: GuardedSocket;
   readonly writes: WritePolicy;
   private readonly peers = new Map<string, MuxDocPeer>();
-  private acks: DurableAckBatcher<number> | null = null;
+  /** Refusals and acks. */
+  private readonly session: PeerSession<number>;
   /** `change` frames of the read being handled, per document, applied together after it (`flushChanges`). */
   private changes: Map<MuxDocPeer, ChangeFrame[]> | null = null;
+  /** When the read of `changes` arrived (diagnostics on). */
+  private changesReadAt: number | undefined;
   /** The fetches being answered, one after the other (null: none since the last finished). */
   private fetching: Promise<void> | null = null;
   /** Fetches received and not yet fully answered. */
@@ -94,9 +92,8 @@ export class MuxConnection {
   private readonly limits: RelayLimits;
   private readonly log: RelayLog;
   private readonly connId: number;
-  /** Shared with the user's other connections. */
-  private readonly refusals: RefusalBudget;
   private readonly onClosed: (conn: MuxConnection) => void;
+  private readonly stages: ConnectionOptions<MuxConnection>['stages'];
 
   constructor(ws: WebSocket, options: ConnectionOptions<MuxConnection>) {
     const { principal, limits, log } = options;
@@ -105,18 +102,19 @@ export class MuxConnection {
     this.limits = limits;
     this.log = log;
     this.connId = options.connId;
-    this.refusals = options.refusals;
     this.onClosed = options.onClosed;
     this.changeFeed = options.changeFeed;
     this.writes = writePolicyFor(principal);
     this.socket = new GuardedSocket(ws, limits.maxBufferedBytes, log, this);
+    this.session = new PeerSession({ endpoint: this, log, refusals: options.refusals, newer: newerChangeNo, tooLargeCloses: false, nameDocInCloses: true, stages: options.stages });
+    this.stages = options.stages;
     ws.on('message', (data, isBinary) => {
       const check = checkInbound(data, isBinary, limits.maxMessageBytes);
       if (!check.ok) return this.socket.close(check.close, check.detail);
       this.receive(check.bytes);
     });
     ws.on('close', () => {
-      this.acks?.stop();
+      this.session.stop();
       this.watcher?.close();
       this.watcher = null;
       for (const peer of this.peers.values()) peer.room.unsubscribe(peer);
@@ -134,6 +132,15 @@ export class MuxConnection {
   /** Number of documents open on this connection. */
   get openDocs(): number {
     return this.peers.size;
+  }
+
+  sendRefusal(doc: string, refusal: Refusal): void {
+    const code = refusal.missing ? MuxErrorCode.missingChanges : refusal.tooLarge ? MuxErrorCode.docTooLarge : MuxErrorCode.permissionDenied;
+    this.socket.send(writeErrorFrame(doc, code, refusal.reason));
+  }
+
+  sendAck(doc: string, changeNo: number): void {
+    this.socket.send(writeAckFrame(doc, changeNo));
   }
 
   /** Tells the device about the relay's storage health. */
@@ -160,7 +167,10 @@ export class MuxConnection {
       case 'doc': {
         const peer = this.open(frame.doc);
         if (!peer) return;
-        const task = (): void => this.handle(peer, frame);
+        const task = (): void => {
+          // The device may have closed the document while this frame waited for a load.
+          if (this.peers.get(peer.room.name) === peer) this.session.receive(peer, frame.message);
+        };
         if (needsOnlyStoredBytes(frame.message)) peer.room.runOnRead(task);
         else peer.room.run(task);
         return;
@@ -169,7 +179,7 @@ export class MuxConnection {
         const peer = this.peers.get(frame.doc);
         if (peer) {
           this.peers.delete(frame.doc);
-          this.acks?.forget(frame.doc);
+          this.session.forget(frame.doc);
           peer.room.unsubscribe(peer);
         }
         return;
@@ -254,7 +264,7 @@ export class MuxConnection {
     const peer = new MuxDocPeer(room, this);
     this.peers.set(doc, peer);
     room.runOnRead(() => {
-      if (this.peers.get(doc) === peer && this.socket.isOpen) room.subscribe(peer, { sendSyncStep1: true });
+      if (this.peers.get(doc) === peer && this.socket.isOpen) room.subscribe(peer, { sendStateVector: true });
     });
     room.whenLoaded.catch((err: unknown) => {
       if (this.peers.get(doc) !== peer) return;
@@ -264,31 +274,10 @@ export class MuxConnection {
     return peer;
   }
 
-  private handle(peer: MuxDocPeer, frame: MuxFrame): void {
-    // The device may have closed the document (or the socket) while this frame waited for a load.
-    if (!this.socket.isOpen || this.peers.get(peer.room.name) !== peer) return;
-    let result: ReceiveResult;
-    try {
-      if (frame.type === 'doc') result = peer.room.receive(frame.message, peer);
-      else if (frame.type === 'change') result = peer.room.applyUpdate(frame.update, peer);
-      else return;
-    } catch (err) {
-      const info = closeInfoForUnreadable(err);
-      return this.socket.close(info, `${peer.room.name}: ${(err as Error).message}`);
-    }
-    if (result.kind === 'refused') {
-      if (result.missing) {
-        // Not the sender's fault (a restore): nothing counts against it, the change stays pending.
-        this.log.info({ conn: this.label, doc: peer.room.name, reason: result.reason }, 'change waits for changes the relay lacks');
-        return this.socket.send(writeErrorFrame(peer.room.name, MuxErrorCode.missingChanges, result.reason));
-      }
-      this.log.warn({ conn: this.label, doc: peer.room.name, reason: result.reason }, 'write refused');
-      if (!this.refusals.spend()) return this.socket.close(CloseCode.forbidden, 'too many refused writes');
-      const code = result.tooLarge ? MuxErrorCode.docTooLarge : MuxErrorCode.permissionDenied;
-      return this.socket.send(writeErrorFrame(peer.room.name, code, result.reason));
-    }
-    if (result.replies) for (const reply of result.replies) peer.send(reply);
-    if (frame.type === 'change') this.ackBatcher().after(peer.room.whenDurable(), peer.room.name, frame.changeNo);
+  /** Applies one change frame, acknowledged by its number. */
+  private handleChange(peer: MuxDocPeer, frame: ChangeFrame, readAt?: number): void {
+    // The device may have closed the document while this frame waited for a load.
+    if (this.peers.get(peer.room.name) === peer) this.session.apply(peer, frame.update, () => frame.changeNo, readAt);
   }
 
   /**
@@ -299,6 +288,7 @@ export class MuxConnection {
   private queueChange(peer: MuxDocPeer, frame: ChangeFrame): void {
     if (this.changes === null) {
       this.changes = new Map();
+      if (this.stages) this.changesReadAt = performance.now();
       queueMicrotask(() => this.flushChanges());
     }
     const frames = this.changes.get(peer);
@@ -310,21 +300,21 @@ export class MuxConnection {
     const changes = this.changes;
     if (changes === null) return;
     this.changes = null;
-    for (const [peer, frames] of changes) peer.room.run(() => this.handleChanges(peer, frames));
+    const readAt = this.changesReadAt;
+    for (const [peer, frames] of changes) peer.room.run(() => this.handleChanges(peer, frames, readAt));
   }
 
   /** Applies `frames` together, or one by one in their place when together they are refused. */
-  private handleChanges(peer: MuxDocPeer, frames: ChangeFrame[]): void {
-    if (frames.length === 1) return this.handle(peer, frames[0]!);
-    if (!this.socket.isOpen || this.peers.get(peer.room.name) !== peer) return;
-    if (!peer.room.applyTogether(frames.map((f) => f.update), peer)) {
-      return peer.room.runInPlace(frames.map((frame) => () => this.handle(peer, frame)));
-    }
-    this.ackBatcher().after(peer.room.whenDurable(), peer.room.name, frames[frames.length - 1]!.changeNo);
-  }
-
-  private ackBatcher(): DurableAckBatcher<number> {
-    this.acks ??= new DurableAckBatcher((doc, changeNo) => this.socket.send(writeAckFrame(doc, changeNo)), newerChangeNo);
-    return this.acks;
+  private handleChanges(peer: MuxDocPeer, frames: ChangeFrame[], readAt: number | undefined): void {
+    if (frames.length === 1) return this.handleChange(peer, frames[0]!, readAt);
+    if (this.peers.get(peer.room.name) !== peer) return;
+    const last = frames[frames.length - 1]!.changeNo;
+    this.session.applyTogether(
+      peer,
+      frames.map((f) => f.update),
+      () => last,
+      (i) => this.handleChange(peer, frames[i]!),
+      readAt,
+    );
   }
 }

@@ -5,61 +5,55 @@
  * durable state vector, which a stock client answers by re-sending anything
  * the relay lacks.
  */
-import * as encoding from 'lib0/encoding';
-import * as syncProtocol from 'y-protocols/sync';
-import * as authProtocol from 'y-protocols/auth';
 import type { WebSocket } from 'ws';
 import { CloseCode } from '../../shared/protocol/closeCodes';
-import { needsOnlyStoredBytes, type DocRoom } from '../sync/DocRoom';
-import { YMessage, syncMessage } from '../../shared/protocol/syncMessages';
-import type { RoomPeer } from '../sync/RoomPeer';
+import type { DocRoom, Refusal } from '../sync/DocRoom';
+import type { Broadcast } from '../sync/RoomPeer';
 import type { RelayLog } from '../log';
 import { GuardedSocket } from './GuardedSocket';
-import { checkInbound, closeInfoForUnreadable } from './inbound';
-import { DurableAckBatcher } from './DurableAckBatcher';
-import type { RefusalBudget } from './RefusalBudget';
+import { checkInbound } from './inbound';
+import { PeerSession, type SessionEndpoint, type SessionPeer } from './PeerSession';
 import type { ConnectionOptions } from './ConnectionOptions';
 import type { Principal } from './Principal';
 import { writePolicyFor, type WritePolicy } from '../policy/writeRefusal';
+import { awarenessMessage, needsOnlyStoredBytes, permissionDeniedMessage, stepOneMessage, updateMessage } from './ywsCodec';
 
 // Writes resolve in order, so the later state vector is always the newer one.
 const alwaysNewer = (): boolean => true;
 
-export class PerDocConnection implements RoomPeer {
+export class PerDocConnection implements SessionPeer, SessionEndpoint<Uint8Array> {
   readonly socket: GuardedSocket;
-  private readonly room: DocRoom;
-  /** Made by the first write: most connections of a relay are idle. */
-  private durableAcks: DurableAckBatcher<Uint8Array> | null = null;
+  readonly room: DocRoom;
+  /** Refusals and acks (the durable state vector). */
+  private readonly session: PeerSession<Uint8Array>;
   readonly principal: Principal;
   private readonly log: RelayLog;
   private readonly connId: number;
-  /** Shared with the user's other connections. */
-  private readonly refusals: RefusalBudget;
 
   constructor(ws: WebSocket, docName: string, options: ConnectionOptions<PerDocConnection>) {
     const { principal, registry, limits, log, onClosed } = options;
     this.principal = principal;
     this.log = log;
     this.connId = options.connId;
-    this.refusals = options.refusals;
     this.socket = new GuardedSocket(ws, limits.maxBufferedBytes, log, this);
+    this.session = new PeerSession({ endpoint: this, log, refusals: options.refusals, newer: alwaysNewer, tooLargeCloses: true, nameDocInCloses: false });
     this.room = registry.get(docName);
     ws.on('message', (data, isBinary) => {
       const check = checkInbound(data, isBinary, limits.maxMessageBytes);
       if (!check.ok) return this.socket.close(check.close, check.detail);
-      const task = (): void => this.handle(check.bytes);
+      const task = (): void => this.session.receive(this, check.bytes, this.ackOf);
       if (needsOnlyStoredBytes(check.bytes)) this.room.runOnRead(task);
       else this.room.run(task);
     });
     ws.on('close', () => {
-      this.durableAcks?.stop();
+      this.session.stop();
       this.room.unsubscribe(this);
       onClosed(this);
     });
     ws.on('error', (err) => this.log.warn({ conn: this.label, err: err.message }, 'socket error'));
     this.writes = writePolicyFor(principal);
     this.room.runOnRead(() => {
-      if (this.socket.isOpen) this.room.subscribe(this, { sendSyncStep1: true });
+      if (this.socket.isOpen) this.room.subscribe(this, { sendStateVector: true });
     });
     this.room.whenLoaded.catch((err: unknown) => this.socket.close(CloseCode.loadFailed, String(err)));
   }
@@ -71,36 +65,32 @@ export class PerDocConnection implements RoomPeer {
     return `${this.principal.user}@${this.principal.device ?? 'no-device'}#${this.connId}/${this.room.name}`;
   }
 
-  send(message: Uint8Array): void {
+  /** A write is acknowledged by the state vector that holds it, sent once durable. */
+  private readonly ackOf = (wrote: boolean): Uint8Array | null => (wrote ? this.room.stateVector() : null);
+
+  sendStateVector(stateVector: Uint8Array): void {
+    this.socket.send(stepOneMessage(stateVector));
+  }
+
+  sendUpdate(update: Uint8Array, shared: Broadcast): void {
+    this.socket.send(updateMessage(update, shared));
+  }
+
+  sendAwareness(update: Uint8Array, shared: Broadcast): void {
+    this.socket.send(awarenessMessage(update, shared));
+  }
+
+  reply(message: Uint8Array): void {
     this.socket.send(message);
   }
 
-  private handle(bytes: Uint8Array): void {
-    if (!this.socket.isOpen) return;
-    let result;
-    try {
-      result = this.room.receive(bytes, this);
-    } catch (err) {
-      const info = closeInfoForUnreadable(err);
-      return this.socket.close(info, (err as Error).message);
-    }
-    if (result.kind === 'refused') {
-      if (result.tooLarge) return this.socket.close(CloseCode.tooLarge, result.reason);
-      this.log.warn({ conn: this.label, doc: this.room.name, reason: result.reason }, result.missing ? 'change waits for changes the relay lacks' : 'write refused');
-      if (!result.missing && !this.refusals.spend()) return this.socket.close(CloseCode.forbidden, 'too many refused writes');
-      const e = encoding.createEncoder();
-      encoding.writeVarUint(e, YMessage.auth);
-      authProtocol.writePermissionDenied(e, result.reason);
-      return this.socket.send(encoding.toUint8Array(e));
-    }
-    if (result.replies) for (const reply of result.replies) this.socket.send(reply);
-    if (result.wrote) {
-      this.durableAcks ??= new DurableAckBatcher((_doc, sv) => this.sendDurableStep1(sv), alwaysNewer);
-      this.durableAcks.after(this.room.whenDurable(), '', this.room.stateVector());
-    }
+  /** A stock client hears a refusal as y-protocols' "permission denied". */
+  sendRefusal(_doc: string, refusal: Refusal): void {
+    this.socket.send(permissionDeniedMessage(refusal.reason));
   }
 
-  private sendDurableStep1(stateVector: Uint8Array): void {
-    this.socket.send(syncMessage(syncProtocol.messageYjsSyncStep1, stateVector));
+  /** The durable state vector as a sync step 1: a stock client re-sends anything the relay lacks. */
+  sendAck(_doc: string, stateVector: Uint8Array): void {
+    this.socket.send(stepOneMessage(stateVector));
   }
 }

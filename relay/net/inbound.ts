@@ -5,7 +5,7 @@
  */
 import type { RawData } from 'ws';
 import { CloseCode, type CloseInfo } from '../../shared/protocol/closeCodes';
-import { UnknownMessageTypeError } from '../sync/DocRoom';
+import { UnknownMessageTypeError } from './ywsCodec';
 
 export type InboundCheck = { ok: true; bytes: Uint8Array } | { ok: false; close: CloseInfo; detail: string };
 

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { FileStore } from '@tus/file-store';
 import { Server, type Upload } from '@tus/server';
 import { canWrite } from '../../shared/auth/roles';
-import type { User, UserStore } from '../../shared/auth/UserStore';
+import type { User, UserStore } from '../auth/UserStore';
 import type { RelayLog } from '../log';
 import { isImageType, isSha256Hex, parseByteRange } from './photoBytes';
 import { isRefusal, type PhotoStore } from './PhotoStore';

@@ -15,7 +15,7 @@ import { can, Permission, type Role } from '../../shared/auth/roles';
 import { EntryKind, type Entry } from '../../shared/model/entry';
 import { isRecordId, isSiteId } from '../../shared/model/ids';
 import { parseEntry } from '../../shared/model/parseEntry';
-import { RecordFields, RecordKind, RecordRoot, isFieldOf } from '../../shared/model/recordLayout';
+import { RECORD_PREFIX, RecordFields, RecordKind, RecordRoot, isFieldOf } from '../../shared/model/recordLayout';
 import { SiteRoot, isLocationEntry, isSiteCode, parseItem } from '../../shared/model/siteDocs';
 import { WRITERS_ROOT } from '../../shared/model/writers';
 
@@ -58,8 +58,8 @@ export type DocFamily = { kind: 'record'; recordId: string } | { kind: 'site'; s
 
 /** The family of `docName`, or null when it belongs to none. */
 export function docFamilyOf(docName: string): DocFamily | null {
-  if (docName.startsWith('record:')) {
-    const recordId = docName.slice('record:'.length);
+  if (docName.startsWith(RECORD_PREFIX)) {
+    const recordId = docName.slice(RECORD_PREFIX.length);
     return isRecordId(recordId) ? { kind: 'record', recordId } : null;
   }
   if (docName.startsWith('site:')) {

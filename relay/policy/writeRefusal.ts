@@ -10,9 +10,6 @@ import type { Principal } from '../net/Principal';
 import { unknownDocRefusal } from './contentRules';
 import { judgeUpdate, type UpdateSender, type Verdict } from './judgeUpdate';
 
-/** Document families by name prefix. */
-export const RECORD_PREFIX = 'record:';
-
 /** What a document room offers the policy about itself. */
 export interface JudgedDoc {
   readonly docName: string;

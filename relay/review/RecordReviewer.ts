@@ -1,6 +1,7 @@
 /**
- * The relay's side of rule 5: watches one record document for proposals,
- * resolutions, counts and field edits as they arrive, decides them with the
+ * The relay's side of rule 5: follows one record document's accepted changes
+ * (the room hands it each, with what it added) for proposals, resolutions,
+ * counts and field edits, decides them with the
  * pure rules in shared/review, and writes the outcome into the record's
  * `review` map (which devices may only read). Decisions are made in arrival
  * order and logged in the map, so replaying the log gives the same map.
@@ -18,8 +19,7 @@ import { emptyReviewState, type ReviewState } from '../../shared/review/ReviewSt
 import { readReviewState, writeReviewState } from '../../shared/review/reviewMap';
 import { isProposal, isResolution } from '../../shared/review/reviewEntries';
 import type { RelayLog } from '../log';
-import { wasRefused } from '../sync/applyJudged';
-import { itemsAdded } from '../sync/transactionClocks';
+import type { AcceptedChange } from '../sync/applyJudged';
 
 /** Entry kinds that can change a record's review. */
 const REVIEWED_KINDS = new Set<string>([
@@ -58,42 +58,34 @@ export class RecordReviewer {
     this.meta = doc.getMap(RecordRoot.meta);
     this.review = doc.getMap(RecordRoot.review);
     this.state = readReviewState(this.review);
-    // Whatever arrived while no reviewer watched (an older relay, a restore) is decided now.
+    // Whatever arrived while no reviewer followed (an older relay, a restore) is decided now.
     this.decide(entriesOf(doc), true);
-    this.entries.observe(this.onEntries);
-    this.meta.observe(this.onMeta);
   }
 
-  /** Stops watching. */
-  destroy(): void {
-    this.entries.unobserve(this.onEntries);
-    this.meta.unobserve(this.onMeta);
-  }
-
-  // A record created without any entry still gets its review map (status
-  // `open`, revision 0), so devices can propose against a known revision.
-  private readonly onMeta = (_event: Y.YMapEvent<unknown>, txn: Y.Transaction): void => {
-    if (wasRefused(txn)) return;
-    if (this.state === null) this.decide(entriesOf(this.doc), true);
-  };
-
-  private readonly onEntries = (event: Y.YArrayEvent<unknown>, txn: Y.Transaction): void => {
-    // A refused update is about to be rolled back: it must not be decided on.
-    if (txn.origin === REVIEW_ORIGIN || wasRefused(txn)) return;
-    const added: Entry[] = [];
-    // Found from the transaction's clocks: Yjs's `event.changes` walks the
-    // whole array, so every append would cost the length of the log.
-    for (const item of itemsAdded(txn)) {
-      if (item.parent !== event.target || item.deleted) continue;
-      for (const value of item.content.getContent()) {
-        // Receive lines and comments never change the review: skip parsing them.
-        if (!REVIEWED_KINDS.has((value as { kind?: unknown } | null)?.kind as string)) continue;
-        const entry = tryParseEntry(value);
-        if (entry) added.push(entry);
+  /**
+   * Decides what an accepted change added; true when the review map was
+   * written. A record created without any entry still gets its review map
+   * (status `open`, revision 0), so devices can propose against a known revision.
+   */
+  accepted(change: AcceptedChange): boolean {
+    const before = this.state;
+    // The record's creation arrived: everything it holds is decided, what this change added included.
+    if (change.changed.has(this.meta) && this.state === null) this.decide(entriesOf(this.doc), true);
+    else if (change.changed.has(this.entries)) {
+      const added: Entry[] = [];
+      for (const item of change.added) {
+        if (item.parent !== this.entries || item.deleted) continue;
+        for (const value of item.values) {
+          // Receive lines and comments never change the review: skip parsing them.
+          if (!REVIEWED_KINDS.has((value as { kind?: unknown } | null)?.kind as string)) continue;
+          const entry = tryParseEntry(value);
+          if (entry) added.push(entry);
+        }
       }
+      if (added.length > 0) this.decide(added, false);
     }
-    if (added.length > 0) this.decide(added, false);
-  };
+    return this.state !== before;
+  }
 
   /** Decides `added` (in order), then re-derives discrepancies and field conflicts if they could have changed. */
   private decide(added: readonly Entry[], catchUp: boolean): void {

@@ -17,10 +17,10 @@ import { indexRowNeedsWrite, recordIndexRow } from '../../shared/model/recordInd
 import { indexRecord, lookupRecord, type RecordIndexEntry } from '../../shared/model/siteDocs';
 import { readReviewState } from '../../shared/review/reviewMap';
 import { shownFields } from '../../shared/review/shownField';
-import { wasRefused } from '../sync/applyJudged';
+import type { AcceptedChange } from '../sync/applyJudged';
 import type { SiteDocWriter } from './SiteDocWriter';
 
-/** Watches one record document; see the module comment. */
+/** Follows one record document; see the module comment. */
 export class RecordIndexer {
   private readonly meta: Y.Map<unknown>;
   private readonly fields: Y.Map<unknown>;
@@ -36,22 +36,13 @@ export class RecordIndexer {
     this.fields = doc.getMap(RecordRoot.fields);
     this.review = doc.getMap(RecordRoot.review);
     this.index();
-    doc.on('afterTransaction', this.onTransaction);
   }
 
-  /** Stops watching. */
-  destroy(): void {
-    this.doc.off('afterTransaction', this.onTransaction);
+  /** Re-indexes after an accepted change; `reviewed`: the reviewer wrote the review map after it. */
+  accepted(change: AcceptedChange, reviewed: boolean): void {
+    const decided = (reviewed || change.changed.has(this.review)) && this.hasFieldConflicts();
+    if (change.changed.has(this.meta) || change.changed.has(this.fields) || decided) this.index();
   }
-
-  private readonly onTransaction = (txn: Y.Transaction): void => {
-    const changed: ReadonlyMap<unknown, unknown> = txn.changed;
-    const decided = changed.has(this.review) && this.hasFieldConflicts();
-    if (!changed.has(this.meta) && !changed.has(this.fields) && !decided) return;
-    // A refused update is about to be rolled back: its fields must not reach the index.
-    if (wasRefused(txn)) return;
-    this.index();
-  };
 
   /** True when the review map holds a conflict about a descriptive field (open or settled). */
   private hasFieldConflicts(): boolean {

@@ -4,7 +4,7 @@
  * the users change, every missing or different name is written. Revoked
  * users keep their names, since history still shows what they did.
  */
-import type { UserStore } from '../../shared/auth/UserStore';
+import type { UserStore } from '../auth/UserStore';
 import { readUserNames, setUserName } from '../../shared/model/siteDocs';
 import { userNamesToWrite } from '../../shared/model/userNames';
 import type { SiteDocWriter } from './SiteDocWriter';

@@ -1,4 +1,4 @@
-import type { StoreHealth } from '../../shared/DocStore';
+import type { StoreHealth } from './DocStore';
 import { describeError, silentStorageLog, type StorageLog } from './StorageLog';
 
 /** One write waiting in a `GroupCommitQueue`. */
@@ -23,6 +23,8 @@ export interface GroupCommitQueueOptions<Op> {
   /** Most writes in one batch (default 4096), so one batch's latency stays bounded. */
   maxBatchWrites?: number;
   log?: StorageLog;
+  /** Called after each batch is durable: how many writes, how long its oldest waited to be written, how long the write took (ms). */
+  onBatch?: (batch: { writes: number; waitedMs: number; writeMs: number }) => void;
 }
 
 /** The rejection of writes that `close()` gave up on: they may not be durable. */
@@ -32,6 +34,8 @@ export class WritesAbandonedError extends Error {
 
 interface Entry<Op, W> {
   write: W;
+  /** performance.now() when pushed. */
+  pushedAt: number;
   ops: Op[] | null;
   resolve(): void;
   reject(err: Error): void;
@@ -62,6 +66,7 @@ export class GroupCommitQueue<Op, W extends QueuedWrite<Op> = QueuedWrite<Op>> {
   private readonly maxRetryDelayMs: number;
   private readonly maxBatchWrites: number;
   private readonly log: StorageLog;
+  private readonly onBatch: GroupCommitQueueOptions<Op>['onBatch'];
 
   constructor(options: GroupCommitQueueOptions<Op>) {
     this.writeBatch = options.writeBatch;
@@ -69,6 +74,7 @@ export class GroupCommitQueue<Op, W extends QueuedWrite<Op> = QueuedWrite<Op>> {
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 2000;
     this.maxBatchWrites = options.maxBatchWrites ?? 4096;
     this.log = options.log ?? silentStorageLog;
+    this.onBatch = options.onBatch;
   }
 
   /** Batches written successfully so far. */
@@ -79,7 +85,7 @@ export class GroupCommitQueue<Op, W extends QueuedWrite<Op> = QueuedWrite<Op>> {
   /** Queues `write`; resolves once the batch holding it is durable. Rejects only after `close()`. */
   push(write: W): Promise<void> {
     if (this.closing) return Promise.reject(new Error('the document store is closed'));
-    const done = new Promise<void>((resolve, reject) => this.waiting.push({ write, ops: null, resolve, reject }));
+    const done = new Promise<void>((resolve, reject) => this.waiting.push({ write, pushedAt: performance.now(), ops: null, resolve, reject }));
     this.last = done;
     if (!this.draining) {
       this.draining = true;
@@ -152,8 +158,10 @@ export class GroupCommitQueue<Op, W extends QueuedWrite<Op> = QueuedWrite<Op>> {
     let delay = this.retryDelayMs;
     for (let attempt = 1; ; attempt++) {
       try {
+        const started = performance.now();
         await this.writeBatch(await prepareAll(batch));
         if (this.abandoned) return;
+        this.onBatch?.({ writes: batch.length, waitedMs: started - batch[0]!.pushedAt, writeMs: performance.now() - started });
         this.batches++;
         // Cleared before resolving, so a caller resuming after its write sees it as no longer pending.
         this.inFlight = [];

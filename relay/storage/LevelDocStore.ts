@@ -1,4 +1,4 @@
-import type { DocStats, DocStore, StoreHealth } from '../../shared/DocStore';
+import type { DocStats, DocStore, StoreHealth } from './DocStore';
 import {
   LOG_RANGE,
   afterDocLog,
@@ -12,6 +12,7 @@ import {
   updateKey,
 } from './docKeys';
 import { GroupCommitQueue } from './GroupCommitQueue';
+import type { StageTimings } from '../diag/StageTimings';
 import { RecoveringLevel, type DocDb, type LevelOp } from './RecoveringLevel';
 import { silentStorageLog, type StorageLog } from './StorageLog';
 import { applyPending, type StoreWrite } from './StoreWrite';
@@ -26,6 +27,8 @@ export interface LevelDocStoreOptions {
   closeTimeoutMs?: number;
   /** Where failures and recoveries are logged (pino-like). */
   log?: StorageLog;
+  /** Where batch sizes, waits and write times are recorded (diagnostics on). */
+  stages?: StageTimings;
 }
 
 /** What the store knows about one document's log. Seqs of live updates are contiguous. */
@@ -63,6 +66,13 @@ export class LevelDocStore implements DocStore {
       retryDelayMs: options.retryDelayMs,
       maxRetryDelayMs: options.maxRetryDelayMs,
       log: options.log,
+      onBatch: options.stages
+        ? (b) => {
+            options.stages!.batch(b.writes);
+            options.stages!.record('store.wait', b.waitedMs);
+            options.stages!.record('store.write', b.writeMs);
+          }
+        : undefined,
     });
   }
 

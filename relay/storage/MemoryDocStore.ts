@@ -1,4 +1,4 @@
-import type { DocStats, DocStore, StoreHealth } from '../../shared/DocStore';
+import type { DocStats, DocStore, StoreHealth } from './DocStore';
 import { assertDocName } from './docKeys';
 import { GroupCommitQueue } from './GroupCommitQueue';
 import type { StorageLog } from './StorageLog';

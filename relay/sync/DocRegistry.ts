@@ -4,24 +4,47 @@
  * one room and one load; a room leaves memory only when it has had no peers
  * and nothing pending for `idleEvictMs`.
  */
-import type { DocStore } from '../../shared/DocStore';
+import type { DocStore } from '../storage/DocStore';
 import type { RelayLimits } from '../limits';
 import type { RelayLog } from '../log';
-import { DocRoom } from './DocRoom';
+import type { StageTimings } from '../diag/StageTimings';
+import { realTime, type Scheduler } from '../scheduler';
+import { DocRoom, type RoomFollower } from './DocRoom';
+
+export interface DocRegistryOptions {
+  store: DocStore;
+  limits: RelayLimits;
+  log: RelayLog;
+  /** The site the relay serves (what its documents' write rules are judged against); default 'main'. */
+  site?: string;
+  /** What follows each document's accepted changes, made each time it is (re)built (DocRoomOptions.follow). */
+  follow?: (room: DocRoom) => RoomFollower | undefined;
+  /** Where compaction times go (diagnostics on). */
+  stages?: StageTimings;
+  /** When idle rooms are evicted (default: Node's timers). */
+  scheduler?: Scheduler;
+}
 
 export class DocRegistry {
   private readonly rooms = new Map<string, DocRoom>();
-  private readonly evictTimers = new Map<DocRoom, NodeJS.Timeout>();
+  /** The pending eviction of each idle room, as its cancel function. */
+  private readonly evictTimers = new Map<DocRoom, () => void>();
   private readonly durableListeners = new Set<(doc: string) => void>();
 
-  constructor(
-    private readonly store: DocStore,
-    private readonly limits: RelayLimits,
-    private readonly log: RelayLog,
-    /** Called once per room after it loaded; may return a detach function. */
-    private readonly onRoomLoaded?: (room: DocRoom) => (() => void) | void,
-    options: { site?: string } = {},
-  ) {
+  private readonly store: DocStore;
+  private readonly limits: RelayLimits;
+  private readonly log: RelayLog;
+  private readonly follow: DocRegistryOptions['follow'];
+  private readonly stages: StageTimings | undefined;
+  private readonly scheduler: Scheduler;
+
+  constructor(options: DocRegistryOptions) {
+    this.store = options.store;
+    this.limits = options.limits;
+    this.log = options.log;
+    this.follow = options.follow;
+    this.stages = options.stages;
+    this.scheduler = options.scheduler ?? realTime;
     this.site = options.site ?? 'main';
   }
 
@@ -40,7 +63,7 @@ export class DocRegistry {
       this.cancelEviction(room);
       return room;
     }
-    room = new DocRoom(name, this.store, this.limits, this.log, this.onRoomLoaded, { site: this.site });
+    room = new DocRoom({ name, store: this.store, limits: this.limits, log: this.log, site: this.site, follow: this.follow, stages: this.stages });
     room.onIdle = this.scheduleEvictionOf;
     room.onDurableChange = this.announceDurable;
     const created = room;
@@ -90,7 +113,7 @@ export class DocRegistry {
 
   /** Drops every room from memory (after the caller flushed the store). */
   destroyAll(): void {
-    for (const timer of this.evictTimers.values()) clearTimeout(timer);
+    for (const cancel of this.evictTimers.values()) cancel();
     this.evictTimers.clear();
     for (const room of this.rooms.values()) room.destroy();
     this.rooms.clear();
@@ -112,21 +135,20 @@ export class DocRegistry {
 
   private scheduleEviction(room: DocRoom): void {
     if (this.evictTimers.has(room)) return;
-    const timer = setTimeout(() => {
+    const cancel = this.scheduler.after(this.limits.idleEvictMs, () => {
       this.evictTimers.delete(room);
       if (!room.isIdle || this.rooms.get(room.name) !== room) return;
       this.rooms.delete(room.name);
       room.destroy();
       this.log.debug({ doc: room.name }, 'evicted idle document');
-    }, this.limits.idleEvictMs);
-    timer.unref();
-    this.evictTimers.set(room, timer);
+    });
+    this.evictTimers.set(room, cancel);
   }
 
   private cancelEviction(room: DocRoom): void {
-    const timer = this.evictTimers.get(room);
-    if (timer) {
-      clearTimeout(timer);
+    const cancel = this.evictTimers.get(room);
+    if (cancel) {
+      cancel();
       this.evictTimers.delete(room);
     }
   }

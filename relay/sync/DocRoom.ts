@@ -1,33 +1,32 @@
 /**
  * One document on the relay: its Y.Doc in memory, the peers subscribed to it,
- * and the ordered path of its changes to disk.
+ * and the ordered path of its changes to disk. It speaks no wire protocol:
+ * endpoints read their messages and ask it for what a state vector lacks
+ * (`missing`), to apply changes (`apply`) and to pass on presence.
  *
- * A peer's update is applied inside a transaction and judged by the peer's
- * write policy before the transaction ends; an accepted update is stored as
- * the bytes it arrived in (no re-encoding) and forwarded to the other peers
- * once durable. A refused one never reaches disk or another peer, and the
- * room reloads its document from disk to drop it (Yjs cannot take integrated
- * items back). `whenDurable()` resolves once everything received so far is
- * fsynced, which is what acks wait for.
+ * A peer's change goes through explicit steps: the peer's write policy
+ * judges it before it touches the document; an accepted one is applied,
+ * stored as the bytes it arrived in (no re-encoding), handed to the room's
+ * follower (the record reviewer and index) with what it added, and forwarded
+ * to the other peers once durable. A refused one never reaches the document,
+ * the disk or another peer. `apply` returns the refusal, or the promise the
+ * store write resolves, which is what acks wait for.
  */
 import * as Y from 'yjs';
-import * as decoding from 'lib0/decoding';
-import * as syncProtocol from 'y-protocols/sync';
-import type { DocStore } from '../../shared/DocStore';
-import { YMessage, syncMessage, syncStep1Of } from '../../shared/protocol/syncMessages';
+import type { DocStore } from '../storage/DocStore';
 import type { RelayLimits } from '../limits';
 import type { RelayLog } from '../log';
+import type { StageTimings } from '../diag/StageTimings';
 import { advancedClients } from './transactionClocks';
 import type { JudgedDoc } from '../policy/writeRefusal';
 import type { Verdict } from '../policy/judgeUpdate';
 import { RecordRoot } from '../../shared/model/recordLayout';
 import { writeClaims } from '../../shared/model/writers';
-import { applyJudged } from './applyJudged';
+import { applyJudged, type AcceptedChange } from './applyJudged';
 import { RoomAwareness } from './RoomAwareness';
 import type { StateVector } from './StoredSegments';
 import { RoomLog, deletesOnlyOf, snapshotOf } from './RoomLog';
-import type { RoomPeer } from './RoomPeer';
-
+import { Broadcast, type RoomPeer } from './RoomPeer';
 
 /** Origin of updates replayed from disk: they are not written back. */
 const FROM_STORE = Symbol('from-store');
@@ -48,32 +47,72 @@ function entryIdsOf(doc: Y.Doc): Set<string> {
 /** How long to wait before retrying a reload that failed (disk trouble). */
 const RELOAD_RETRY_MS = 500;
 
-/** Outcome of one inbound y-websocket message. */
-export type ReceiveResult =
-  | { kind: 'ok'; replies?: Uint8Array[]; wrote: boolean }
-  | { kind: 'refused'; reason: string; tooLarge: boolean; missing: boolean };
+/**
+ * Where a room is in its life. A reload (`rollback`) reads the document
+ * again after Yjs kept part of an update the relay refused: it cannot take
+ * integrated items back.
+ */
+export type RoomPhase =
+  /** Reading the stored bytes. Nothing can be answered yet. */
+  | { readonly kind: 'reading'; readonly cause: 'first load' | 'rollback' }
+  /** The stored bytes are read and the document is being built: step 1s are answered from the bytes. */
+  | { readonly kind: 'building'; readonly cause: 'first load' | 'rollback' }
+  | { readonly kind: 'loaded' }
+  /** Dropped from memory; nothing more happens. */
+  | { readonly kind: 'evicted' };
 
-/** True for a y-websocket sync step 1, which a room answers from its stored bytes alone (`runOnRead`). */
-export function needsOnlyStoredBytes(message: Uint8Array): boolean {
-  return message.length >= 2 && message[0] === YMessage.sync && message[1] === syncProtocol.messageYjsSyncStep1;
+/** A peer's change refused: why, and whether it is the sender's fault. */
+export interface Refusal {
+  readonly kind: 'refused';
+  readonly reason: string;
+  /** It would make the document larger than the limit. */
+  readonly tooLarge: boolean;
+  /** It builds on changes the relay lacks (a restore): not the sender's fault, it stays pending. */
+  readonly missing: boolean;
 }
 
-/** Thrown for a y-websocket message of a type the relay does not know. */
-export class UnknownMessageTypeError extends Error {}
+/** What `apply` did with a peer's change. */
+export type Applied =
+  | Refusal
+  /** Bytes that are not a Yjs update; nothing of them was kept. */
+  | { readonly kind: 'unreadable'; readonly error: unknown }
+  /** Kept (`wrote`: something was new); `durable` resolves once it (and everything before) is on disk. */
+  | { readonly kind: 'accepted'; readonly wrote: boolean; readonly durable: Promise<void> };
+
+/** What follows a loaded document's accepted changes (the record reviewer and index). */
+export interface RoomFollower {
+  /** A peer's change was accepted and applied; `change` says what it added. */
+  accepted(change: AcceptedChange): void;
+  /** The document leaves memory or is reloaded. */
+  destroy(): void;
+}
+
+export interface DocRoomOptions {
+  name: string;
+  store: DocStore;
+  limits: RelayLimits;
+  log: RelayLog;
+  /** The site the relay serves (what writes are judged against); default 'main'. */
+  site?: string;
+  /** Called each time the document is (re)built; what it returns follows its accepted changes. */
+  follow?: (room: DocRoom) => RoomFollower | undefined;
+  /** Where compaction times go (diagnostics on). */
+  stages?: StageTimings;
+}
 
 export class DocRoom {
+  readonly name: string;
+  /** The site the relay serves. */
+  readonly site: string;
   /** The document in memory; replaced when a refused update is rolled back. */
   doc = new Y.Doc();
   /** Resolves when the document was first read from disk; rejects if that failed. */
   readonly whenLoaded: Promise<void>;
-  /** False while the document is being read from disk and built (first load or rollback). */
-  loaded = false;
-  /** True once the stored bytes are read (before the Y.Doc is built from them). */
-  private bytesRead = false;
+  private phase: RoomPhase = { kind: 'reading', cause: 'first load' };
   /** Work that only needs the stored bytes (answering a sync step 1), in arrival order. */
   private readonly readWaiting: (() => void)[] = [];
-  /** Peers subscribed before the document was built: they get the relay's step 1 once it is. */
-  private stepOneOwed: Set<RoomPeer> | null = null;
+  /** Peers subscribed before the document was built: they get the relay's state vector once it is. */
+  private stateVectorOwed: Set<RoomPeer> | null = null;
   private readonly peers = new Set<RoomPeer>();
   /** Presence of the peers, each allowed to set only its own. */
   readonly presence: RoomAwareness<RoomPeer>;
@@ -81,46 +120,67 @@ export class DocRoom {
   private readonly waiting: (() => void)[] = [];
   /** The ordered path to disk, and what the store holds since the last compaction. */
   private readonly written: RoomLog;
-  /** Whether `doc` was ever filled from the store (a reload then needs a fresh one). */
-  private everBuilt = false;
-  private destroyed = false;
+  private readonly store: DocStore;
+  private readonly limits: RelayLimits;
+  private readonly log: RelayLog;
+  private readonly follow: ((room: DocRoom) => RoomFollower | undefined) | undefined;
+  /** What follows the accepted changes of the document as built now. */
+  private follower: RoomFollower | null = null;
   /** Called when the room has no peers and nothing pending (the registry may evict it). */
   onIdle: (room: DocRoom) => void = () => {};
   /** Called each time a change of the document (a peer's or the relay's own) became durable. */
   onDurableChange: (room: DocRoom) => void = () => {};
-  /** Undoes what was attached after load (the record reviewer), if anything. */
-  private detacher: (() => void) | null = null;
 
-  constructor(
-    readonly name: string,
-    private readonly store: DocStore,
-    private readonly limits: RelayLimits,
-    private readonly log: RelayLog,
-    private readonly onLoaded?: (room: DocRoom) => (() => void) | void,
-    options: { site?: string } = {},
-  ) {
+  constructor(options: DocRoomOptions) {
+    const { name, store, limits, log } = options;
+    this.name = name;
+    this.store = store;
+    this.limits = limits;
+    this.log = log;
+    this.follow = options.follow;
     this.site = options.site ?? 'main';
     this.presence = new RoomAwareness<RoomPeer>({
-      broadcast: (message) => {
-        for (const peer of this.peers) peer.send(message);
+      broadcast: (update) => {
+        const shared = new Broadcast();
+        for (const peer of this.peers) peer.sendAwareness(update, shared);
       },
       log,
       doc: name,
     });
-    this.written = new RoomLog(
+    this.written = new RoomLog({
       name,
       store,
       limits,
       log,
       // While reloading, `doc` does not hold everything on disk: the reload compacts again if needed.
-      () => (this.destroyed || !this.loaded ? null : snapshotOf(this.doc)),
-      () => this.checkIdle(),
-    );
+      snapshot: () => (this.phase.kind === 'loaded' ? this.snapshot(options.stages) : null),
+      onSettled: () => this.checkIdle(),
+    });
     this.whenLoaded = this.load();
   }
 
-  /** The site the relay serves. */
-  readonly site: string;
+  /** The document as one update to compact to, timed when diagnostics are on. */
+  private snapshot(stages: StageTimings | undefined): ReturnType<typeof snapshotOf> {
+    if (!stages) return snapshotOf(this.doc);
+    const started = performance.now();
+    const snapshot = snapshotOf(this.doc);
+    stages.record('compact', performance.now() - started);
+    return snapshot;
+  }
+
+  /** Where the room is in its life. */
+  get lifecycle(): RoomPhase {
+    return this.phase;
+  }
+
+  /** True when the document is built and takes changes. */
+  get loaded(): boolean {
+    return this.phase.kind === 'loaded';
+  }
+
+  private get bytesRead(): boolean {
+    return this.phase.kind === 'building' || this.phase.kind === 'loaded';
+  }
 
   get peerCount(): number {
     return this.peers.size;
@@ -153,8 +213,7 @@ export class DocRoom {
   /**
    * Runs `task` once the stored bytes are read, which may be before the
    * document is built from them: for subscribing and answering a sync step 1
-   * (see `needsOnlyStoredBytes`), so a device opening a large record gets it
-   * straight from disk.
+   * (`missing`), so a device opening a large record gets it straight from disk.
    */
   runOnRead(task: () => void): void {
     if (this.bytesRead && this.readWaiting.length === 0) task();
@@ -162,132 +221,105 @@ export class DocRoom {
   }
 
   /**
-   * Adds a peer and sends it the relay's sync step 1 (once the document is
-   * built) and current awareness. Call from `runOnRead`: every change applied
-   * after that reaches the peer.
+   * Runs `tasks` in order ahead of anything already waiting in `run`'s queue:
+   * work redone in its place (changes refused together, one by one). Tasks
+   * left when the document starts reloading wait at the front of the queue.
    */
-  subscribe(peer: RoomPeer, opts: { sendSyncStep1: boolean }): void {
-    if (this.peers.has(peer)) return;
-    this.peers.add(peer);
-    if (opts.sendSyncStep1) {
-      if (this.loaded) this.sendStepOne(peer);
-      else (this.stepOneOwed ??= new Set()).add(peer);
+  runInPlace(tasks: readonly (() => void)[]): void {
+    for (let i = 0; i < tasks.length; i++) {
+      if (!this.loaded) {
+        this.waiting.unshift(...tasks.slice(i));
+        return;
+      }
+      tasks[i]!();
     }
-    const presence = this.presence.statesMessage();
-    if (presence) peer.send(presence);
   }
 
-  /** Removes a peer and the awareness state it controlled. */
+  /**
+   * Adds a peer and sends it the relay's state vector (once the document is
+   * built, when `sendStateVector`) and current presence. Call from
+   * `runOnRead`: every change applied after that reaches the peer.
+   */
+  subscribe(peer: RoomPeer, opts: { sendStateVector: boolean }): void {
+    if (this.peers.has(peer)) return;
+    this.peers.add(peer);
+    if (opts.sendStateVector) {
+      if (this.loaded) peer.sendStateVector(this.stateVector());
+      else (this.stateVectorOwed ??= new Set()).add(peer);
+    }
+    const presence = this.presence.statesUpdate();
+    if (presence) peer.sendAwareness(presence, new Broadcast());
+  }
+
+  /** Removes a peer and the presence it controlled. */
   unsubscribe(peer: RoomPeer): void {
     if (!this.peers.delete(peer)) return;
-    this.stepOneOwed?.delete(peer);
+    this.stateVectorOwed?.delete(peer);
     this.presence.peerLeft(peer);
     this.checkIdle();
   }
 
-  /**
-   * Handles one y-websocket message from `peer`. Throws on malformed bytes
-   * (decoding errors) and UnknownMessageTypeError; the caller closes the socket.
-   * Call from `run`.
-   */
-  receive(message: Uint8Array, peer: RoomPeer): ReceiveResult {
-    const decoder = decoding.createDecoder(message);
-    const type = decoding.readVarUint(decoder);
-    switch (type) {
-      case YMessage.sync:
-        return this.receiveSync(decoder, peer);
-      case YMessage.awareness: {
-        const update = decoding.readVarUint8Array(decoder);
-        // A peer that already left must not leave a state behind.
-        if (this.peers.has(peer)) this.presence.apply(update, peer);
-        return { kind: 'ok', wrote: false };
-      }
-      case YMessage.queryAwareness:
-        return {
-          kind: 'ok',
-          wrote: false,
-          replies: [this.presence.queryAnswer()],
-        };
-      case YMessage.auth:
-        // Auth messages only flow relay -> client; a client's is ignored.
-        return { kind: 'ok', wrote: false };
-      default:
-        throw new UnknownMessageTypeError(`unknown y-websocket message type ${type}`);
-    }
+  /** The stored updates a holder of `stateVector` (encoded) lacks, in store order. Call from `runOnRead`. */
+  missing(stateVector: Uint8Array): Uint8Array[] {
+    return this.written.missing(Y.decodeStateVector(stateVector));
   }
 
   /**
-   * Applies a peer's update (a mux `change` or a y-websocket sync step 2 or
-   * update), once its write policy has judged what it would do. Throws for
-   * bytes that are not a Yjs update. Call from `run`.
+   * Applies a peer's presence update. Throws on malformed bytes, before
+   * anything is applied (the caller closes the socket).
    */
-  applyUpdate(update: Uint8Array, peer: RoomPeer): ReceiveResult {
-    if (this.written.approxBytes + update.byteLength > this.limits.maxDocBytes) {
+  applyPresence(update: Uint8Array, peer: RoomPeer): void {
+    // A peer that already left must not leave a state behind.
+    if (this.peers.has(peer)) this.presence.apply(update, peer);
+  }
+
+  /**
+   * Applies a change `peer` sent, in one or several updates (mux `change`
+   * frames that arrived in one read, as one transaction): all of it or none.
+   * Its write policy judges the whole first. Call from `run`; a caller that
+   * must answer each of several updates on its own redoes them one by one
+   * with `runInPlace` when they are not accepted together.
+   */
+  apply(updates: readonly Uint8Array[], peer: RoomPeer): Applied {
+    let bytes = 0;
+    for (const update of updates) bytes += update.byteLength;
+    if (this.written.approxBytes + bytes > this.limits.maxDocBytes) {
       return { kind: 'refused', reason: `document ${this.name} would exceed ${this.limits.maxDocBytes} bytes`, tooLarge: true, missing: false };
     }
     const notAllowed = peer.writes.refuseAny(this.name);
     if (notAllowed !== null) return { kind: 'refused', reason: notAllowed, tooLarge: false, missing: false };
-    const result = this.judgeAndApply(update, peer);
-    if ('failure' in result) throw result.failure;
-    return result;
-  }
-
-  /**
-   * Applies updates a peer sent together (mux `change` frames that arrived in
-   * one read) as one, judged as a whole: a device streaming lines then costs
-   * one judgement and one transaction per read instead of one per line.
-   * Returns false when they must go one by one through `applyUpdate` instead,
-   * which answers each (one is refused or unreadable, or they would overflow
-   * the document); nothing of them is kept then. Call from `run`, and redo
-   * them with `runInPlace`.
-   */
-  applyTogether(updates: readonly Uint8Array[], peer: RoomPeer): boolean {
-    let bytes = 0;
-    for (const update of updates) bytes += update.byteLength;
-    if (this.written.approxBytes + bytes > this.limits.maxDocBytes) return false;
-    if (peer.writes.refuseAny(this.name) !== null) return false;
-    let merged: Uint8Array;
-    try {
-      merged = Y.mergeUpdates(updates as Uint8Array[]);
-    } catch {
-      return false;
-    }
-    const result = this.judgeAndApply(merged, peer, updates);
-    return !('failure' in result) && result.kind === 'ok';
-  }
-
-  /**
-   * Judges `update` and, when accepted, records its new client ids, applies
-   * it and stores it. A refused update never touches the document. Yjs's own
-   * check (nothing left pending) stays as a guard: should it find something
-   * the judgement missed, the document is reloaded from disk.
-   */
-  private judgeAndApply(update: Uint8Array, peer: RoomPeer, parts: readonly Uint8Array[] = [update]): ReceiveResult | { failure: unknown } {
+    let update: Uint8Array;
     let verdict: Verdict;
     try {
+      // A device streaming lines costs one judgement and one transaction per read instead of one per line.
+      update = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates as Uint8Array[]);
       verdict = peer.writes.judge(update, this.judgedDoc);
-    } catch (err) {
-      return { failure: err };
+    } catch (error) {
+      return { kind: 'unreadable', error };
     }
-    if (verdict.kind === 'nothing') return { kind: 'ok', wrote: false };
+    if (verdict.kind === 'nothing') return { kind: 'accepted', wrote: false, durable: this.written.whenDurable() };
     if (verdict.kind === 'refused') return { kind: 'refused', reason: verdict.reason, tooLarge: false, missing: verdict.missing };
     if (verdict.dropped.length > 0) {
       this.log.info({ doc: this.name, peer: peer.label, clients: verdict.dropped }, "left out other devices' changes carried by an update");
     }
     // The claims go first on the same ordered path to disk as the update.
     writeClaims(this.doc, verdict.claims, CLAIM_ORIGIN);
-    const outcome = applyJudged(this.doc, [verdict.update], peer, () => null);
+    // Yjs's own check (nothing left pending) stays as a guard: should it find
+    // something the judgement missed, the document is reloaded from disk.
+    const outcome = applyJudged(this.doc, [verdict.update], peer);
     if (outcome.tainted) this.reload();
-    if (outcome.failure !== null) return { failure: outcome.failure };
+    if (outcome.failure !== null) return { kind: 'unreadable', error: outcome.failure };
     if (outcome.refusal !== null) return { kind: 'refused', reason: outcome.refusal, tooLarge: false, missing: true };
     for (const entry of verdict.entries) this.entryIdSet?.add(entry.id);
-    if (outcome.changed) {
+    if (outcome.accepted !== null) {
       // Stored as the bytes that arrived, one per frame, unless part of them was left out; the
       // clocks of all of them stand for each (a device that lacks one of them gets them all).
-      const stored = verdict.update === update ? parts : [verdict.update];
+      const stored = verdict.update === update ? updates : [verdict.update];
       for (const bytes of stored) this.persistAndForward(bytes, peer, outcome.until, outcome.deletes);
+      // After the change itself, so what the follower writes follows it to disk.
+      this.follower?.accepted(outcome.accepted);
     }
-    return { kind: 'ok', wrote: outcome.changed };
+    return { kind: 'accepted', wrote: outcome.changed, durable: this.written.whenDurable() };
   }
 
   /** What the write policy reads of this room. */
@@ -307,45 +339,31 @@ export class DocRoom {
   /** Ids of the entries the document holds, made on first use and kept up to date. */
   private entryIdSet: Set<string> | null = null;
 
-  /**
-   * Runs `tasks` in order ahead of anything already waiting in `run`'s queue:
-   * work redone in its place (updates refused together, one by one). Tasks
-   * left when the document starts reloading wait at the front of the queue.
-   */
-  runInPlace(tasks: readonly (() => void)[]): void {
-    for (let i = 0; i < tasks.length; i++) {
-      if (!this.loaded) {
-        this.waiting.unshift(...tasks.slice(i));
-        return;
-      }
-      tasks[i]!();
-    }
-  }
-
   /** Drops the document from memory. Only call when `isIdle`. */
   destroy(): void {
-    if (this.destroyed) return;
-    this.destroyed = true;
-    this.detach();
+    if (this.phase.kind === 'evicted') return;
+    this.phase = { kind: 'evicted' };
+    this.unfollow();
     this.doc.off('afterTransaction', this.handleAfterTransaction);
     this.presence.destroy();
     this.doc.destroy();
   }
 
   private async load(): Promise<void> {
+    const cause = this.phase.kind === 'reading' ? this.phase.cause : 'first load';
     const updates = await this.store.load(this.name);
-    if (this.destroyed) return;
+    if (this.phase.kind === 'evicted') return;
     // Until the document is built its clocks are unknown.
     this.written.loaded(updates, null, null);
-    this.bytesRead = true;
+    this.phase = { kind: 'building', cause };
     const answered = this.readWaiting.length > 0;
     while (this.bytesRead && this.readWaiting.length > 0) this.readWaiting.shift()!();
     // Let those answers leave before building a large document blocks the loop.
     if (answered && updates.length > 0) await new Promise((resolve) => setImmediate(resolve));
-    if (this.destroyed) return;
+    // The room may have been evicted meanwhile (TypeScript cannot see the await change it).
+    if ((this.phase as RoomPhase).kind === 'evicted') return;
     // The first load fills the document the room was made with; a reload starts a fresh one.
-    const doc = this.everBuilt ? new Y.Doc() : this.doc;
-    this.everBuilt = true;
+    const doc = cause === 'first load' ? this.doc : new Y.Doc();
     Y.transact(
       doc,
       () => {
@@ -358,17 +376,12 @@ export class DocRoom {
     this.entryIdSet = null;
     doc.on('afterTransaction', this.handleAfterTransaction);
     this.written.loaded(updates, Y.decodeStateVector(Y.encodeStateVector(doc)), deletesOnlyOf(doc));
-    this.loaded = true;
-    for (const peer of this.stepOneOwed ?? []) this.sendStepOne(peer);
-    this.stepOneOwed = null;
-    const detach = this.onLoaded?.(this);
-    if (detach) this.detacher = detach;
+    this.phase = { kind: 'loaded' };
+    for (const peer of this.stateVectorOwed ?? []) peer.sendStateVector(this.stateVector());
+    this.stateVectorOwed = null;
+    this.follower = this.follow?.(this) ?? null;
     this.written.maybeCompact();
     this.drain();
-  }
-
-  private sendStepOne(peer: RoomPeer): void {
-    peer.send(syncStep1Of(this.doc));
   }
 
   /**
@@ -377,10 +390,9 @@ export class DocRoom {
    * arrive meanwhile wait in `run`'s queue.
    */
   private reload(): void {
-    if (!this.loaded || this.destroyed) return;
-    this.loaded = false;
-    this.bytesRead = false;
-    this.detach();
+    if (!this.loaded) return;
+    this.phase = { kind: 'reading', cause: 'rollback' };
+    this.unfollow();
     this.log.info({ doc: this.name }, 'reloading document to drop a refused update');
     const attempt = (): void => {
       this.written
@@ -401,34 +413,13 @@ export class DocRoom {
     this.checkIdle();
   }
 
-  private detach(): void {
-    const undo = this.detacher;
-    this.detacher = null;
-    undo?.();
+  private unfollow(): void {
+    const follower = this.follower;
+    this.follower = null;
+    follower?.destroy();
   }
 
-  private receiveSync(decoder: decoding.Decoder, peer: RoomPeer): ReceiveResult {
-    const syncType = decoding.readVarUint(decoder);
-    switch (syncType) {
-      case syncProtocol.messageYjsSyncStep1: {
-        const missing = this.written.missing(Y.decodeStateVector(decoding.readVarUint8Array(decoder)));
-        // Everything but the last as plain updates, the last as the step 2
-        // that tells the client it is in sync: by then it has all of them.
-        const replies = missing.map((part, i) =>
-          syncMessage(i === missing.length - 1 ? syncProtocol.messageYjsSyncStep2 : syncProtocol.messageYjsUpdate, part),
-        );
-        if (replies.length === 0) replies.push(syncMessage(syncProtocol.messageYjsSyncStep2, EMPTY_UPDATE));
-        return { kind: 'ok', wrote: false, replies };
-      }
-      case syncProtocol.messageYjsSyncStep2:
-      case syncProtocol.messageYjsUpdate:
-        return this.applyUpdate(decoding.readVarUint8Array(decoder), peer);
-      default:
-        throw new UnknownMessageTypeError(`unknown sync message type ${syncType}`);
-    }
-  }
-
-  /** Stores the relay's own writes (the record reviewer's), which no peer sent as bytes. */
+  /** Stores the relay's own writes (claims, the record reviewer's), which no peer sent as bytes. */
   private readonly handleAfterTransaction = (txn: Y.Transaction): void => {
     if (!txn.local || txn.origin === FROM_STORE) return;
     const until = advancedClients(txn);
@@ -448,12 +439,10 @@ export class DocRoom {
     durable.then(
       () => {
         this.onDurableChange(this);
-        let message: Uint8Array | null = null;
+        // Made only when someone else is listening: most changes have no other reader.
+        let shared: Broadcast | null = null;
         for (const peer of this.peers) {
-          if (peer === from) continue;
-          // Built only when someone else is listening: most changes have no other reader.
-          message ??= syncMessage(syncProtocol.messageYjsUpdate, update);
-          peer.send(message);
+          if (peer !== from) peer.sendUpdate(update, (shared ??= new Broadcast()));
         }
       },
       () => {},
@@ -461,12 +450,6 @@ export class DocRoom {
   }
 
   private checkIdle(): void {
-    if (this.isIdle && !this.destroyed) this.onIdle(this);
+    if (this.isIdle) this.onIdle(this);
   }
 }
-
-
-/** An update with no structs and no deletions. */
-const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc());
-
-

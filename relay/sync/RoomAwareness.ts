@@ -14,10 +14,8 @@
  * before any of that.
  */
 import * as Y from 'yjs';
-import * as encoding from 'lib0/encoding';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import { readAwarenessUpdate, writeAwarenessUpdate, type AwarenessEntry } from '../../shared/protocol/awarenessUpdate';
-import { YMessage } from '../../shared/protocol/syncMessages';
 import type { RelayLog } from '../log';
 import {
   PresenceRefusal,
@@ -37,8 +35,8 @@ export interface PresencePeer {
 
 /** Options of a RoomAwareness. */
 export interface RoomAwarenessOptions {
-  /** Sends one awareness message to every peer of the room. */
-  broadcast: (message: Uint8Array) => void;
+  /** Sends one awareness update (y-protocols encoding) to every peer of the room. */
+  broadcast: (update: Uint8Array) => void;
   /** Where refusals are warned about. */
   log: RelayLog;
   /** The room's document name, for log lines. */
@@ -128,14 +126,14 @@ export class RoomAwareness<Peer extends PresencePeer> {
     return this.controllers.get(clientId);
   }
 
-  /** Every known state, for a peer that just subscribed; null when there is none. */
-  statesMessage(): Uint8Array | null {
+  /** Every known state as an awareness update, for a peer that just subscribed; null when there is none. */
+  statesUpdate(): Uint8Array | null {
     const states = this.state?.getStates();
     return states && states.size > 0 ? this.encode(Array.from(states.keys())) : null;
   }
 
-  /** Every known state, possibly none: the answer to a query. */
-  queryAnswer(): Uint8Array {
+  /** Every known state as an awareness update, possibly none: the answer to a query. */
+  allStates(): Uint8Array {
     return this.encode(Array.from(this.state?.getStates().keys() ?? []));
   }
 
@@ -188,9 +186,6 @@ export class RoomAwareness<Peer extends PresencePeer> {
   };
 
   private encode(clients: number[]): Uint8Array {
-    const e = encoding.createEncoder();
-    encoding.writeVarUint(e, YMessage.awareness);
-    encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(this.awareness(), clients));
-    return encoding.toUint8Array(e);
+    return awarenessProtocol.encodeAwarenessUpdate(this.awareness(), clients);
   }
 }

@@ -6,7 +6,7 @@
  * stays open, so a busy shift does not grow it without bound.
  */
 import * as Y from 'yjs';
-import type { DocStore } from '../../shared/DocStore';
+import type { DocStore } from '../storage/DocStore';
 import type { RelayLimits } from '../limits';
 import type { RelayLog } from '../log';
 import { StoredSegments, type StateVector } from './StoredSegments';
@@ -20,6 +20,18 @@ export interface Snapshot {
   deletesOnly: Uint8Array | null;
 }
 
+export interface RoomLogOptions {
+  /** The document's name in the store. */
+  name: string;
+  store: DocStore;
+  limits: RelayLimits;
+  log: RelayLog;
+  /** The document to compact to, or null when the room cannot compact now (reloading, destroyed). */
+  snapshot: () => Snapshot | null;
+  /** Runs after each write settles (the room may have become idle). */
+  onSettled: () => void;
+}
+
 export class RoomLog {
   private readonly segments = new StoredSegments();
   private lastWrite: Promise<void> = Promise.resolve();
@@ -28,19 +40,21 @@ export class RoomLog {
   private storedBytes = 0;
   private compactionQueued = false;
 
-  /**
-   * `snapshot` gives the document to compact to, or null when the room
-   * cannot compact now (reloading, destroyed); `onSettled` runs after each
-   * write settles (the room may have become idle).
-   */
-  constructor(
-    private readonly name: string,
-    private readonly store: DocStore,
-    private readonly limits: RelayLimits,
-    private readonly log: RelayLog,
-    private readonly snapshot: () => Snapshot | null,
-    private readonly onSettled: () => void,
-  ) {}
+  private readonly name: string;
+  private readonly store: DocStore;
+  private readonly limits: RelayLimits;
+  private readonly log: RelayLog;
+  private readonly snapshot: () => Snapshot | null;
+  private readonly onSettled: () => void;
+
+  constructor(options: RoomLogOptions) {
+    this.name = options.name;
+    this.store = options.store;
+    this.limits = options.limits;
+    this.log = options.log;
+    this.snapshot = options.snapshot;
+    this.onSettled = options.onSettled;
+  }
 
   /** Writes not yet durable. */
   get pendingWrites(): number {

@@ -72,7 +72,8 @@ export function isFieldOf(kind: RecordKind, field: string): field is FieldName {
   return (RecordFields[kind] as readonly string[]).includes(field);
 }
 
-const RECORD_PREFIX = 'record:';
+/** The name prefix of every record document (the one place it is spelled). */
+export const RECORD_PREFIX = 'record:';
 
 /** The document name of a record: `record:<id>`. */
 export function recordDocName(recordId: RecordId): DocName {

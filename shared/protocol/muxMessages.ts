@@ -89,6 +89,33 @@ export function writeDocFrame(doc: string, message: Uint8Array): Uint8Array {
   return encoding.toUint8Array(e);
 }
 
+/**
+ * A `doc` frame carrying a y-websocket sync update of `update`: the same bytes
+ * as `writeDocFrame(doc, syncMessage(messageYjsUpdate, update))`, built with
+ * one copy of the update (the relay forwards every change this way).
+ */
+export function writeDocUpdateFrame(doc: string, update: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MuxType.doc);
+  encoding.writeVarString(e, doc);
+  // The y-websocket message: sync (0), update (2), then the update with its length.
+  encoding.writeVarUint(e, 2 + varUintLength(update.byteLength) + update.byteLength);
+  encoding.writeVarUint(e, 0);
+  encoding.writeVarUint(e, 2);
+  encoding.writeVarUint8Array(e, update);
+  return encoding.toUint8Array(e);
+}
+
+/** Bytes of `n` as a lib0 var uint. */
+function varUintLength(n: number): number {
+  let bytes = 1;
+  while (n > 0x7f) {
+    n = Math.floor(n / 128);
+    bytes++;
+  }
+  return bytes;
+}
+
 export function writeChangeFrame(doc: string, changeNo: number, update: Uint8Array): Uint8Array {
   const e = encoding.createEncoder();
   encoding.writeVarUint(e, MuxType.change);

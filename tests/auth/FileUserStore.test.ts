@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { User } from '../../shared/auth/UserStore';
+import type { User } from '../../relay/auth/UserStore';
 import { FileUserStore, USERS_FILE, type FileUserStoreOptions } from '../../relay/auth/FileUserStore';
 import { hashToken } from '../../relay/auth/tokens';
 import { runUserStoreTests } from './userStoreAcceptance';

@@ -3,7 +3,7 @@
  * fresh, empty store using the given clock; the suite closes it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DeviceStore } from '../../shared/auth/DeviceStore';
+import type { DeviceStore } from '../../relay/auth/DeviceStore';
 import { toDeviceId } from '../../shared/model/ids';
 
 export type OpenDeviceStore = (options: { now: () => number }) => Promise<DeviceStore>;

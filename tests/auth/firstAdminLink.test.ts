@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FileUserStore } from '../../relay/auth/FileUserStore';
 import { FIRST_ADMIN_LINK_FILE, offerFirstAdminLink } from '../../relay/auth/firstAdminLink';
 import { silentLog } from '../../relay/log';
-import { eventually } from '../support/rawClient';
+import { eventually } from '../support/eventually';
 
 const URLS = ['http://localhost:8787', 'http://10.0.0.5:8787'];
 const codeIn = (text: string): string | undefined => /enrol#code=(\S+)/.exec(text)?.[1];

@@ -3,7 +3,7 @@
  * fresh, empty store using the given clock; the suite closes it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { UserStoreError, type User } from '../../shared/auth/UserStore';
+import { UserStoreError, type User } from '../../relay/auth/UserStore';
 import type { SnapshotUserStore } from '../../relay/auth/SnapshotUserStore';
 
 export type OpenStore = (options: { now: () => number }) => Promise<SnapshotUserStore>;

@@ -4,6 +4,7 @@
  * on the same database), and so do the pending/acknowledged counters.
  */
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { eventually } from '../support/eventually';
 import * as Y from 'yjs';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import { createSyncClient, type SyncClient } from '../../client/sync/createSyncClient';
@@ -107,15 +108,12 @@ describe('IndexeddbDocPersistence', () => {
 
 /** Bounded poll of the number of stored update rows (compaction runs on y-indexeddb's own timer). */
 async function untilStored(idb: IndexeddbPersistence, check: (rows: number) => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const rows = await new Promise<number>((resolve, reject) => {
+  let rows = -1;
+  const count = (): Promise<number> =>
+    new Promise<number>((resolve, reject) => {
       const request = idb.db!.transaction('updates', 'readonly').objectStore('updates').count();
       request.onsuccess = () => resolve(request.result);
       request.onerror = () => reject(request.error);
     });
-    if (check(rows)) return;
-    if (Date.now() > deadline) throw new Error(`stored rows still ${rows}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await eventually(async () => check((rows = await count())), timeoutMs, () => `stored rows to settle (still ${rows})`);
 }

@@ -6,7 +6,7 @@
  * process, so the running relay is shared through a global symbol.
  */
 import type { Relay } from '../../relay/createRelay';
-import type { DocStore } from '../../shared/DocStore';
+import type { DocStore } from '../../relay/storage/DocStore';
 
 /** Control over the browser tests' relay. */
 export interface BrowserRelay {

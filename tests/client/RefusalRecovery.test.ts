@@ -16,7 +16,7 @@ import { entryText, refusalNotice, setAsideExport } from '../../client/app/lib/s
 import { Workspace } from '../../client/app/lib/Workspace';
 import { MemoryUserStore } from '../../relay/auth/MemoryUserStore';
 import { addComment, addReceiveLine, readRecord, toDeviceId, type Entry } from '../../shared/model';
-import type { IssuedToken } from '../../shared/auth/UserStore';
+import type { IssuedToken } from '../../relay/auth/UserStore';
 import { startRelayFixture, type RelayFixture } from './relayFixture';
 import { collectingLog } from './syncFixtures';
 

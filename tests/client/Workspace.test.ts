@@ -22,7 +22,7 @@ import { MemorySetAsideStore } from '../../client/app/lib/SetAsideStore';
 import { Workspace, type WorkspaceOptions } from '../../client/app/lib/Workspace';
 import { MemoryUserStore } from '../../relay/auth/MemoryUserStore';
 import { addReceiveLine, createAuthor, createReceipt, readRecord, recordDocName, toDeviceId, toRecordId } from '../../shared/model';
-import type { IssuedToken } from '../../shared/auth/UserStore';
+import type { IssuedToken } from '../../relay/auth/UserStore';
 import { startRelayFixture, type RelayFixture } from './relayFixture';
 import { collectingLog } from './syncFixtures';
 

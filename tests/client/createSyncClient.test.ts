@@ -3,6 +3,7 @@
  * LevelDocStore in a temp folder, with real `ws` sockets on 127.0.0.1.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually';
 import * as Y from 'yjs';
 import { WebSocket } from 'ws';
 import { createSyncClient, type SyncClient, type SyncClientOptions } from '../../client/sync/createSyncClient';
@@ -213,10 +214,6 @@ function activeTimers(): number {
 }
 
 /** Bounded poll for values that have no event to wait on (relay stats, socket state). */
-async function untilCount(read: () => number, expected: number, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (read() !== expected) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: have ${read()}, want ${expected}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+function untilCount(read: () => number, expected: number, what: string, timeoutMs = 5000): Promise<void> {
+  return eventually(() => read() === expected, timeoutMs, () => `${what}: have ${read()}, want ${expected}`);
 }

@@ -11,8 +11,8 @@ import * as Y from 'yjs';
 import { createRelay, type Relay } from '../../relay/createRelay';
 import type { RelayLimits } from '../../relay/limits';
 import { LevelDocStore } from '../../relay/storage/LevelDocStore';
-import type { DocStore } from '../../shared/DocStore';
-import type { UserStore } from '../../shared/auth/UserStore';
+import type { DocStore } from '../../relay/storage/DocStore';
+import type { UserStore } from '../../relay/auth/UserStore';
 
 export interface RelayFixtureOptions {
   limits?: Partial<RelayLimits>;

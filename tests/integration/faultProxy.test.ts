@@ -13,7 +13,7 @@ import type { SyncClient } from '../../client/sync/createSyncClient';
 import type { SyncedDoc } from '../../client/sync/SyncedDoc';
 import { addReceiveLine, createAuthor, createReceipt, readMeta, type Author } from '../../shared/model';
 import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
-import { eventually } from '../support/rawClient';
+import { eventually } from '../support/eventually';
 import { startTestRelay, type TestRelay } from '../support/testRelay';
 import { expectedTotals, quietLog, storedView, tallyDevice, untilRecord, viewOf, type QuietLog } from './fixtures';
 

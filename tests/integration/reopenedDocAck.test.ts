@@ -16,7 +16,7 @@ import { LevelDocStore } from '../../relay/storage/LevelDocStore';
 import { HoldingStore } from '../client/relayFixture';
 import { addReceiveLine, createAuthor, createReceipt, readMeta } from '../../shared/model';
 import { docFromUpdates } from '../support/muxClient';
-import { eventually } from '../support/rawClient';
+import { eventually } from '../support/eventually';
 import { quietLog, tallyDevice, untilRecord, viewOf } from './fixtures';
 
 

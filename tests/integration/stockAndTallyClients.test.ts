@@ -10,7 +10,7 @@ import { WebsocketProvider } from 'y-websocket';
 import type { SyncClient } from '../../client/sync/createSyncClient';
 import { waitFor } from '../../client/sync/waitFor';
 import { addReceiveLine, createAuthor, createReceipt, readMeta, setField, type Author } from '../../shared/model';
-import { eventually } from '../support/rawClient';
+import { eventually } from '../support/eventually';
 import { startTestRelay, type TestRelay } from '../support/testRelay';
 import { expectedTotals, storedView, tallyDevice, quietLog, untilRecord, viewOf } from './fixtures';
 

@@ -17,7 +17,7 @@ import { createRelay, type Relay } from '../../relay/createRelay';
 import { MemoryUserStore } from '../../relay/auth/MemoryUserStore';
 import { LevelDocStore } from '../../relay/storage/LevelDocStore';
 import { restoreBackup, RestoreRefused } from '../../relay/backup/restoreBackup';
-import type { IssuedToken } from '../../shared/auth/UserStore';
+import type { IssuedToken } from '../../relay/auth/UserStore';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const update = (doc: number, n: number): Uint8Array => new TextEncoder().encode(`doc ${doc} change ${n} `.padEnd(200, '.'));

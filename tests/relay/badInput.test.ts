@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import net from 'node:net';
-import { connectRaw, eventually, type RawClient } from '../support/rawClient';
+import { connectRaw, type RawClient } from '../support/rawClient';
+import { eventually } from '../support/eventually';
 import { startTestRelay, type TestRelay } from '../support/testRelay';
 import { docFromUpdates, openDoc, sendChangeAndWaitAck } from '../support/muxClient';
 import { writeAckFrame, writeChangeFrame, writeDocFrame } from '../../shared/protocol/muxMessages';

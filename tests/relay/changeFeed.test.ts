@@ -4,7 +4,8 @@
  * them held open on the relay.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { connectRaw, eventually, type RawClient } from '../support/rawClient';
+import { connectRaw, type RawClient } from '../support/rawClient';
+import { eventually } from '../support/eventually';
 import { startTestRelay, type TestRelay } from '../support/testRelay';
 import { createSiteUsers, type SiteUser, type SiteUsers } from '../support/siteUsers';
 import { addLine, fetchRaw, seedReceipts, testAuthor, type SeededRecord } from '../support/feedClient';

@@ -6,7 +6,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import * as decoding from 'lib0/decoding';
-import { connectRaw, eventually, type RawClient } from '../support/rawClient';
+import { connectRaw, type RawClient } from '../support/rawClient';
+import { eventually } from '../support/eventually';
 import { startTestRelay, type TestRelay } from '../support/testRelay';
 import { createSiteUsers, type SiteUser, type SiteUsers } from '../support/siteUsers';
 import { applyDocFrames, docFromUpdates, openDoc, sendChangeAndWaitAck, tryReadFrame } from '../support/muxClient';

@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnRelay, type RelayProcess } from '../support/relayProcess';
-import { connectRaw, eventually } from '../support/rawClient';
+import { connectRaw } from '../support/rawClient';
+import { eventually } from '../support/eventually';
 import { openDoc, tryReadFrame } from '../support/muxClient';
 import { FIRST_ADMIN_LINK_FILE } from '../../relay/auth/firstAdminLink';
 

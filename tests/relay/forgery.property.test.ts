@@ -13,7 +13,7 @@ import { startTestRelay } from '../support/testRelay';
 import { createSiteUsers, type SiteUsers } from '../support/siteUsers';
 import { appendUpdate, connectDevice, gcStructUpdate, lastItemId, nextClock, updateAs, type RawDevice } from '../support/rawDevice';
 import { docFromUpdates } from '../support/muxClient';
-import { eventually } from '../support/rawClient';
+import { eventually } from '../support/eventually';
 import { createReceipt } from '../../shared/model/createRecord';
 import { addReceiveLine } from '../../shared/model/recordWriters';
 import { entriesOf, readMeta } from '../../shared/model/readRecord';

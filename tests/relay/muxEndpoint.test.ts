@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { connectRaw, eventually, type RawClient } from '../support/rawClient';
+import { connectRaw, type RawClient } from '../support/rawClient';
+import { eventually } from '../support/eventually';
 import { startTestRelay, type TestRelay } from '../support/testRelay';
 import { applyDocFrames, docFromUpdates, openDoc, sendChangeAndWaitAck, tryReadFrame, waitAck } from '../support/muxClient';
 import { writeChangeFrame, writeCloseDocFrame } from '../../shared/protocol/muxMessages';

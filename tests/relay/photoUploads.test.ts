@@ -13,7 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRelay, type Relay } from '../../relay/createRelay';
 import { MemoryUserStore } from '../../relay/auth/MemoryUserStore';
 import { LevelDocStore } from '../../relay/storage/LevelDocStore';
-import type { IssuedToken } from '../../shared/auth/UserStore';
+import type { IssuedToken } from '../../relay/auth/UserStore';
 import { fillUp, mountTmpfs, type Tmpfs } from '../support/tmpfs';
 
 /** A JPEG-looking file of `size` bytes (the relay checks the magic bytes and the hash, not the pixels). */

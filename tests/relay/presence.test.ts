@@ -9,7 +9,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { WebSocket } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
-import { connectRaw, eventually, type RawClient } from '../support/rawClient';
+import { connectRaw, type RawClient } from '../support/rawClient';
+import { eventually } from '../support/eventually';
 import { startTestRelay, type TestRelay } from '../support/testRelay';
 import { createSiteUsers, type SiteUser, type SiteUsers } from '../support/siteUsers';
 import {

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { RefusalBudget } from '../../relay/net/RefusalBudget';
-import { connectRaw, eventually, type RawClient } from '../support/rawClient';
+import { connectRaw, type RawClient } from '../support/rawClient';
+import { eventually } from '../support/eventually';
 import { startTestRelay, type TestRelay } from '../support/testRelay';
 import { createSiteUsers, type SiteUsers } from '../support/siteUsers';
 import { openDoc, sendChangeAndWaitAck, tryReadFrame } from '../support/muxClient';

@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { WebSocket } from 'ws';
-import { eventually } from '../support/rawClient';
+import { eventually } from '../support/eventually';
 import { startTestRelay, type TestRelay } from '../support/testRelay';
 import { createSiteUsers, type SiteUser, type SiteUsers } from '../support/siteUsers';
 import { createSyncClient, type SyncClient } from '../../client/sync';

@@ -8,7 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as Y from 'yjs';
-import { connectRaw, eventually } from '../support/rawClient';
+import { connectRaw } from '../support/rawClient';
+import { eventually } from '../support/eventually';
 import { startTestRelay, type TestRelay } from '../support/testRelay';
 import { createSiteUsers, type SiteUser, type SiteUsers } from '../support/siteUsers';
 import { docFromUpdates, openDoc, sendChangeAndWaitAck } from '../support/muxClient';

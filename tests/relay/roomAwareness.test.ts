@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RoomAwareness } from '../../relay/sync/RoomAwareness';
 import { defaultPresenceLimits } from '../../relay/policy/presenceRefusal';
 import type { LogLine } from '../support/testRelay';
+import { awarenessMessage } from '../../relay/net/ywsCodec';
 import { awarenessUpdate, readAwarenessMessage, type AwarenessEntryInput } from '../support/yMessages';
 
 interface FakePeer {
@@ -33,7 +34,7 @@ describe('RoomAwareness', () => {
     broadcast = [];
     logs = [];
     const r = new RoomAwareness<FakePeer>({
-      broadcast: (message) => broadcast.push(readAwarenessMessage(message)!),
+      broadcast: (update) => broadcast.push(readAwarenessMessage(awarenessMessage(update))!),
       log: {
         debug: () => {},
         info: () => {},
@@ -48,7 +49,7 @@ describe('RoomAwareness', () => {
   };
   /** Every state the room holds, as a newcomer (a query) would get them. */
   const states = (r: RoomAwareness<FakePeer>): Record<number, unknown> =>
-    Object.fromEntries(readAwarenessMessage(r.queryAnswer())!.map((e) => [e.clientId, e.state]));
+    Object.fromEntries(readAwarenessMessage(awarenessMessage(r.allStates()))!.map((e) => [e.clientId, e.state]));
   /** Every state that was forwarded for `clientId`, in order. */
   const forwarded = (clientId: number): unknown[] => broadcast.flat().filter((e) => e.clientId === clientId).map((e) => e.state);
   const refusals = (): unknown[] => logs.filter((l) => l.msg === 'presence refused').map((l) => (l.obj as { kind: string }).kind);

@@ -8,7 +8,7 @@ import { RoomLog, snapshotOf } from '../../relay/sync/RoomLog';
 import { MemoryDocStore } from '../../relay/storage/MemoryDocStore';
 import { resolveLimits } from '../../relay/limits';
 import { silentLog } from '../../relay/log';
-import { eventually } from '../support/rawClient';
+import { eventually } from '../support/eventually';
 import { storedEntryIds } from '../support/muxClient';
 
 /** A document and the update each of its appends made, with the clocks it reached. */
@@ -25,7 +25,7 @@ describe('RoomLog', () => {
   it('appends in order, resolves once durable, and counts what the store holds', async () => {
     const store = new MemoryDocStore();
     let settled = 0;
-    const log = new RoomLog('record:R-1', store, resolveLimits({}), silentLog, () => null, () => settled++);
+    const log = new RoomLog({ name: 'record:R-1', store, limits: resolveLimits({}), log: silentLog, snapshot: () => null, onSettled: () => settled++ });
     const { updates } = lines(3);
     for (const { update, until } of updates) log.append(update, until, false);
     expect(log.pendingWrites).toBe(3);
@@ -36,7 +36,7 @@ describe('RoomLog', () => {
   });
 
   it('keeps a copy of an update that is a view into a larger buffer', () => {
-    const log = new RoomLog('record:R-1', new MemoryDocStore(), resolveLimits({}), silentLog, () => null, () => {});
+    const log = new RoomLog({ name: 'record:R-1', store: new MemoryDocStore(), limits: resolveLimits({}), log: silentLog, snapshot: () => null, onSettled: () => {} });
     const { updates } = lines(1);
     const socketBuffer = new Uint8Array(65_536);
     socketBuffer.set(updates[0]!.update, 100);
@@ -49,7 +49,7 @@ describe('RoomLog', () => {
   it('replaces the log with the snapshot once past the limit, and answers from it', async () => {
     const store = new MemoryDocStore();
     const { doc, updates } = lines(5);
-    const log = new RoomLog('record:R-1', store, resolveLimits({ compactAfterUpdates: 5 }), silentLog, () => snapshotOf(doc), () => {});
+    const log = new RoomLog({ name: 'record:R-1', store, limits: resolveLimits({ compactAfterUpdates: 5 }), log: silentLog, snapshot: () => snapshotOf(doc), onSettled: () => {} });
     for (const { update, until } of updates) log.append(update, until, false);
     await eventually(() => store.stats('record:R-1').updates === 1, 2_000, 'compaction');
     await log.whenDurable();
@@ -61,7 +61,7 @@ describe('RoomLog', () => {
   it('does not compact while the room cannot give a snapshot', async () => {
     const store = new MemoryDocStore();
     const { updates } = lines(5);
-    const log = new RoomLog('record:R-1', store, resolveLimits({ compactAfterUpdates: 5 }), silentLog, () => null, () => {});
+    const log = new RoomLog({ name: 'record:R-1', store, limits: resolveLimits({ compactAfterUpdates: 5 }), log: silentLog, snapshot: () => null, onSettled: () => {} });
     for (const { update, until } of updates) log.append(update, until, false);
     await log.whenDurable();
     await new Promise((r) => setImmediate(r));

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { GroupCommitQueue, WritesAbandonedError, type QueuedWrite } from '../../relay/storage/GroupCommitQueue';
-import type { StoreHealth } from '../../shared/DocStore';
+import type { StoreHealth } from '../../relay/storage/DocStore';
 import { RecordingLog } from './support/recordingLog';
-import { waitFor } from './support/waitFor';
+import { eventually } from '../support/eventually';
 
 /** A promise with its resolve function, to hold a batch "on disk" until the test lets it go. */
 function gate(): { promise: Promise<void>; open: () => void } {
@@ -81,7 +81,7 @@ describe('GroupCommitQueue', () => {
         queue.push({ prepare: () => (started.push('b'), ['b']) }),
         queue.push({ prepare: async () => (started.push('c'), ['c']) }),
       ];
-      await waitFor(() => started.length === 3, 'every prepare to start');
+      await eventually(() => started.length === 3, 10_000, 'every prepare to start');
       slow.open();
       await Promise.all(writes);
       expect(started).toEqual(['a', 'b', 'c']);
@@ -94,9 +94,15 @@ describe('GroupCommitQueue', () => {
       const enospc = Object.assign(new Error('No space left on device'), { code: 'ENOSPC' });
       const { queue, batches, log } = fakeDisk({ failures: [enospc, enospc, enospc] });
       const seen: StoreHealth[] = [];
-      queue.onHealthChange((health) => seen.push(health));
+      // Waited on as the event it is: the retries (1-4 ms) can recover before a poll would look.
+      const reported = new Promise<void>((resolve) =>
+        queue.onHealthChange((health) => {
+          seen.push(health);
+          resolve();
+        }),
+      );
       const first = queue.push(op('a'));
-      await waitFor(() => seen.length === 1, 'the failure to be reported');
+      await reported;
       expect(seen[0]).toMatchObject({ ok: false, lastError: 'ENOSPC: No space left on device', pendingWrites: 1 });
       expect(seen[0]!.failingSince).toBeTypeOf('number');
       const second = queue.push(op('b'));

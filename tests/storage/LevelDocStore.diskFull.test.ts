@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WritesAbandonedError } from '../../relay/storage/GroupCommitQueue';
 import { LevelDocStore } from '../../relay/storage/LevelDocStore';
-import type { StoreHealth } from '../../shared/DocStore';
+import type { StoreHealth } from '../../relay/storage/DocStore';
 import { RecordingLog } from './support/recordingLog';
 import { fillUp, mountTmpfs, type Tmpfs } from '../support/tmpfs';
-import { waitFor } from './support/waitFor';
+import { eventually } from '../support/eventually';
 import { lineUpdates, linesOf, mergedState } from './support/yjsUpdates';
 
 /** Lines this long make every update need fresh pages, so none fits in the log file's slack. */
@@ -42,7 +42,7 @@ describe('LevelDocStore on a full disk (real tmpfs; needs root)', () => {
 
   /** Resolves once the store has failed to write at least `attempts` times. */
   async function failedAttempts(log: RecordingLog, attempts: number): Promise<void> {
-    await waitFor(() => log.count('error') + log.count('warn') >= attempts, `${attempts} failed write attempts`);
+    await eventually(() => log.count('error') + log.count('warn') >= attempts, 10_000, `${attempts} failed write attempts`);
   }
 
   it('holds an append while the disk is full and acknowledges it once there is room', async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryDocStore } from '../../relay/storage/MemoryDocStore';
-import type { StoreHealth } from '../../shared/DocStore';
+import type { StoreHealth } from '../../relay/storage/DocStore';
 import { runDocStoreAcceptance } from './docStoreAcceptance';
-import { waitFor } from './support/waitFor';
+import { eventually } from '../support/eventually';
 
 runDocStoreAcceptance('MemoryDocStore', async () => {
   const store = new MemoryDocStore();
@@ -17,7 +17,7 @@ describe('MemoryDocStore.failWrites', () => {
     store.failWrites(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
     let durable = false;
     const write = store.append('doc', new Uint8Array([1])).then(() => (durable = true));
-    await waitFor(() => seen.length === 1, 'the failure to be reported');
+    await eventually(() => seen.length === 1, 10_000, 'the failure to be reported');
     expect(seen[0]).toMatchObject({ ok: false, lastError: 'ENOSPC: no space left on device', pendingWrites: 1 });
     expect(durable).toBe(false);
     expect(await store.load('doc')).toEqual([new Uint8Array([1])]);

@@ -3,7 +3,7 @@
  * implementation runs: `runDocStoreAcceptance('LevelDocStore', setup)`.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DocStore } from '../../shared/DocStore';
+import type { DocStore } from '../../relay/storage/DocStore';
 import { lineUpdates, linesOf, mergedState } from './support/yjsUpdates';
 
 /** A store under test and how to dispose of it (called even if the test closed the store). */

@@ -1,6 +1,6 @@
 /** Helpers for talking the mux protocol with a RawClient in relay tests. */
 import * as Y from 'yjs';
-import type { DocStore } from '../../shared/DocStore';
+import type { DocStore } from '../../relay/storage/DocStore';
 import { readMuxFrame, writeChangeFrame, writeDocFrame, type MuxFrame } from '../../shared/protocol/muxMessages';
 import type { RawClient } from './rawClient';
 import { readSync, syncStep1 } from './yMessages';

@@ -10,7 +10,7 @@
  * `MemoryDeviceStore` (tests). Both run the acceptance suite in
  * tests/auth/deviceStoreAcceptance.ts.
  */
-import type { DeviceId } from '../model/ids';
+import type { DeviceId } from '../../shared/model/ids';
 
 /** A device and the user it belongs to. */
 export interface DeviceBinding {

@@ -8,7 +8,7 @@
  * check a user on every message; the snapshot follows outside changes (the
  * CLI revoking someone) within seconds, and `onChange` says when.
  */
-import type { Role } from './roles';
+import type { Role } from '../../shared/auth/roles';
 
 /** A user id: opaque, made by the store, never reused. */
 export type UserId = string & { readonly __brand: 'UserId' };

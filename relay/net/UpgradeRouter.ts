@@ -1,0 +1,161 @@
+/**
+ * The door of the WebSocket endpoints: each HTTP upgrade is authenticated,
+ * its device checked (and registered durably before the upgrade completes,
+ * so a client cannot send a frame before that), then routed to `/mux` or
+ * `/sync/<document>`, or closed with the code that says why.
+ */
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CloseCode } from '../../shared/protocol/closeCodes';
+import { isDocName } from '../../shared/protocol/docNames';
+import { checkDevice, type DeviceVerdict } from '../auth/deviceGate';
+import type { DeviceStore } from '../auth/DeviceStore';
+import { tokenOf } from '../auth/authenticateUpgrade';
+import type { StageTimings } from '../diag/StageTimings';
+import type { RelayLimits } from '../limits';
+import type { RelayLog } from '../log';
+import { writePolicyFor } from '../policy/writeRefusal';
+import type { DocStore } from '../storage/DocStore';
+import type { ChangeFeed } from '../sync/ChangeFeed';
+import type { DocRegistry } from '../sync/DocRegistry';
+import { sendStatus, type ConnectionSet } from './ConnectionSet';
+import { MuxConnection } from './MuxConnection';
+import { PerDocConnection } from './PerDocConnection';
+import type { PerUserLimits } from './PerUserLimits';
+import type { Principal } from './Principal';
+
+export interface UpgradeRouterOptions {
+  /** Who an upgrade is (null: no valid token). */
+  authenticate: (req: http.IncomingMessage, url: URL) => Principal | null;
+  /** Which user owns each device; absent on an open relay. */
+  devices: DeviceStore | undefined;
+  connections: ConnectionSet;
+  perUser: PerUserLimits;
+  registry: DocRegistry;
+  changeFeed: ChangeFeed;
+  /** Its health is sent to each new `/mux` connection. */
+  store: DocStore;
+  limits: RelayLimits;
+  log: RelayLog;
+  stages?: StageTimings;
+}
+
+export class UpgradeRouter {
+  /** Upgrades held until their device is registered durably. */
+  private readonly waiting = new Set<Duplex>();
+  private closing = false;
+  private nextConnId = 1;
+  private readonly wss: WebSocketServer;
+
+  constructor(private readonly options: UpgradeRouterOptions) {
+    // ws refuses far-oversized frames itself (1009) before buffering them;
+    // anything between the limit and that ceiling gets our 4413. The
+    // connection set tracks every socket, so ws's own client set (a Set
+    // entry and a close listener per socket) is off.
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: options.limits.maxMessageBytes * 2 + 1024,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+  }
+
+  /** Handles one HTTP upgrade (the server's 'upgrade' event). */
+  readonly upgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const { authenticate, devices, log } = this.options;
+    const url = new URL(req.url ?? '/', 'http://relay.invalid');
+    const principal = authenticate(req, url);
+    const verdict = principal && devices ? checkDevice(devices, principal, log) : null;
+    const upgrade = (who: Principal | null, v: DeviceVerdict | null): void =>
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req, url, who, v));
+    if (!(verdict instanceof Promise)) return upgrade(principal, verdict);
+    this.waiting.add(socket);
+    // ws listens for socket errors only once it upgrades; until then an error must not crash the relay.
+    const ignore = (): void => {};
+    socket.on('error', ignore);
+    void verdict.then((v) => {
+      this.waiting.delete(socket);
+      socket.off('error', ignore);
+      if (this.closing || socket.destroyed) return void socket.destroy();
+      // The user may have been revoked while the device was being written.
+      upgrade(authenticate(req, url), v);
+    });
+  };
+
+  /** Stops taking upgrades; those waiting for their device are dropped. */
+  close(): void {
+    this.closing = true;
+    for (const socket of this.waiting) socket.destroy();
+  }
+
+  /** Lets go of the WebSocket server (after every socket was closed). */
+  destroy(): void {
+    this.wss.close();
+  }
+
+  private accept(ws: WebSocket, req: http.IncomingMessage, url: URL, principal: Principal | null, device: DeviceVerdict | null): void {
+    const { connections, perUser, registry, limits, log } = this.options;
+    const connId = this.nextConnId++;
+    if (!principal) {
+      log.warn({ connId, path: url.pathname }, 'refused connection without a valid token');
+      return connections.refuse(ws, CloseCode.unauthorized.code, CloseCode.unauthorized.reason);
+    }
+    if (device && !device.ok) {
+      log.warn({ connId, user: principal.user, device: principal.device, detail: device.detail }, 'refused connection: device check');
+      return connections.refuse(ws, device.close.code, device.close.reason);
+    }
+    if (device?.registered) connections.closeOthersOnDevice(principal);
+    let docName: string | null = null;
+    if (url.pathname.startsWith('/sync/')) {
+      try {
+        docName = decodeURIComponent(url.pathname.slice('/sync/'.length));
+      } catch {
+        docName = '';
+      }
+      if (!isDocName(docName)) {
+        log.warn({ connId, path: url.pathname }, 'refused invalid document name');
+        return connections.refuse(ws, CloseCode.badDocName.code, CloseCode.badDocName.reason);
+      }
+      const unknown = writePolicyFor(principal).refuseOpen(docName, registry.site);
+      if (unknown !== null) {
+        log.warn({ connId, doc: docName, reason: unknown }, 'refused to open a document');
+        return connections.refuse(ws, CloseCode.badDocName.code, unknown.slice(0, 120));
+      }
+    } else if (url.pathname !== '/mux') {
+      return connections.refuse(ws, CloseCode.badDocName.code, 'unknown endpoint: use /mux or /sync/<document>');
+    }
+    if (!perUser.admit(principal)) {
+      log.warn({ connId, user: principal.user, open: perUser.connectionsOf(principal.user) }, 'refused connection over the per-user limit');
+      return connections.refuse(ws, CloseCode.tooManyConnections.code, `${CloseCode.tooManyConnections.reason} (${limits.maxConnectionsPerUser})`);
+    }
+    const token = keptToken(tokenOf(req, url));
+    const options = {
+      principal,
+      registry,
+      changeFeed: this.options.changeFeed,
+      limits,
+      log,
+      connId,
+      refusals: perUser.refusalsOf(principal),
+      onClosed: connections.forget,
+      stages: this.options.stages,
+    };
+    if (docName === null) {
+      const conn = new MuxConnection(ws, options);
+      connections.track(conn, token);
+      sendStatus(conn, this.options.store.health());
+      return;
+    }
+    connections.track(new PerDocConnection(ws, docName, options), token);
+  }
+}
+
+/**
+ * The token as kept for the life of a connection. A token parsed from the
+ * query is a slice of the whole request URL and would keep all of it alive;
+ * the copy holds the token's characters only.
+ */
+function keptToken(token: string | null): string | null {
+  return token === null ? null : Buffer.from(token, 'utf8').toString('utf8');
+}
