@@ -23,6 +23,8 @@ export interface RelayConfig {
   backups: { dir: string; everyMs: number; keep: number } | null;
   /** TALLY_DIAGNOSTICS=1: record pauses and per-stage timings, served at /debug/diagnostics (for the bench). */
   diagnostics: boolean;
+  /** TALLY_METRICS_TOKEN: when set, GET /metrics needs `Authorization: Bearer <it>`. */
+  metricsToken: string | undefined;
 }
 
 const LIMIT_ENV: Record<string, keyof RelayLimits> = {
@@ -74,5 +76,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
         }
       : null,
     diagnostics: env.TALLY_DIAGNOSTICS === '1',
+    metricsToken: env.TALLY_METRICS_TOKEN || undefined,
   };
 }

@@ -5,6 +5,7 @@
  * (ConnectionSet), the document registry and the heartbeat. Everything is injected, so tests
  * run many relays in one process on port 0.
  */
+import type { RelayMetrics } from './metrics/RelayMetrics';
 import type { BackupSources } from './backup/backupArchive';
 import { backupRoute } from './http/backupRoute';
 import { DEFAULT_MAX_PHOTO_BYTES, photoEndpoint } from './photos/photoEndpoint';
@@ -86,6 +87,8 @@ export interface RelayOptions {
   backup?: BackupSources;
   /** When the last good scheduled backup finished (ms), for /healthz; absent when backups are not scheduled. */
   lastBackupAt?: () => number | null;
+  /** Prometheus metrics at `GET /metrics` (with `token`, a scrape needs `Authorization: Bearer <token>`). */
+  metrics?: { registry: RelayMetrics; token?: string };
 }
 
 export interface Relay {
@@ -151,6 +154,13 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const api = users && devices ? apiHandler({ users, devices, site, log }) : undefined;
   const app = options.appDir ? serveApp(options.appDir) : undefined;
   const backup = users && options.backup ? backupRoute({ sources: options.backup, users, log }) : undefined;
+  options.metrics?.registry.observe({
+    connections: () => connections.size,
+    openDocs: () => registry.size,
+    storageOk: () => store.health().ok,
+    lastBackupAgeSeconds: () => stats().lastBackupAgeSeconds ?? null,
+  });
+  const metrics = options.metrics ? options.metrics.registry.handler(options.metrics.token) : undefined;
   const photoStore = users && options.photos ? new PhotoStore(options.photos.dir) : undefined;
   await photoStore?.open();
   const photos = users && photoStore ? photoEndpoint({ store: photoStore, users, maxPhotoBytes: options.photos?.maxPhotoBytes ?? DEFAULT_MAX_PHOTO_BYTES, log }) : undefined;
@@ -161,6 +171,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       res.end(JSON.stringify({ ok: s.storage.ok, ...s }));
       return;
     }
+    if (metrics?.(req, res)) return;
     if (backup?.(req, res)) return;
     if (options.diagnostics?.handle(req, res)) return;
     if (api?.(req, res)) return;
@@ -171,7 +182,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   };
   const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : http.createServer(onRequest);
 
-  const router = new UpgradeRouter({ authenticate, devices, connections, perUser, registry, changeFeed, store, limits, log, stages });
+  const router = new UpgradeRouter({ authenticate, devices, connections, perUser, registry, changeFeed, store, limits, log, stages, metrics: options.metrics?.registry });
   server.on('upgrade', router.upgrade);
 
   // A revoked (or re-enrolled) user's sockets close as soon as the store notices.

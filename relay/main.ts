@@ -23,6 +23,7 @@ import { lanAddresses, loadSiteCertificate } from './http/siteCertificate';
 import { offerFirstAdminLink } from './auth/firstAdminLink';
 import { plainHttpNotice } from './http/lanNotice';
 import { RelayDiagnostics } from './diag/RelayDiagnostics';
+import { RelayMetrics } from './metrics/RelayMetrics';
 
 async function main(): Promise<void> {
   const config = readConfig();
@@ -30,7 +31,8 @@ async function main(): Promise<void> {
   mkdirSync(config.dataDir, { recursive: true });
   const tls = await loadSiteCertificate(process.env, config.dataDir);
   const diagnostics = config.diagnostics ? new RelayDiagnostics() : undefined;
-  const store = await LevelDocStore.open(path.join(config.dataDir, 'docs'), { log, stages: diagnostics?.stages });
+  const metrics = new RelayMetrics();
+  const store = await LevelDocStore.open(path.join(config.dataDir, 'docs'), { log, stages: diagnostics?.stages, onBatch: (b) => metrics.batch(b) });
   const backupSources = { exportSnapshot: store.exportSnapshot.bind(store), dataDir: config.dataDir, photosDir: path.join(config.dataDir, 'files', 'photos'), site: config.site };
   try {
     const format = await prepareDataFolder({ dataDir: config.dataDir, backup: (out) => writeBackup(backupSources, out as Writable) });
@@ -52,7 +54,7 @@ async function main(): Promise<void> {
     await schedule.start();
     log.info({ dir: config.backups.dir, everyMs: config.backups.everyMs, keep: config.backups.keep }, 'scheduled backups on');
   }
-  const relay = await createRelay({ store, users, devices, appDir, site: config.site, tls: tls ?? undefined, host: config.host, port: config.port, limits: config.limits, photos: { dir: path.join(config.dataDir, 'files'), maxPhotoBytes: config.maxPhotoBytes }, backup: backupSources, lastBackupAt: schedule ? () => schedule.lastGoodAt : undefined, log, diagnostics });
+  const relay = await createRelay({ store, users, devices, appDir, site: config.site, tls: tls ?? undefined, host: config.host, port: config.port, limits: config.limits, photos: { dir: path.join(config.dataDir, 'files'), maxPhotoBytes: config.maxPhotoBytes }, backup: backupSources, lastBackupAt: schedule ? () => schedule.lastGoodAt : undefined, log, diagnostics, metrics: { registry: metrics, token: config.metricsToken } });
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;

@@ -1,6 +1,7 @@
 /**
  * What the relay hands each connection it admits, on either endpoint.
  */
+import type { ChangeCounters } from '../metrics/RelayMetrics';
 import type { RelayLimits } from '../limits';
 import type { RelayLog } from '../log';
 import type { ChangeFeed } from '../sync/ChangeFeed';
@@ -27,6 +28,8 @@ export interface ConnectionOptions<C> {
   refusals: RefusalBudget;
   /** Where per-stage timings of changes go (diagnostics on). */
   stages?: StageTimings;
+  /** Where acknowledged and refused changes are counted (/metrics). */
+  metrics?: ChangeCounters;
   /** Runs once, after the socket closed and every document was left. */
   onClosed: (conn: C) => void;
 }

@@ -6,6 +6,7 @@
  * returned is durable. An endpoint supplies only how its peer hears a refusal
  * and an ack.
  */
+import type { ChangeCounters } from '../metrics/RelayMetrics';
 import { CloseCode } from '../../shared/protocol/closeCodes';
 import type { RelayLog } from '../log';
 import type { Applied, DocRoom, Refusal } from '../sync/DocRoom';
@@ -48,6 +49,8 @@ export interface PeerSessionOptions<V> {
   nameDocInCloses: boolean;
   /** Where per-stage timings of changes go (diagnostics on). */
   stages?: StageTimings;
+  /** Where acknowledged and refused changes are counted (/metrics). */
+  metrics?: ChangeCounters;
 }
 
 /** The ack of a change, given whether it wrote anything; null: none. */
@@ -114,10 +117,17 @@ export class PeerSession<V> {
    * and they were not accepted. With diagnostics on, each stage is timed.
    */
   private timedApply(peer: SessionPeer, updates: readonly Uint8Array[], ack: AckOf<V>, readAt: number | undefined, onlyIfAccepted = false): boolean {
-    const stages = this.options.stages;
-    const started = stages ? performance.now() : 0;
+    const { stages, metrics } = this.options;
+    const started = stages || metrics ? performance.now() : 0;
     const applied = peer.room.apply(updates, peer);
     if (onlyIfAccepted && applied.kind !== 'accepted') return false;
+    if (metrics && applied.kind === 'accepted') {
+      const from = readAt ?? started;
+      applied.durable.then(
+        () => metrics.acked(updates.length, (performance.now() - from) / 1000),
+        () => {},
+      );
+    }
     if (stages && applied.kind === 'accepted') {
       const done = performance.now();
       if (readAt !== undefined) stages.record('queued', started - readAt);
@@ -158,7 +168,8 @@ export class PeerSession<V> {
   }
 
   private refused(doc: string, refusal: Refusal): void {
-    const { endpoint, log } = this.options;
+    const { endpoint, log, metrics } = this.options;
+    metrics?.refused(refusal.missing ? 'missing_changes' : refusal.tooLarge ? 'too_large' : 'forbidden');
     if (refusal.missing) {
       // Not the sender's fault (a restore): nothing counts against it, the change stays pending.
       log.info({ conn: endpoint.label, doc, reason: refusal.reason }, 'change waits for changes the relay lacks');
@@ -171,6 +182,7 @@ export class PeerSession<V> {
   }
 
   private unreadable(peer: SessionPeer, err: unknown): void {
+    this.options.metrics?.refused('unreadable');
     const message = (err as Error).message;
     this.socket.close(closeInfoForUnreadable(err), this.options.nameDocInCloses ? `${peer.room.name}: ${message}` : message);
   }

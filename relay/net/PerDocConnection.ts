@@ -36,7 +36,7 @@ export class PerDocConnection implements SessionPeer, SessionEndpoint<Uint8Array
     this.log = log;
     this.connId = options.connId;
     this.socket = new GuardedSocket(ws, limits.maxBufferedBytes, log, this);
-    this.session = new PeerSession({ endpoint: this, log, refusals: options.refusals, newer: alwaysNewer, tooLargeCloses: true, nameDocInCloses: false });
+    this.session = new PeerSession({ endpoint: this, log, refusals: options.refusals, newer: alwaysNewer, tooLargeCloses: true, nameDocInCloses: false, metrics: options.metrics });
     this.room = registry.get(docName);
     ws.on('message', (data, isBinary) => {
       const check = checkInbound(data, isBinary, limits.maxMessageBytes);

@@ -4,6 +4,7 @@
  * so a client cannot send a frame before that), then routed to `/mux` or
  * `/sync/<document>`, or closed with the code that says why.
  */
+import type { ChangeCounters } from '../metrics/RelayMetrics';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -39,6 +40,8 @@ export interface UpgradeRouterOptions {
   limits: RelayLimits;
   log: RelayLog;
   stages?: StageTimings;
+  /** Where acknowledged and refused changes are counted (/metrics). */
+  metrics?: ChangeCounters;
 }
 
 export class UpgradeRouter {
@@ -140,6 +143,7 @@ export class UpgradeRouter {
       refusals: perUser.refusalsOf(principal),
       onClosed: connections.forget,
       stages: this.options.stages,
+      metrics: this.options.metrics,
     };
     if (docName === null) {
       const conn = new MuxConnection(ws, options);

@@ -29,6 +29,8 @@ export interface LevelDocStoreOptions {
   log?: StorageLog;
   /** Where batch sizes, waits and write times are recorded (diagnostics on). */
   stages?: StageTimings;
+  /** Told of every fsynced batch: how many writes it carried and how long the write took (/metrics). */
+  onBatch?: (batch: { writes: number; writeMs: number }) => void;
 }
 
 /** What the store knows about one document's log. Seqs of live updates are contiguous. */
@@ -66,13 +68,16 @@ export class LevelDocStore implements DocStore {
       retryDelayMs: options.retryDelayMs,
       maxRetryDelayMs: options.maxRetryDelayMs,
       log: options.log,
-      onBatch: options.stages
-        ? (b) => {
-            options.stages!.batch(b.writes);
-            options.stages!.record('store.wait', b.waitedMs);
-            options.stages!.record('store.write', b.writeMs);
-          }
-        : undefined,
+      onBatch:
+        options.stages || options.onBatch
+          ? (b) => {
+              options.onBatch?.(b);
+              if (!options.stages) return;
+              options.stages.batch(b.writes);
+              options.stages.record('store.wait', b.waitedMs);
+              options.stages.record('store.write', b.writeMs);
+            }
+          : undefined,
     });
   }
 
