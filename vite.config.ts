@@ -40,7 +40,8 @@ export default defineConfig({
     svelte({ configFile: false }),
     preloadAppChunk(),
     VitePWA({
-      registerType: 'autoUpdate',
+      // A new version waits (it never swaps in under a crew with work on the device): see appUpdate.ts.
+      registerType: 'prompt',
       injectRegister: false,
       filename: 'sw.js',
       includeAssets: ['icon.svg'],
@@ -64,10 +65,11 @@ export default defineConfig({
         globPatterns: ['**/*.{js,css,html,svg,png,wasm,webmanifest}'],
         maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
         navigateFallback: 'index.html',
-        navigateFallbackDenylist: [/^\/api\//, /^\/mux/, /^\/sync\//, /^\/healthz/],
+        navigateFallbackDenylist: [/^\/api\//, /^\/mux/, /^\/sync\//, /^\/healthz/, /^\/files\//, /^\/metrics/, /^\/debug\//],
         cleanupOutdatedCaches: true,
+        // The first version takes the page at once; a later one waits until the app lets it in.
         clientsClaim: true,
-        skipWaiting: true,
+        skipWaiting: false,
       },
     }),
   ],

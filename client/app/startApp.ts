@@ -8,6 +8,7 @@ import { mount } from 'svelte';
 import { registerSW } from 'virtual:pwa-register';
 import App from './App.svelte';
 import './app.css';
+import { appUpdate } from './lib/appUpdate';
 import type { TabLock } from './lib/TabLock';
 
 /** What main.ts began before the app's code loaded. */
@@ -26,11 +27,14 @@ export function startApp(options: StartOptions): void {
 
 /** Registers (or updates) the service worker once the page is idle: never in the way of a start's first screen. */
 function registerWhenIdle(): void {
-  const register = (): void =>
-    void registerSW({
+  const register = (): void => {
+    const install = registerSW({
       immediate: true,
+      // A new version waits; the app decides when it comes in (appUpdate.ts).
+      onNeedRefresh: () => appUpdate.waiting(install),
       onRegisterError: (err: unknown) => console.warn('[tally app] service worker registration failed; the app will need the network to open', err),
     });
+  };
   if ('requestIdleCallback' in window) requestIdleCallback(register, { timeout: 5_000 });
   else setTimeout(register, 1_000);
 }
