@@ -7,6 +7,8 @@
  */
 import type { BackupSources } from './backup/backupArchive';
 import { backupRoute } from './http/backupRoute';
+import { NoticeLog } from './notices/NoticeLog';
+import { noticesRoute } from './notices/noticesRoute';
 import { DEFAULT_MAX_PHOTO_BYTES, photoEndpoint } from './photos/photoEndpoint';
 import { PhotoStore } from './photos/PhotoStore';
 import http from 'node:http';
@@ -84,6 +86,12 @@ export interface RelayOptions {
   photos?: { dir: string; maxPhotoBytes?: number };
   /** Backups at `GET /api/admin/backup` (admins), from these sources; only with users. */
   backup?: BackupSources;
+  /**
+   * The priority channel (safety alerts, quality holds): its log in `file`
+   * (`<data>/notices.log`), served at `/api/notices` and sent to every `/mux`
+   * device; only with users, since every notice names who issued it.
+   */
+  notices?: { file: string };
   /** When the last good scheduled backup finished (ms), for /healthz; absent when backups are not scheduled. */
   lastBackupAt?: () => number | null;
 }
@@ -154,6 +162,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const photoStore = users && options.photos ? new PhotoStore(options.photos.dir) : undefined;
   await photoStore?.open();
   const photos = users && photoStore ? photoEndpoint({ store: photoStore, users, maxPhotoBytes: options.photos?.maxPhotoBytes ?? DEFAULT_MAX_PHOTO_BYTES, log }) : undefined;
+  const notices = users && devices && options.notices ? await NoticeLog.open(options.notices.file) : undefined;
+  const noticesApi = users && devices && notices ? noticesRoute({ notices, users, devices, log }) : undefined;
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     if (req.method === 'GET' && req.url?.split('?')[0] === '/healthz') {
       const s = stats();
@@ -163,6 +173,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     }
     if (backup?.(req, res)) return;
     if (options.diagnostics?.handle(req, res)) return;
+    if (noticesApi?.(req, res)) return;
     if (api?.(req, res)) return;
     if (photos?.handle(req, res)) return;
     if (app?.(req, res)) return;
@@ -222,6 +233,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         clearTimeout(timer);
         registry.destroyAll();
         changeFeed.destroy();
+        await notices?.close();
         // Give clients a moment to answer the 1001 close; then cut.
         await connections.terminateAll(CLOSE_HANDSHAKE_MS);
         router.destroy();
