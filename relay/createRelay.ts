@@ -23,6 +23,7 @@ import { apiHandler } from './http/api';
 import { serveApp } from './http/serveApp';
 import { ConnectionSet } from './net/ConnectionSet';
 import { UpgradeRouter } from './net/UpgradeRouter';
+import { noticeFrame } from './net/MuxConnection';
 import { ChangeFeed } from './sync/ChangeFeed';
 import type { UserStore } from './auth/UserStore';
 import { authenticateWith, openPrincipal } from './auth/authenticateUpgrade';
@@ -182,7 +183,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   };
   const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : http.createServer(onRequest);
 
-  const router = new UpgradeRouter({ authenticate, devices, connections, perUser, registry, changeFeed, store, limits, log, stages });
+  const router = new UpgradeRouter({ authenticate, devices, connections, perUser, registry, changeFeed, store, limits, log, stages, notices });
+  // Each new notice goes to every connected device at once, one frame built for all.
+  const unsubscribeNotices = notices?.onNotice((notice) => connections.broadcastNotice(noticeFrame(notice)));
   server.on('upgrade', router.upgrade);
 
   // A revoked (or re-enrolled) user's sockets close as soon as the store notices.
@@ -217,6 +220,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         router.close();
         clearInterval(heartbeat);
         unsubscribeHealth();
+        unsubscribeNotices?.();
         unsubscribeUsers?.();
         userNames?.destroy();
         photos?.close();
