@@ -267,7 +267,7 @@ export class MuxConnection implements SessionEndpoint<number> {
       (known) => {
         if (!known) this.log.warn({ conn: this.label, seq }, 'noticeSeen of a notice the relay does not hold: ignored');
       },
-      (err: unknown) => this.log.error({ conn: this.label, seq, err: String(err) }, 'noticeSeen could not be stored: the device sends it again on its next connection'),
+      (err: unknown) => this.log.error({ conn: this.label, seq, err: String(err) }, 'noticeSeen could not be stored'),
     );
   }
 

@@ -1,5 +1,5 @@
 /**
- * `/api/notices`: the priority channel over HTTP (PROTOCOL.md §7), for the
+ * `/api/notices`: the priority channel over HTTP (PROTOCOL.md §4), for the
  * app and for site systems (a QMS placing holds with a supervisor's token).
  *
  *   POST /api/notices[?device=<id>]  body: a notice   -> 201 {"seq":n} once fsynced
