@@ -8,6 +8,8 @@
 import type { RelayMetrics } from './metrics/RelayMetrics';
 import type { BackupSources } from './backup/backupArchive';
 import { backupRoute } from './http/backupRoute';
+import { NoticeLog } from './notices/NoticeLog';
+import { noticesRoute } from './notices/noticesRoute';
 import { DEFAULT_MAX_PHOTO_BYTES, photoEndpoint } from './photos/photoEndpoint';
 import { PhotoStore } from './photos/PhotoStore';
 import http from 'node:http';
@@ -22,6 +24,7 @@ import { apiHandler } from './http/api';
 import { serveApp } from './http/serveApp';
 import { ConnectionSet } from './net/ConnectionSet';
 import { UpgradeRouter } from './net/UpgradeRouter';
+import { noticeFrame } from './net/MuxConnection';
 import { ChangeFeed } from './sync/ChangeFeed';
 import type { UserStore } from './auth/UserStore';
 import { authenticateWith, openPrincipal } from './auth/authenticateUpgrade';
@@ -85,6 +88,12 @@ export interface RelayOptions {
   photos?: { dir: string; maxPhotoBytes?: number };
   /** Backups at `GET /api/admin/backup` (admins), from these sources; only with users. */
   backup?: BackupSources;
+  /**
+   * The priority channel (safety alerts, quality holds): its log in `file`
+   * (`<data>/notices.log`), served at `/api/notices` and sent to every `/mux`
+   * device; only with users, since every notice names who issued it.
+   */
+  notices?: { file: string };
   /** When the last good scheduled backup finished (ms), for /healthz; absent when backups are not scheduled. */
   lastBackupAt?: () => number | null;
   /** Prometheus metrics at `GET /metrics` (with `token`, a scrape needs `Authorization: Bearer <token>`). */
@@ -164,6 +173,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const photoStore = users && options.photos ? new PhotoStore(options.photos.dir) : undefined;
   await photoStore?.open();
   const photos = users && photoStore ? photoEndpoint({ store: photoStore, users, maxPhotoBytes: options.photos?.maxPhotoBytes ?? DEFAULT_MAX_PHOTO_BYTES, log }) : undefined;
+  const notices = users && devices && options.notices ? await NoticeLog.open(options.notices.file) : undefined;
+  const noticesApi = users && devices && notices ? noticesRoute({ notices, users, devices, log }) : undefined;
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     if (req.method === 'GET' && req.url?.split('?')[0] === '/healthz') {
       const s = stats();
@@ -174,6 +185,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     if (metrics?.(req, res)) return;
     if (backup?.(req, res)) return;
     if (options.diagnostics?.handle(req, res)) return;
+    if (noticesApi?.(req, res)) return;
     if (api?.(req, res)) return;
     if (photos?.handle(req, res)) return;
     if (app?.(req, res)) return;
@@ -182,7 +194,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   };
   const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : http.createServer(onRequest);
 
-  const router = new UpgradeRouter({ authenticate, devices, connections, perUser, registry, changeFeed, store, limits, log, stages, metrics: options.metrics?.registry });
+  const router = new UpgradeRouter({ authenticate, devices, connections, perUser, registry, changeFeed, store, limits, log, stages, notices, metrics: options.metrics?.registry });
+  // Each new notice goes to every connected device at once, one frame built for all.
+  const unsubscribeNotices = notices?.onNotice((notice) => connections.broadcastNotice(noticeFrame(notice)));
   server.on('upgrade', router.upgrade);
 
   // A revoked (or re-enrolled) user's sockets close as soon as the store notices.
@@ -217,6 +231,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         router.close();
         clearInterval(heartbeat);
         unsubscribeHealth();
+        unsubscribeNotices?.();
         unsubscribeUsers?.();
         userNames?.destroy();
         photos?.close();
@@ -233,6 +248,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         clearTimeout(timer);
         registry.destroyAll();
         changeFeed.destroy();
+        await notices?.close();
         // Give clients a moment to answer the 1001 close; then cut.
         await connections.terminateAll(CLOSE_HANDSHAKE_MS);
         router.destroy();

@@ -18,7 +18,7 @@ import { pack as tarPack, type Pack } from 'tar-stream';
 export interface BackupSources {
   /** Hands every key and value of the document store to `onEntry` from one snapshot (LevelDocStore.exportSnapshot). */
   exportSnapshot(onEntry: (key: string, value: Uint8Array) => Promise<void> | void): Promise<number>;
-  /** The data folder (users.json and devices.json are read from it). */
+  /** The data folder (users.json, devices.json and notices.log are read from it; a line of notices.log torn by a concurrent append is cut off when it is opened). */
   dataDir: string;
   /** Accepted photos (`<data>/files/photos`), if the relay keeps any. */
   photosDir?: string;
@@ -48,7 +48,7 @@ export const MANIFEST = 'manifest.json';
 /** A chunk of the document store is written once it holds this many bytes. */
 const DOCS_CHUNK_BYTES = 4 * 1024 * 1024;
 /** The files beside the store that a relay needs (absent ones are left out). */
-export const DATA_FILES = ['users.json', 'devices.json'] as const;
+export const DATA_FILES = ['users.json', 'devices.json', 'notices.log'] as const;
 
 /** The name of chunk `n` of the document store. */
 export const docsChunkName = (n: number): string => `docs/${String(n).padStart(6, '0')}.bin`;

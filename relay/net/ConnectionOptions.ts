@@ -9,6 +9,7 @@ import type { DocRegistry } from '../sync/DocRegistry';
 import type { Principal } from './Principal';
 import type { RefusalBudget } from './RefusalBudget';
 import type { StageTimings } from '../diag/StageTimings';
+import type { NoticeLog } from '../notices/NoticeLog';
 
 export interface ConnectionOptions<C> {
   /** Who is on the other end, as authenticated at the upgrade. */
@@ -26,6 +27,8 @@ export interface ConnectionOptions<C> {
    * shared with their other connections (PerUserLimits).
    */
   refusals: RefusalBudget;
+  /** Where `/mux` connections record `noticeSeen` acknowledgements (without it, they are ignored). */
+  notices?: NoticeLog;
   /** Where per-stage timings of changes go (diagnostics on). */
   stages?: StageTimings;
   /** Where acknowledged and refused changes are counted (/metrics). */

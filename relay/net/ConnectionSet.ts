@@ -69,6 +69,11 @@ export class ConnectionSet {
     for (const conn of this.open.keys()) if (conn instanceof MuxConnection) sendStatus(conn, health);
   }
 
+  /** Sends every device (`/mux`) one notice frame, the moment it is stored. */
+  broadcastNotice(frame: Uint8Array): void {
+    for (const conn of this.open.keys()) if (conn instanceof MuxConnection) conn.sendNoticeFrame(frame);
+  }
+
   /**
    * One heartbeat: pings find half-open sockets on the relay's side; the
    * status frame does the same for devices, whose browsers cannot see pings.

@@ -16,6 +16,7 @@ import {
   writeDocFrame,
   writeDocUpdateFrame,
   writeErrorFrame,
+  writeNoticeFrame,
   writeStatusFrame,
   type ChangeFrame,
   type FetchFrame,
@@ -36,6 +37,7 @@ import type { ConnectionOptions } from './ConnectionOptions';
 import { awarenessMessage, needsOnlyStoredBytes, stepOneMessage } from './ywsCodec';
 import type { Principal } from './Principal';
 import { writePolicyFor, type WritePolicy } from '../policy/writeRefusal';
+import type { NoticeLog, StoredNotice } from '../notices/NoticeLog';
 
 /** One document as seen through one mux connection: y-websocket messages inside `doc` frames. */
 class MuxDocPeer implements SessionPeer {
@@ -86,6 +88,7 @@ export class MuxConnection implements SessionEndpoint<number> {
   /** The documents this connection watches, made on its first `watch`. */
   private watcher: Watcher | null = null;
   private readonly changeFeed: ChangeFeed | undefined;
+  private readonly notices: NoticeLog | undefined;
 
   readonly principal: Principal;
   private readonly registry: DocRegistry;
@@ -104,6 +107,7 @@ export class MuxConnection implements SessionEndpoint<number> {
     this.connId = options.connId;
     this.onClosed = options.onClosed;
     this.changeFeed = options.changeFeed;
+    this.notices = options.notices;
     this.writes = writePolicyFor(principal);
     this.socket = new GuardedSocket(ws, limits.maxBufferedBytes, log, this);
     this.session = new PeerSession({ endpoint: this, log, refusals: options.refusals, newer: newerChangeNo, tooLargeCloses: false, nameDocInCloses: true, stages: options.stages, metrics: options.metrics });
@@ -148,6 +152,16 @@ export class MuxConnection implements SessionEndpoint<number> {
     this.socket.send(writeStatusFrame(storageOk, detail));
   }
 
+  /** Sends one notice of the priority channel (already fsynced). */
+  sendNotice(notice: StoredNotice): void {
+    this.socket.send(noticeFrame(notice));
+  }
+
+  /** Sends an already built notice frame (one for every device of a broadcast). */
+  sendNoticeFrame(frame: Uint8Array): void {
+    this.socket.send(frame);
+  }
+
   private receive(bytes: Uint8Array): void {
     let frame: MuxFrame;
     try {
@@ -188,6 +202,8 @@ export class MuxConnection implements SessionEndpoint<number> {
         return this.fetch(frame);
       case 'watch':
         return this.watch(frame);
+      case 'noticeSeen':
+        return this.noticeSeen(frame.seq);
       default:
         return this.socket.close(CloseCode.unknownType, `a device may not send ${frame.type} frames`);
     }
@@ -240,6 +256,19 @@ export class MuxConnection implements SessionEndpoint<number> {
     }
     this.watcher ??= this.changeFeed.watcher((docs) => this.socket.send(writeChangedFrame(docs)));
     this.watcher.replace(allowed);
+  }
+
+  /** Records durably that this connection's user read notice `seq` on its device. */
+  private noticeSeen(seq: number): void {
+    const notices = this.notices;
+    if (!notices) return;
+    const by = { user: this.principal.user, device: this.principal.device };
+    notices.acknowledge(seq, by).then(
+      (known) => {
+        if (!known) this.log.warn({ conn: this.label, seq }, 'noticeSeen of a notice the relay does not hold: ignored');
+      },
+      (err: unknown) => this.log.error({ conn: this.label, seq, err: String(err) }, 'noticeSeen could not be stored'),
+    );
   }
 
   /** Opens (subscribes) a document on first use; null if refused. */
@@ -317,4 +346,9 @@ export class MuxConnection implements SessionEndpoint<number> {
       readAt,
     );
   }
+}
+
+/** The `notice` frame of a stored notice: its seq, and the notice as JSON. */
+export function noticeFrame(notice: StoredNotice): Uint8Array {
+  return writeNoticeFrame(notice.seq, JSON.stringify(notice));
 }

@@ -18,6 +18,7 @@ import type { RelayLimits } from '../limits';
 import type { RelayLog } from '../log';
 import { writePolicyFor } from '../policy/writeRefusal';
 import type { DocStore } from '../storage/DocStore';
+import type { NoticeLog } from '../notices/NoticeLog';
 import type { ChangeFeed } from '../sync/ChangeFeed';
 import type { DocRegistry } from '../sync/DocRegistry';
 import { sendStatus, type ConnectionSet } from './ConnectionSet';
@@ -42,6 +43,8 @@ export interface UpgradeRouterOptions {
   stages?: StageTimings;
   /** Where acknowledged and refused changes are counted (/metrics). */
   metrics?: ChangeCounters;
+  /** The priority channel: a `/mux` device gets the notices after its `?notices=<seq>` right after `status`. */
+  notices?: NoticeLog;
 }
 
 export class UpgradeRouter {
@@ -128,6 +131,10 @@ export class UpgradeRouter {
     } else if (url.pathname !== '/mux') {
       return connections.refuse(ws, CloseCode.badDocName.code, 'unknown endpoint: use /mux or /sync/<document>');
     }
+    const noticesAfter = docName === null ? url.searchParams.get('notices') : null;
+    if (noticesAfter !== null && !/^\d{1,15}$/.test(noticesAfter)) {
+      return connections.refuse(ws, CloseCode.malformed.code, 'notices must be the last notice seq the device has');
+    }
     if (!perUser.admit(principal)) {
       log.warn({ connId, user: principal.user, open: perUser.connectionsOf(principal.user) }, 'refused connection over the per-user limit');
       return connections.refuse(ws, CloseCode.tooManyConnections.code, `${CloseCode.tooManyConnections.reason} (${limits.maxConnectionsPerUser})`);
@@ -144,11 +151,14 @@ export class UpgradeRouter {
       onClosed: connections.forget,
       stages: this.options.stages,
       metrics: this.options.metrics,
+      notices: this.options.notices,
     };
     if (docName === null) {
       const conn = new MuxConnection(ws, options);
       connections.track(conn, token);
       sendStatus(conn, this.options.store.health());
+      // Before any document frame: the device sends none before it is open, and these go in this same turn.
+      if (noticesAfter !== null) for (const notice of this.options.notices?.since(Number(noticesAfter)) ?? []) conn.sendNotice(notice);
       return;
     }
     connections.track(new PerDocConnection(ws, docName, options), token);

@@ -1,5 +1,5 @@
 /**
- * `/files/`: photos in and out (PROTOCOL.md §6). In, with the tus 1.0
+ * `/files/`: photos in and out (PROTOCOL.md §3). In, with the tus 1.0
  * protocol (@tus/server over @tus/file-store): `POST /files/` creates an
  * upload, `HEAD` and `PATCH` on its Location resume and send it; the final
  * PATCH is answered once the photo is checked and on disk (PhotoStore). Out,

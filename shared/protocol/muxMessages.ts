@@ -20,6 +20,10 @@ export const MuxType = {
   error: 4,
   /** Relay -> client: relay-wide state (storage health), sent on connect and on change. */
   status: 5,
+  /** Relay -> client: a notice of the priority channel (safety alert, hold, release), its seq and JSON. */
+  notice: 6,
+  /** Client -> relay: the user has read notice `seq` on this device. */
+  noticeSeen: 7,
   /** Client -> relay: send what these documents' state vectors lack, from what is durably stored. */
   fetch: 10,
   /** Relay -> client: answers of one `fetch`, many documents per frame, the last frame flagged. */
@@ -37,6 +41,9 @@ export type AckFrame = { type: 'ack'; doc: string; changeNo: number };
 export type CloseDocFrame = { type: 'closeDoc'; doc: string };
 export type ErrorFrame = { type: 'error'; doc: string; code: number; reason: string };
 export type StatusFrame = { type: 'status'; storageOk: boolean; detail: string };
+/** `json` is the stored notice as GET /api/notices lists it, without its acks (PROTOCOL.md §7). */
+export type NoticeFrame = { type: 'notice'; seq: number; json: string };
+export type NoticeSeenFrame = { type: 'noticeSeen'; seq: number };
 /** One document of a `fetch`: its name and the state vector the device holds. */
 export interface FetchItem {
   doc: string;
@@ -58,6 +65,8 @@ export type MuxFrame =
   | CloseDocFrame
   | ErrorFrame
   | StatusFrame
+  | NoticeFrame
+  | NoticeSeenFrame
   | FetchFrame
   | StatesFrame
   | WatchFrame
@@ -154,6 +163,21 @@ export function writeStatusFrame(storageOk: boolean, detail: string): Uint8Array
   encoding.writeVarUint(e, MuxType.status);
   encoding.writeVarUint(e, storageOk ? 1 : 0);
   encoding.writeVarString(e, detail);
+  return encoding.toUint8Array(e);
+}
+
+export function writeNoticeFrame(seq: number, json: string): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MuxType.notice);
+  encoding.writeVarUint(e, seq);
+  encoding.writeVarString(e, json);
+  return encoding.toUint8Array(e);
+}
+
+export function writeNoticeSeenFrame(seq: number): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MuxType.noticeSeen);
+  encoding.writeVarUint(e, seq);
   return encoding.toUint8Array(e);
 }
 
@@ -258,6 +282,12 @@ export function readMuxFrame(bytes: Uint8Array): MuxFrame {
         break;
       case MuxType.status:
         frame = { type: 'status', storageOk: decoding.readVarUint(d) === 1, detail: decoding.readVarString(d) };
+        break;
+      case MuxType.notice:
+        frame = { type: 'notice', seq: decoding.readVarUint(d), json: decoding.readVarString(d) };
+        break;
+      case MuxType.noticeSeen:
+        frame = { type: 'noticeSeen', seq: decoding.readVarUint(d) };
         break;
       case MuxType.fetch:
         frame = {

@@ -22,6 +22,8 @@ import type { IssuedToken } from '../../relay/auth/UserStore';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const update = (doc: number, n: number): Uint8Array => new TextEncoder().encode(`doc ${doc} change ${n} `.padEnd(200, '.'));
 
+const NOTICE_LINE = `${JSON.stringify({ t: 'notice', seq: 1, at: 1, user: 'u1', device: null, body: { kind: 'safety', severity: 'info', text: 'drill at 3' } })}\n`;
+
 describe('backup and restore', () => {
   let dir: string;
   let dataDir: string;
@@ -35,6 +37,7 @@ describe('backup and restore', () => {
     dataDir = path.join(dir, 'data');
     await mkdir(dataDir);
     await writeFile(path.join(dataDir, 'devices.json'), '{"dock-1":"u1"}\n');
+    await writeFile(path.join(dataDir, 'notices.log'), NOTICE_LINE);
     store = await LevelDocStore.open(path.join(dataDir, 'docs'));
     const users = new MemoryUserStore();
     admin = await users.add({ name: 'ada', role: 'admin' });
@@ -79,6 +82,7 @@ describe('backup and restore', () => {
     const report = await restoreBackup({ archive, dataDir: restored });
     expect(report.manifest.site).toBe('main');
     expect(await readFile(path.join(restored, 'devices.json'), 'utf8')).toBe('{"dock-1":"u1"}\n');
+    expect(await readFile(path.join(restored, 'notices.log'), 'utf8')).toBe(NOTICE_LINE);
     const back = await LevelDocStore.open(path.join(restored, 'docs'));
     try {
       for (let d = 0; d < 20; d++) {
