@@ -48,7 +48,7 @@ const cases: Case[] = [
       reverseEntry(doc, ben(), wrong.id, 'miscounted');
       return { doc };
     },
-    expected: { kind: 'receipt', title: 'ACME, PO 77', status: 'open', lines: 2, qty: 55, lastChangeAt: 4000, createdAt: 1000, createdBy: 'ana', pending: 0 },
+    expected: { kind: 'receipt', title: 'ACME, PO 77', status: 'open', statusText: 'Open', lines: 2, qty: 55, lastChangeAt: 4000, createdAt: 1000, createdBy: 'ana', pending: 0 },
   },
   {
     what: 'a count sheet: counted pairs, agreed quantities only',
@@ -75,7 +75,8 @@ const cases: Case[] = [
       review = applyReviewEvent(review, { type: 'proposal', entry: b as never, now: 5001 }, roles);
       return { doc, review: { ...review, hold: true } };
     },
-    expected: { status: 'received', hold: true, openConflicts: 1, lines: 0, qty: 0 },
+    // The relay applied ana's proposal first, but ben's disagrees: the list must read undecided, not "Received".
+    expected: { status: 'received', statusText: 'Undecided: received or rejected', hold: true, openConflicts: 1, lines: 0, qty: 0 },
   },
   {
     what: "a record whose creation has not arrived: no kind, titled as loading",

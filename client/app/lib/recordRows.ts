@@ -9,7 +9,7 @@
  */
 import { type RecordIndexEntry, type RecordKind } from '../../../shared/model';
 import type { RecordSummary } from './recordSummary';
-import { statusOf, SyncLabel } from './recordState';
+import { statusOf, statusText, SyncLabel } from './recordState';
 
 /** One row of the record list. */
 export interface RecordRow {
@@ -21,6 +21,8 @@ export interface RecordRow {
   /** The device holds this record's document. */
   readonly onDevice: boolean;
   readonly status: string;
+  /** The status in words, undecided while a status conflict is open. */
+  readonly statusText: string;
   readonly hold: boolean;
   readonly openConflicts: number;
   /** Changes the relay has not acknowledged yet. */
@@ -61,6 +63,7 @@ export function recordRows(
       createdBy: summary?.kind ? summary.createdBy : (row?.createdBy ?? ''),
       onDevice,
       status: summary?.status ?? statusOf(kind, null),
+      statusText: summary?.statusText ?? statusText(summary?.status ?? statusOf(kind, null)),
       hold: summary?.hold ?? false,
       openConflicts: summary?.openConflicts ?? 0,
       pending: summary?.pending ?? 0,
@@ -91,6 +94,7 @@ function placeholderRow(id: string, pending: number, loading: boolean): RecordRo
     createdBy: '',
     onDevice: true,
     status: 'open',
+    statusText: statusText('open'),
     hold: false,
     openConflicts: 0,
     pending,

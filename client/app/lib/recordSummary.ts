@@ -17,7 +17,7 @@ import {
   type RecordSnapshot,
 } from '../../../shared/model';
 import { readReviewState, shownFields, type Conflict, type Outcome, type ReviewState } from '../../../shared/review';
-import { openConflicts, statusOf } from './recordState';
+import { openConflicts, statusOf, statusShown } from './recordState';
 
 /** A proposal made in a record and what the relay made of it (see proposals.ts). */
 export interface SummaryProposal {
@@ -35,6 +35,8 @@ export interface RecordSummary {
   readonly createdAt: number;
   readonly createdBy: string;
   readonly status: string;
+  /** The status in words; "Undecided: received or rejected" while a status conflict is open (absent in summaries stored before it existed). */
+  readonly statusText?: string;
   readonly hold: boolean;
   readonly openConflicts: number;
   /** Changes the relay has not acknowledged (0 for a record only held for reading). */
@@ -72,6 +74,7 @@ export function recordSummary(input: SummaryInput): RecordSummary {
     createdAt: record.meta?.createdAt ?? 0,
     createdBy: record.meta?.createdBy ?? '',
     status: kind ? statusOf(kind, review) : 'open',
+    ...(kind && { statusText: statusShown(kind, review).text }),
     hold: review?.hold ?? false,
     openConflicts: openConflicts(review).length,
     pending: input.sync?.pending ?? 0,
