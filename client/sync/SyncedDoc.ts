@@ -29,6 +29,7 @@ import type { MuxConnection } from './MuxConnection';
 import { relayLacks } from './relayLacks';
 import { consoleLog, describeRelayError, endsClient, SyncErrorSource, type SyncError, type SyncLog } from './SyncError';
 import { plural, stuckReason } from './stuckReason';
+import { transactionWrote } from './transactionWrote';
 
 /** A document's sync state as a crew sees it. A new object on every change. */
 export interface DocSyncState {
@@ -130,8 +131,10 @@ export class SyncedDoc {
     this.now = options.now ?? Date.now;
     this.log = options.log ?? consoleLog;
     this.watchdog = new AckWatchdog(options.watchdogMs, () => this.onWatchdog(), this.now);
-    // Registered before the persistence exists, so this listener sees every update first.
-    this.doc.on('update', this.onUpdate);
+    // Registered before the persistence exists, so no local change is missed. Until device
+    // storage is read, local changes are caught after their transaction instead of by an
+    // 'update' listener: with one, Yjs would encode the whole stored state as it loads.
+    this.doc.on('afterTransaction', this.onEarlyTransaction);
     this.device = new DeviceCopy({
       persistence: options.persistence ? options.persistence(this.name, this.doc) : null,
       fullState: () => ({ update: Y.encodeStateAsUpdate(this.doc), changeNo: this.loaded ? this.changeNo : undefined }),
@@ -164,7 +167,21 @@ export class SyncedDoc {
    */
   applyKnown(update: Uint8Array): void {
     if (this.destroyed) return;
-    Y.applyUpdate(this.doc, update, this);
+    // Known content is neither counted nor sent, and the record store already holds it, so
+    // nothing needs it re-encoded: with no 'update' listener Yjs skips encoding the whole
+    // state again (the biggest part of opening a 500-line receipt on a phone). y-indexeddb
+    // still stores it with the working copy if its database opens after this.
+    if (!this.loaded) {
+      Y.applyUpdate(this.doc, update, this);
+      return;
+    }
+    this.doc.off('update', this.onUpdate);
+    try {
+      Y.applyUpdate(this.doc, update, this);
+    } finally {
+      this.doc.on('update', this.onUpdate);
+    }
+    this.publish();
   }
 
   /** Where the document stands with the relay (see RelayPhase). */
@@ -184,6 +201,7 @@ export class SyncedDoc {
     this.detach();
     this.watchdog.disarm();
     this.doc.off('update', this.onUpdate);
+    this.doc.off('afterTransaction', this.onEarlyTransaction);
     this.listeners.clear();
     await this.whenLoaded;
     await this.device.destroy(options.deleteDeviceCopy === true);
@@ -199,6 +217,8 @@ export class SyncedDoc {
   private async load(): Promise<void> {
     const stored = await this.device.load();
     if (this.destroyed) return;
+    this.doc.off('afterTransaction', this.onEarlyTransaction);
+    this.doc.on('update', this.onUpdate);
     // Local changes made before the stored counter was known were counted from 0.
     const preloadChanges = this.changeNo;
     this.changeNo = stored.changeNo + preloadChanges;
@@ -208,6 +228,14 @@ export class SyncedDoc {
     if (this.connection.online) this.sendSubscription();
     this.publish();
   }
+
+  /** Before load: a local change, as the update its transaction added (known content is not a change). */
+  private readonly onEarlyTransaction = (transaction: Y.Transaction): void => {
+    const origin = transaction.origin;
+    if (origin === this || (origin !== undefined && origin === this.device.origin)) return;
+    if (!transactionWrote(transaction)) return;
+    this.onUpdate(Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(transaction.beforeState)), origin);
+  };
 
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
     if (origin !== undefined && origin === this.device.origin) return;

@@ -14,4 +14,5 @@ export { IndexeddbDocPersistence, indexeddbPersistence } from './IndexeddbDocPer
 export { MemoryDevice, MemoryDocPersistence } from './MemoryDocPersistence';
 export { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff';
 export { waitFor, type Subscribable } from './waitFor';
+export { transactionWrote } from './transactionWrote';
 export type { SyncError, SyncLog } from './SyncError';

@@ -192,6 +192,37 @@ describe('SyncedDoc', () => {
       await untilState(reopened, (s) => s.onRelay, 'on the relay after reload');
     });
 
+    it('counts, stores and sends a change made before device storage was read, without storing the loaded state again', async () => {
+      const first = start();
+      const doc = await openLive(first);
+      addLines(doc.doc, 'a', 2);
+      await changeFrame(2);
+      relay.send(writeAckFrame(DOC, 2));
+      await untilState(doc, (s) => s.onRelay && s.savedOnDevice, 'on the relay');
+      await first.destroy();
+      const storedUpdates = device.record(DOC).updates.length;
+      const relayDoc = new Y.Doc();
+      Y.applyUpdate(relayDoc, Y.mergeUpdates(device.record(DOC).updates));
+
+      const second = start();
+      const reopened = second.open(DOC);
+      addLines(reopened.doc, 'b', 1);
+      await reopened.whenLoaded;
+      expect(reopened.get()).toMatchObject({ changeNo: 3, ackedChangeNo: 2, pending: 1 });
+      await untilState(reopened, (s) => s.savedOnDevice, 'saved on this device');
+      // Only the new change was written: loading the stored state did not store it again.
+      expect(device.record(DOC).updates.length).toBe(storedUpdates + 1);
+      const stored = new Y.Doc();
+      Y.applyUpdate(stored, Y.mergeUpdates(device.record(DOC).updates));
+      expect(lineIds(stored)).toEqual(['a:0', 'a:1', 'b:0']);
+
+      await relay.waitForFrame((f, s) => (s === 1 && f.type === 'doc' ? f : undefined));
+      relay.send(writeDocFrame(DOC, syncStep1(Y.encodeStateVector(relayDoc))));
+      const sent = await changeFrame(3, 1);
+      Y.applyUpdate(relayDoc, (sent as ChangeFrame).update);
+      expect(lineIds(relayDoc)).toEqual(['a:0', 'a:1', 'b:0']);
+    });
+
     it('reports a failed device write, and saves the whole state once the device recovers', async () => {
       const doc = await openLive(start());
       device.failWrites = new Error('QuotaExceededError');

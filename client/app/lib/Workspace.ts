@@ -5,7 +5,7 @@
  * the sources it hands out and never touch a socket.
  */
 import * as Y from 'yjs';
-import { createSyncClient, type SyncClient, type SyncClientOptions } from '../../../client/sync';
+import { createSyncClient, transactionWrote, type SyncClient, type SyncClientOptions } from '../../../client/sync';
 import { canWrite, type Role } from '../../../shared/auth/roles';
 import {
   createCountSheet,
@@ -497,13 +497,15 @@ export class Workspace {
   /** Counts local writes to record `id` and takes it off the clean list at once (before the write is on disk). */
   private watchWrites(id: string, doc: Y.Doc): void {
     this.writeOffs.get(id)?.();
-    const onUpdate = (_update: Uint8Array, _origin: unknown, _doc: Y.Doc, transaction: Y.Transaction): void => {
-      if (!transaction.local) return;
+    // After each transaction rather than on 'update': an 'update' listener makes Yjs encode every
+    // transaction, also the known state a record is opened with, which only SyncedDoc needs.
+    const onTransaction = (transaction: Y.Transaction): void => {
+      if (!transaction.local || !transactionWrote(transaction)) return;
       this.writeCounts.set(id, (this.writeCounts.get(id) ?? 0) + 1);
       this.removeId(this.cleanKey, id);
     };
-    doc.on('update', onUpdate);
-    this.writeOffs.set(id, () => doc.off('update', onUpdate));
+    doc.on('afterTransaction', onTransaction);
+    this.writeOffs.set(id, () => doc.off('afterTransaction', onTransaction));
   }
 
   private unwatchWrites(id: string): void {
@@ -733,3 +735,4 @@ function clean(input: object): Record<string, string> {
   for (const [k, v] of Object.entries(input)) if (typeof v === 'string' && v.trim()) out[k] = v.trim();
   return out;
 }
+
