@@ -2,28 +2,45 @@
 
 // One formatter per style, made once: toLocaleTimeString builds a new
 // Intl.DateTimeFormat on every call, about 1 ms each on a throttled phone,
-// which a list of 1,000 rows or 500 lines paid per row.
-const hourMinute = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit' });
-const hourMinuteSecond = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-const dayMonth = new Intl.DateTimeFormat([], { day: 'numeric', month: 'short' });
+// which a list of 1,000 rows or 500 lines paid per row. Made on first use,
+// not when the module loads: each costs 20-30 ms on a throttled phone, paid
+// before a cold start's first screen even when that screen prints no time.
+function formatter(options: Intl.DateTimeFormatOptions): () => Intl.DateTimeFormat {
+  let made: Intl.DateTimeFormat | null = null;
+  return () => (made ??= new Intl.DateTimeFormat([], options));
+}
+// The records list's times come from one formatter: each one made costs a cold start.
+const dayMonthTime = formatter({ day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+const hourMinuteSecond = formatter({ hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const dayMonth = formatter({ day: 'numeric', month: 'short' });
 
 /** Same calendar day in local time. */
 function sameDay(a: Date, b: Date): boolean {
   return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
 }
 
+/** "3 Mar" and "14:05" of `d`, from the one formatter (the day is whatever the locale puts before the hour). */
+function dayAndTime(d: Date): { day: string; time: string } {
+  const parts = dayMonthTime().formatToParts(d);
+  const hourAt = parts.findIndex((p) => p.type === 'hour');
+  const day = parts.slice(0, Math.max(0, hourAt)).map((p) => p.value).join('').replace(/[\s,]+$/, '');
+  const time = parts.slice(Math.max(0, hourAt)).map((p) => p.value).join('');
+  // A locale that writes the time first: the day from its own formatter.
+  return day ? { day, time } : { day: dayMonth().format(d), time: time.replace(/^.*?(\d)/, '$1') };
+}
+
 /** "14:05" today, "3 Mar 14:05" on another day. */
 export function timeText(ms: number, now: number = Date.now()): string {
   const d = new Date(ms);
-  const time = hourMinute.format(d);
+  const { day, time } = dayAndTime(d);
   if (sameDay(new Date(now), d)) return time;
-  return `${dayMonth.format(d)} ${time}`;
+  return `${day} ${time}`;
 }
 
 /** "3 Mar 14:05:09" (history and sync screens, where seconds matter). */
 export function preciseTime(ms: number): string {
   const d = new Date(ms);
-  return `${dayMonth.format(d)} ${hourMinuteSecond.format(d)}`;
+  return `${dayMonth().format(d)} ${hourMinuteSecond().format(d)}`;
 }
 
 /** "just now", "4 min ago", "3 h ago", "2 days ago". */
