@@ -119,6 +119,9 @@ async function fetchAgainUntilReady(page: Page, options: RunOptions): Promise<bo
   return false;
 }
 
+/** What TRACE_DIR=<folder> records around the open and scan steps (a dev aid: see bench/app/traceSummary.ts). */
+const TRACE_CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'disabled-by-default-v8.cpu_profiler', 'blink.user_timing'];
+
 /** Runs every step once on a fresh device; see the module comment. */
 export async function measureRun(options: RunOptions): Promise<RunSamples> {
   const samples: RunSamples = {};
@@ -138,7 +141,10 @@ export async function measureRun(options: RunOptions): Promise<RunSamples> {
     await throttle(context, page);
 
     // Start shift: from the tap until the page says ready.
+    const traceDir = process.env.TRACE_DIR;
+    if (traceDir) await options.browser.startTracing(page, { path: `${traceDir}/shift-${options.label}.json`, categories: TRACE_CATEGORIES });
     const shift = await tapAndWait(page, page.getByTestId('start-shift'), { selector: '[data-testid="shift-ready"]', failSelector: '[data-testid="shift-problem"]' }, options.caps.shiftStartMs);
+    if (traceDir) await options.browser.stopTracing();
     add('shiftStart', shift.sample);
     if (shift.sample.ok && shift.at !== null && shift.tapAt !== null) {
       add('shiftLongTask', { ok: true, value: longestIn(await longTasks(page), shift.tapAt, shift.at) });
@@ -162,7 +168,9 @@ export async function measureRun(options: RunOptions): Promise<RunSamples> {
     }
     const row = page.locator(`[data-testid="record-row"][data-record-id="${options.bigId}"]`);
     await row.scrollIntoViewIfNeeded({ timeout: options.caps.openMs });
+    if (traceDir) await options.browser.startTracing(page, { path: `${traceDir}/open-${options.label}.json`, categories: TRACE_CATEGORIES });
     const opened = await tapAndWait(page, row, { selector: '[data-testid="line"]', minCount: Math.min(10, options.bigLines) }, options.caps.openMs);
+    if (traceDir) await options.browser.stopTracing();
     add('openBig', opened.sample);
     if (!opened.sample.ok) return samples;
     await until(page, { selector: '[data-testid="scan-field"]' }, options.caps.openMs);
@@ -175,8 +183,10 @@ export async function measureRun(options: RunOptions): Promise<RunSamples> {
       await armInput(page);
       // Watched from before the key press: the figure ends at the first frame that shows the line.
       const line = until(page, { selector: '[data-testid="line"]', text: code }, options.caps.scanMs);
+      if (traceDir) await options.browser.startTracing(page, { path: `${traceDir}/scan-${options.label}-${i}.json`, categories: TRACE_CATEGORIES });
       await page.getByTestId('scan-field').press('Enter');
       add('scan', outcomeSample(await line, await inputAt(page, 'enter'), options.caps.scanMs));
+      if (traceDir) await options.browser.stopTracing();
     }
 
     current = 'heap';
