@@ -440,9 +440,11 @@ export class Workspace {
     this.watchWrites(id, synced.doc);
     this.addId(this.workingKey, id);
     this.removeId(this.idleKey, id);
-    // What the record store holds is the relay's (released records had no pending work): seed the document with it.
-    void this.held.state(id).then(
-      (state) => {
+    // What the record store holds is the relay's (released records had no pending work): seed the document with it,
+    // once the working copy is read. Before, y-indexeddb would store the whole seeded state in the working copy
+    // as it opens (a second full encode of a long receipt); the record store keeps it while the record is in use.
+    void Promise.all([this.held.state(id), synced.whenLoaded]).then(
+      ([state]) => {
         if (state && this.sources.get(id) === source) source.synced.applyKnown(state);
       },
       () => undefined,
