@@ -168,6 +168,23 @@ describe.each([
     expect(Y.encodeStateAsUpdate(doc, vectors.get('R-1'))).toEqual(new Uint8Array([0, 0]));
   });
 
+  it.each([
+    ['a few records, read key by key', 5],
+    ['a shift start of many records, read as one prefix', 150],
+  ])('answers the state vectors of %s, leaving out those it does not hold', async (_name, held) => {
+    const store = open(freshName());
+    const records = Array.from({ length: held }, (_, i) => {
+      const state = receiptState(`R-${i}`, 1);
+      return { state, summary: summarizeState(`R-${i}`, state) };
+    });
+    await store.putMany(records, { durable: true });
+    const asked = [...records.map((r) => r.summary.id), 'R-missing'];
+    const vectors = await store.stateVectors(asked);
+    expect(vectors.size).toBe(held);
+    expect(vectors.has('R-missing')).toBe(false);
+    for (const r of records) expect(vectors.get(r.summary.id)).toEqual(Y.encodeStateVectorFromUpdate(r.state));
+  });
+
   it('answers the vector of a state stored by an older app, which kept no vector beside it', async () => {
     const name = freshName();
     const bytes = bytesFor(name);
