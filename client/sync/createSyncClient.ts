@@ -12,6 +12,7 @@ import { indexeddbPersistence } from './IndexeddbDocPersistence';
 import { MuxConnection, type WebSocketConstructor } from './MuxConnection';
 import { consoleLog, type SyncError, type SyncLog } from './SyncError';
 import { SyncedDoc } from './SyncedDoc';
+import { deferredPersistence } from './deferredPersistence';
 import { StatesFetcher, type FetchStatesRequest, type FetchStatesResult } from './StatesFetcher';
 import { SyncStatus } from './SyncStatus';
 import { waitFor } from './waitFor';
@@ -28,6 +29,11 @@ export interface SyncClientOptions {
   WebSocketImpl?: WebSocketConstructor;
   /** Device storage: IndexedDB (default in browsers), none (memory only), or a factory (tests). */
   persistence?: 'indexeddb' | 'none' | DocPersistenceFactory;
+  /**
+   * Device storage of documents is opened only once this settles (the app's
+   * first screen is on show; see deferredPersistence.ts). Default: at once.
+   */
+  storageAfter?: Promise<unknown>;
   /** Unacknowledged changes this long while connected mark a document stuck (default 30 s). */
   watchdogMs?: number;
   /** Reconnect delays (default 0.5 s growing to 30 s, with jitter). */
@@ -101,7 +107,8 @@ export interface SyncClient {
 /** Creates the sync client of one device; see the module comment. */
 export function createSyncClient(options: SyncClientOptions): SyncClient {
   const now = options.now ?? Date.now;
-  const persistence = resolvePersistence(options.persistence ?? 'indexeddb');
+  const stored = resolvePersistence(options.persistence ?? 'indexeddb');
+  const persistence = stored && options.storageAfter ? deferredPersistence(options.storageAfter, stored) : stored;
   const watchdogMs = options.watchdogMs ?? 30_000;
   const connection = new MuxConnection({
     url: options.url,

@@ -190,7 +190,7 @@ describe('Workspace: one device store, records opened on demand', () => {
     const second = workspace({ keepOpen: 0 });
     const reopened = second.heldRecord(target);
     expect(reopened).toBeDefined();
-    await until(reopened!, (v) => v.sync.loaded, 'the working copy read');
+    await until(reopened!, (v) => v.sync.loaded && v.meta !== null, 'the working copy read and the record built from the store');
     expect(reopened!.get().sync.pending).toBe(1);
     expect(lines(second, target)).toBe(4);
     await second.held.whenLoaded;
@@ -228,7 +228,7 @@ describe('Workspace: one device store, records opened on demand', () => {
     expect(second.heldRecord(kept)).toBeUndefined();
     const reopened = second.heldRecord(written);
     expect(reopened).toBeDefined();
-    await until(reopened!, (v) => v.sync.loaded, 'the working copy read');
+    await until(reopened!, (v) => v.sync.loaded && v.meta !== null, 'the working copy read and the record built from the store');
     expect(reopened!.get().sync.pending).toBe(1);
     expect(lines(second, written)).toBe(5);
     await second.held.whenLoaded;

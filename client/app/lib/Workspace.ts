@@ -44,6 +44,8 @@ const KEEP_OPEN = 5;
 const STORE_CLEAN_AFTER_MS = 1_000;
 /** Held records stored within this long reach the screens as one change. */
 const HELD_NEWS_MS = 200;
+/** Device storage of the documents opened at start waits at most this long for the first records list. */
+const STORAGE_AFTER_LIST_MAX_MS = 1_500;
 
 /** Options of a Workspace. */
 export interface WorkspaceOptions {
@@ -124,6 +126,9 @@ export class Workspace {
   private rows: RecordRow[] | null = null;
   private views: RecordView[] | null = null;
   private summaryMap: Map<string, RecordSummary> | null = null;
+  private readonly storageTimer: ReturnType<typeof setTimeout>;
+  /** Opens the gate of device storage (see the constructor). */
+  private listShown: () => void = () => undefined;
 
   constructor(options: WorkspaceOptions) {
     this.session = options.session;
@@ -134,10 +139,16 @@ export class Workspace {
     this.cleanKey = `tally.clean.${options.session.site}`;
     this.keepOpen = options.keepOpen ?? KEEP_OPEN;
     this.author = deviceAuthor(options.session.user.id, options.device, options.seq);
+    // The site document and the working copies are read after the first records list is on show
+    // (see deferredPersistence.ts): the list reads the record store's summaries, and decoding a
+    // month of records' index first would keep a phone busy for half a second before it.
+    const storageAfter = new Promise<void>((resolve) => (this.listShown = resolve));
+    this.storageTimer = setTimeout(this.listShown, STORAGE_AFTER_LIST_MAX_MS);
     this.client = createSyncClient({
       url: options.session.relayUrl,
       token: options.session.token,
       device: options.device,
+      storageAfter,
       ...options.sync,
     });
     this.site = new SiteSource(this.client.open(siteDocName(toSiteId(options.session.site))));
@@ -146,6 +157,7 @@ export class Workspace {
     this.records = options.records ?? defaultRecordStore(options.session.site);
     this.feed = options.feed ?? this.client;
     this.held = new HeldRecords({ store: this.records, feed: this.feed, online: () => this.client.connection.online });
+    void this.held.whenLoaded.then(afterNextPaint).then(this.listShown);
     this.deleteIdleWorkingCopies(options.deleteWorkingCopy ?? defaultDeleteWorkingCopy(options.sync?.persistence));
     this.refusals = new RefusalRecovery({
       client: this.client,
@@ -404,6 +416,9 @@ export class Workspace {
     for (const off of this.recordOffs.values()) off();
     this.recordOffs.clear();
     if (this.newsTimer !== null) clearTimeout(this.newsTimer);
+    // Releasing storage waits for it to have opened: let it, rather than wait for the list forever.
+    this.listShown();
+    clearTimeout(this.storageTimer);
     for (const timer of this.cleanTimers.values()) clearTimeout(timer);
     this.cleanTimers.clear();
     // Open records go to the record store too: a cold start lists them without opening anything.
@@ -738,3 +753,10 @@ function clean(input: object): Record<string, string> {
   return out;
 }
 
+/** Resolves after the next frame is painted (in Node, on the next turn). */
+function afterNextPaint(): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof requestAnimationFrame === 'undefined') setTimeout(resolve, 0);
+    else requestAnimationFrame(() => setTimeout(resolve, 0));
+  });
+}
