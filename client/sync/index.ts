@@ -15,3 +15,6 @@ export { MemoryDevice, MemoryDocPersistence } from './MemoryDocPersistence';
 export { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff';
 export { waitFor, type Subscribable } from './waitFor';
 export type { SyncError, SyncLog } from './SyncError';
+export { SendLog, MemorySendLogStore, type SendLogSink, type SendLogStore, type SendLogOptions } from './SendLog';
+export { IndexeddbSendLogStore, sendLogDbName } from './IndexeddbSendLogStore';
+export { DeviceReporter, heartbeatOf, type DeviceReporterOptions } from './DeviceReporter';
