@@ -19,6 +19,8 @@ import type { RelayLog } from '../log';
 import { writePolicyFor } from '../policy/writeRefusal';
 import type { DocStore } from '../storage/DocStore';
 import type { NoticeLog } from '../notices/NoticeLog';
+import type { RecentRefusals } from '../health/RecentRefusals';
+import type { SendLogPulls } from '../health/SendLogPulls';
 import type { ChangeFeed } from '../sync/ChangeFeed';
 import type { DocRegistry } from '../sync/DocRegistry';
 import { sendStatus, type ConnectionSet } from './ConnectionSet';
@@ -45,6 +47,10 @@ export interface UpgradeRouterOptions {
   metrics?: ChangeCounters;
   /** The priority channel: a `/mux` device gets the notices after its `?notices=<seq>` right after `status`. */
   notices?: NoticeLog;
+  /** Where refused changes are kept for the health page. */
+  refusalLog?: RecentRefusals;
+  /** Where devices' `sendLog` answers go. */
+  sendLogPulls?: SendLogPulls;
 }
 
 export class UpgradeRouter {
@@ -152,6 +158,8 @@ export class UpgradeRouter {
       stages: this.options.stages,
       metrics: this.options.metrics,
       notices: this.options.notices,
+      refusalLog: this.options.refusalLog,
+      sendLogPulls: this.options.sendLogPulls,
     };
     if (docName === null) {
       const conn = new MuxConnection(ws, options);
