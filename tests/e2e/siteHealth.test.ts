@@ -1,0 +1,84 @@
+/**
+ * The Site health page end to end: the built app served by a real relay
+ * process, Debian's Chromium, one browser context per device. A crew member
+ * signs in and records a receipt; the admin's Site health page shows that
+ * device connected, with its user and the work it reports waiting, refreshes
+ * on its own, and pulls the device's send log over its socket: the receipt's
+ * attempts read "acknowledged".
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright';
+import { AppRelay, type AppUser } from './support/appRelay';
+import { Device, launchChromium } from './support/devices';
+
+describe('site health', () => {
+  let relay: AppRelay;
+  let browser: Browser;
+  let admin: Device;
+  let crew: Device;
+  let adminUser: AppUser;
+  let crewUser: AppUser;
+
+  beforeAll(async () => {
+    relay = await AppRelay.create();
+    adminUser = await relay.addUser('Ada Admin', 'admin');
+    crewUser = await relay.addUser('Ana Ruiz', 'crew');
+    await relay.start();
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    const errors = [admin, crew].filter(Boolean).flatMap((d) => d.errors);
+    await browser?.close();
+    await relay?.destroy();
+    expect(errors).toEqual([]);
+  });
+
+  it('an admin sees a crew device connected with its pending count, pulls its send log and reads the acknowledged attempts', async () => {
+    crew = await Device.enrol(browser, relay.url, crewUser, 'crew');
+    await crew.go('/more');
+    const crewDevice = (await crew.byTestId('device-id').textContent())?.trim() ?? '';
+    expect(crewDevice).not.toBe('');
+    await crew.go('/new/receipt');
+    await crew.page.getByLabel('Supplier').fill('ACME Fasteners');
+    await crew.byTestId('create-record').click();
+    await crew.byTestId('record-id').waitFor();
+    await crew.waitOnline(true);
+    await crew.byTestId('pending-count').waitFor({ state: 'detached', timeout: 30_000 });
+
+    admin = await Device.enrol(browser, relay.url, adminUser, 'admin');
+    await admin.go('/more');
+    await admin.byTestId('more-site-health').click();
+    await admin.page.waitForURL(`${relay.url}/site-health`);
+    await admin.byTestId('storage-state').waitFor({ timeout: 30_000 });
+    expect(await admin.byTestId('storage-state').textContent()).toBe('working');
+    expect(await admin.byTestId('free-disk').textContent()).toMatch(/free of/);
+
+    const row = admin.page.locator(`[data-testid="health-device"][data-device="${crewDevice}"]`);
+    await row.waitFor({ timeout: 30_000 });
+    expect(await row.textContent()).toContain('Ana Ruiz (crew)');
+    // The crew's heartbeat arrives and the page refreshes on its own: nothing is waiting on that device.
+    await row.getByTestId('device-pending').waitFor({ timeout: 30_000 });
+    await expect.poll(() => row.getByTestId('device-pending').textContent(), { timeout: 30_000 }).toBe('Work: nothing waiting: all on the relay.');
+    expect(await row.getByTestId('device-sync-state').textContent()).toContain('syncing normally');
+    await expect.poll(() => row.getByTestId('device-sendlog-summary').textContent(), { timeout: 30_000 }).toMatch(/Last hour: \d+ acknowledged/);
+
+    await row.getByTestId('pull-send-log').click();
+    await row.getByTestId('pulled-log').waitFor({ timeout: 30_000 });
+    const attempts = row.getByTestId('send-attempt');
+    expect(await attempts.count()).toBeGreaterThan(0);
+    const results = await attempts.evaluateAll((els) => els.map((el) => (el as HTMLElement).dataset.result));
+    expect(results.every((r) => r === 'acked')).toBe(true);
+    expect(await attempts.first().textContent()).toMatch(/change \d+ of record:R-.*acknowledged after/);
+    await admin.snap('site-health');
+  });
+
+  it('is not offered to a crew member, and the relay refuses them the figures', async () => {
+    await crew.go('/more');
+    expect(await crew.byTestId('more-site-health').count()).toBe(0);
+    await crew.go('/site-health');
+    await crew.page.getByText('Not here').waitFor();
+    const res = await fetch(`${relay.url}/api/admin/health`, { headers: { authorization: `Bearer ${crewUser.token}` } });
+    expect(res.status).toBe(403);
+  });
+});
