@@ -47,7 +47,7 @@ export interface UpgradeRouterOptions {
   metrics?: ChangeCounters;
   /** The priority channel: a `/mux` device gets the notices after its `?notices=<seq>` right after `status`. */
   notices?: NoticeLog;
-  /** Where refused changes are kept for the health page. */
+  /** Where refused changes, and connections of known users refused at the door, are kept for the health page. */
   refusalLog?: RecentRefusals;
   /** Where devices' `sendLog` answers go. */
   sendLogPulls?: SendLogPulls;
@@ -115,6 +115,7 @@ export class UpgradeRouter {
     }
     if (device && !device.ok) {
       log.warn({ connId, user: principal.user, device: principal.device, detail: device.detail }, 'refused connection: device check');
+      this.options.refusalLog?.record({ user: principal.user, device: principal.device, doc: '', code: device.close.code, reason: device.close.reason });
       return connections.refuse(ws, device.close.code, device.close.reason);
     }
     if (device?.registered) connections.closeOthersOnDevice(principal);
@@ -143,6 +144,7 @@ export class UpgradeRouter {
     }
     if (!perUser.admit(principal)) {
       log.warn({ connId, user: principal.user, open: perUser.connectionsOf(principal.user) }, 'refused connection over the per-user limit');
+      this.options.refusalLog?.record({ user: principal.user, device: principal.device, doc: '', code: CloseCode.tooManyConnections.code, reason: `${CloseCode.tooManyConnections.reason} (${limits.maxConnectionsPerUser})` });
       return connections.refuse(ws, CloseCode.tooManyConnections.code, `${CloseCode.tooManyConnections.reason} (${limits.maxConnectionsPerUser})`);
     }
     const token = keptToken(tokenOf(req, url));

@@ -7,14 +7,15 @@ import type { Role } from '../auth/roles';
 import type { DeviceHeartbeat } from './heartbeat';
 import type { SendAttempt } from './sendLog';
 
-/** One change the relay refused, kept in memory (the newest 100). */
+/** One change the relay refused, or a known user's connection it refused at the door; kept in memory (the newest 100). */
 export interface RecentRefusal {
   /** Relay time (ms). */
   at: number;
   user: string;
   device: string | null;
+  /** The document; '' for a connection refused at the door (a device of another user, too many connections). */
   doc: string;
-  /** The mux error code sent (2 too large, 3 permission denied, 5 missing changes) or the close code (unreadable). */
+  /** The mux error code sent (2 too large, 3 permission denied, 5 missing changes) or the close code (unreadable; 4403, 4430 at the door). */
   code: number;
   reason: string;
 }

@@ -207,6 +207,14 @@ describe('site health', () => {
     expect(refusals[0]!.reason.length).toBeGreaterThan(0);
   });
 
+  it("lists a connection refused at the door for naming another user's device", async () => {
+    const owner = await raw(users.crew, 'ann-handheld');
+    expect((await (await raw(users.crew2, 'ann-handheld')).closed).code).toBe(CloseCode.forbidden.code);
+    owner.close();
+    const [refusal] = (await health()).refusals;
+    expect(refusal).toMatchObject({ user: users.crew2.id, device: 'ann-handheld', doc: '', code: CloseCode.forbidden.code, reason: expect.stringMatching(/enrolled to another user/) });
+  });
+
   describe('pulling a send log', () => {
     it("answers with the device's whole log, pulled over its socket", async () => {
       const client = syncClient(users.crew, 'ann-phone');
