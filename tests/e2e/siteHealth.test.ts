@@ -4,7 +4,10 @@
  * signs in and records a receipt; the admin's Site health page shows that
  * device connected, with its user and the work it reports waiting, refreshes
  * on its own, and pulls the device's send log over its socket: the receipt's
- * attempts read "acknowledged".
+ * attempts read "acknowledged". Then the crew records a receipt offline while
+ * site IT makes them an auditor: back online the relay refuses it, and the
+ * admin reads the refusal in the device's pulled log and in the relay's
+ * recent refusals, with the code and the reason.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright';
@@ -80,5 +83,36 @@ describe('site health', () => {
     await crew.page.getByText('Not here').waitFor();
     const res = await fetch(`${relay.url}/api/admin/health`, { headers: { authorization: `Bearer ${crewUser.token}` } });
     expect(res.status).toBe(403);
+  });
+
+  it("shows a refused change in the device's pulled log and in the relay's recent refusals", async () => {
+    await crew.go('/more');
+    const crewDevice = (await crew.byTestId('device-id').textContent())?.trim() ?? '';
+    await relay.stop();
+    await crew.setOffline(true);
+    await crew.waitOnline(false);
+    await crew.go('/new/receipt');
+    await crew.page.getByLabel('Supplier').fill('Offline Supplies');
+    await crew.byTestId('create-record').click();
+    const receiptId = (await crew.byTestId('record-id').textContent()) ?? '';
+    await relay.setRole('Ana Ruiz', 'auditor');
+    await relay.start();
+    await crew.setOffline(false);
+    await crew.byTestId('refused-notice').waitFor({ timeout: 30_000 });
+
+    await admin.go('/site-health');
+    const refusal = admin.byTestId('health-refusal').filter({ hasText: `record:${receiptId}` });
+    await refusal.waitFor({ timeout: 30_000 });
+    expect(await refusal.textContent()).toMatch(/Ana Ruiz on device .*: permission denied: auditor may not write \(code 3\)/);
+
+    const row = admin.page.locator(`[data-testid="health-device"][data-device="${crewDevice}"]`);
+    await row.waitFor({ timeout: 30_000 });
+    expect(await row.textContent()).toContain('Ana Ruiz (auditor)');
+    await expect.poll(() => row.getByTestId('device-sendlog-summary').textContent(), { timeout: 30_000 }).toMatch(/Last refusal: change \d+ of record:R-.*permission denied: auditor may not write \(code 3\)/);
+    await row.getByTestId('pull-send-log').click();
+    const refused = row.locator('[data-testid="send-attempt"][data-result="refused"]');
+    await refused.first().waitFor({ timeout: 30_000 });
+    expect(await refused.first().textContent()).toMatch(new RegExp(`of record:${receiptId} .*refused: permission denied: auditor may not write \\(code 3\\)`));
+    expect(await row.locator('[data-testid="send-attempt"][data-result="acked"]').count()).toBeGreaterThan(0);
   });
 });
