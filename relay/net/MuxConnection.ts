@@ -290,8 +290,8 @@ export class MuxConnection implements SessionEndpoint<number> {
       this.report = readHeartbeat(json);
       this.reportedAt = this.heardAt;
     } catch (err) {
-      if (!(err instanceof ClaimError)) throw err;
-      this.socket.close(CloseCode.malformed, `heartbeat: ${err.message}`);
+      // Never thrown out of a ws handler (that would stop the relay): whatever failed, this socket goes.
+      this.socket.close(CloseCode.malformed, `heartbeat: ${err instanceof ClaimError ? err.message : String(err)}`);
     }
   }
 
