@@ -3,8 +3,9 @@
  * process, Debian's Chromium, one browser context per device. A crew member
  * signs in and records a receipt; the admin's Site health page shows that
  * device connected, with its user and the work it reports waiting, refreshes
- * on its own, and pulls the device's send log over its socket: the receipt's
- * attempts read "acknowledged". Then the crew records a receipt offline while
+ * on its own (while the relay's acks to the crew are held back on the way by
+ * Playwright's WebSocket routing, it shows the changes waiting), and pulls
+ * the device's send log over its socket: the attempts read "acknowledged". Then the crew records a receipt offline while
  * site IT makes them an auditor: back online the relay refuses it, and the
  * admin reads the refusal in the device's pulled log and in the relay's
  * recent refusals, with the code and the reason.
@@ -12,7 +13,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright';
 import { AppRelay, type AppUser } from './support/appRelay';
-import { Device, launchChromium } from './support/devices';
+import { Device, launchChromium, PHONE } from './support/devices';
+import { readMuxFrame } from '../../shared/protocol/muxMessages';
 
 describe('site health', () => {
   let relay: AppRelay;
@@ -38,7 +40,19 @@ describe('site health', () => {
   });
 
   it('an admin sees a crew device connected with its pending count, pulls its send log and reads the acknowledged attempts', async () => {
-    crew = await Device.enrol(browser, relay.url, crewUser, 'crew');
+    // The crew's socket runs through Playwright, which can hold the relay's acks back on the way.
+    const crewContext = await browser.newContext({ viewport: PHONE, serviceWorkers: 'allow' });
+    let holdAcks = false;
+    const heldAcks: Array<() => void> = [];
+    await crewContext.routeWebSocket(/\/mux/, (page) => {
+      const server = page.connectToServer();
+      server.onMessage((message) => {
+        const isAck = typeof message !== 'string' && readMuxFrame(new Uint8Array(message)).type === 'ack';
+        if (holdAcks && isAck) heldAcks.push(() => page.send(message));
+        else page.send(message);
+      });
+    });
+    crew = await Device.enrol(crewContext, relay.url, crewUser, 'crew');
     await crew.go('/more');
     const crewDevice = (await crew.byTestId('device-id').textContent())?.trim() ?? '';
     expect(crewDevice).not.toBe('');
@@ -65,6 +79,21 @@ describe('site health', () => {
     await expect.poll(() => row.getByTestId('device-pending').textContent(), { timeout: 30_000 }).toBe('Work: nothing waiting: all on the relay.');
     expect(await row.getByTestId('device-sync-state').textContent()).toContain('syncing normally');
     await expect.poll(() => row.getByTestId('device-sendlog-summary').textContent(), { timeout: 30_000 }).toMatch(/Last hour: \d+ acknowledged/);
+
+    // The crew records another receipt while the relay's acks are held back: connected, with work waiting.
+    holdAcks = true;
+    await crew.go('/new/receipt');
+    await crew.page.getByLabel('Supplier').fill('Held Supplies');
+    await crew.byTestId('create-record').click();
+    await crew.byTestId('pending-count').waitFor({ timeout: 30_000 });
+    await expect.poll(() => row.getByTestId('device-pending').textContent(), { timeout: 30_000 }).toMatch(/^Work: \d+ changes? waiting in 1 record\.$/);
+    expect(await row.getByTestId('device-sendlog-summary').textContent()).toMatch(/\d+ waiting/);
+    expect(await row.getByTestId('device-sendlog-summary').textContent()).toMatch(/Oldest unacknowledged: change \d+ of record:R-/);
+    await admin.snap('site-health-waiting');
+    holdAcks = false;
+    for (const release of heldAcks.splice(0)) release();
+    await crew.byTestId('pending-count').waitFor({ state: 'detached', timeout: 30_000 });
+    await expect.poll(() => row.getByTestId('device-pending').textContent(), { timeout: 30_000 }).toBe('Work: nothing waiting: all on the relay.');
 
     await row.getByTestId('pull-send-log').click();
     await row.getByTestId('pulled-log').waitFor({ timeout: 30_000 });
