@@ -77,6 +77,8 @@ export class SendLog implements SendLogSink {
 
   sent(doc: string, changeNo: number, bytes: number, changeAt: number | null): void {
     if (this.destroyed) return;
+    // A re-send after a reload does not know when its change was made; an earlier attempt of it may.
+    changeAt ??= this.knownChangeAt(doc, changeNo);
     const attempt: SendAttempt = { id: 0, doc, changeNo, bytes, changeAt, sentAt: this.now(), result: SendResult.sent, resultAt: null, timedOutAt: null, code: null, reason: null };
     if (this.early) this.early.push(attempt);
     else this.place(attempt);
@@ -162,6 +164,14 @@ export class SendLog implements SendLogSink {
     const early = this.early ?? [];
     this.early = null;
     for (const a of early) this.place(a);
+  }
+
+  /** When change `changeNo` of `doc` was made, as an earlier attempt carrying it recorded (null: none did). */
+  private knownChangeAt(doc: string, changeNo: number): number | null {
+    for (const a of [...(this.early ?? []), ...this.slots]) {
+      if (a?.doc === doc && a.changeNo === changeNo && a.changeAt !== null) return a.changeAt;
+    }
+    return null;
   }
 
   /** Numbers `attempt` and puts it in its slot, pushing out the attempt it replaces. */

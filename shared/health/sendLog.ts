@@ -36,7 +36,7 @@ export interface SendAttempt {
   changeNo: number;
   /** Bytes of the update sent. */
   bytes: number;
-  /** Device time of the newest change it carries (ms); null when made before this session. */
+  /** Device time of the newest change it carries (ms), also after a reload when an earlier attempt carried it; null when unknown. */
   changeAt: number | null;
   /** Device time of the attempt (ms). */
   sentAt: number;

@@ -124,6 +124,18 @@ describe('SendLog', () => {
       expect((await store.load()).map((a) => a.id).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5]);
     });
 
+    it('a re-send after a reload takes the time of its change from an earlier attempt that carried it', async () => {
+      const store = new MemorySendLogStore();
+      const first = await openLog(store);
+      first.log.sent('record:A', 4, 10, 777);
+      first.log.disconnected('record:A');
+      await first.log.destroy();
+      const second = await openLog(store);
+      second.log.sent('record:A', 4, 12, null);
+      second.log.sent('record:A', 5, 12, null);
+      expect(second.log.entries().map((a) => a.changeAt)).toEqual([777, 777, null]);
+    });
+
     it('summarizes what it holds', async () => {
       const { log } = await openLog();
       log.sent('record:A', 1, 10, 1_000);
