@@ -37,7 +37,7 @@ export function attemptResultText(a: SendAttempt): string {
 
 /** "change 7 of record:R-1 (312 bytes), made 14:05:09". */
 export function attemptText(a: SendAttempt): string {
-  const made = a.changeAt === null ? 'made before this session' : `made ${preciseTime(a.changeAt)}`;
+  const made = a.changeAt === null ? 'made before a reload (time unknown)' : `made ${preciseTime(a.changeAt)}`;
   return `change ${a.changeNo} of ${a.doc} (${a.bytes} bytes), ${made}`;
 }
 
