@@ -176,7 +176,7 @@ describe('site health', () => {
   it('keeps what a heartbeat claims, never who it claims to be', async () => {
     const c = await raw(users.crew, 'ann-tablet');
     c.send(writeHeartbeatFrame(heartbeat({ user: users.supervisor.id, device: 'sue-phone' })));
-    await eventually(async () => (await health()).devices[0]?.report !== null, 5_000, 'the report');
+    await eventually(async () => Boolean((await health()).devices[0]?.report), 5_000, 'the report');
     const [device] = (await health()).devices;
     expect(device).toMatchObject({ device: 'ann-tablet', user: users.crew.id, reportedAt: expect.any(Number) });
     expect(device!.report).toMatchObject({ pending: 3, stuckCount: 1, stuck: [{ doc: 'record:R-9' }], lastError: { message: 'storage failed: ENOSPC' } });
