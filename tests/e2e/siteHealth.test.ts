@@ -13,7 +13,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright';
 import { AppRelay, type AppUser } from './support/appRelay';
-import { Device, launchChromium, PHONE } from './support/devices';
+import path from 'node:path';
+import { Device, launchChromium, PHONE, SCREENSHOTS } from './support/devices';
 import { readMuxFrame } from '../../shared/protocol/muxMessages';
 
 describe('site health', () => {
@@ -103,6 +104,8 @@ describe('site health', () => {
     expect(results.every((r) => r === 'acked')).toBe(true);
     expect(await attempts.first().textContent()).toMatch(/change \d+ of record:R-.*acknowledged after/);
     await admin.snap('site-health');
+    // The device's card with its pulled log, as the admin scrolls to it on a phone.
+    await row.screenshot({ path: path.join(SCREENSHOTS, 'site-health-device-phone.png') });
   });
 
   it('is not offered to a crew member, and the relay refuses them the figures', async () => {
