@@ -40,6 +40,11 @@ import { SiteDocWriter } from './site/SiteDocWriter';
 import { SiteUserNames } from './site/SiteUserNames';
 import type { DocRoom, RoomFollower } from './sync/DocRoom';
 import { toSiteId } from '../shared/model/ids';
+import { RecentRefusals } from './health/RecentRefusals';
+import { SendLogPulls } from './health/SendLogPulls';
+import { collectSiteHealth } from './health/siteHealth';
+import { healthRoute } from './health/healthRoute';
+import { relayVersion } from './health/relayVersion';
 
 export interface RelayOptions {
   /** Where documents are stored (LevelDocStore in production). The caller closes it. */
@@ -96,6 +101,10 @@ export interface RelayOptions {
   notices?: { file: string };
   /** When the last good scheduled backup finished (ms), for /healthz; absent when backups are not scheduled. */
   lastBackupAt?: () => number | null;
+  /** The data folder: the health page shows the free space of its disk. */
+  dataDir?: string;
+  /** How long a device has to answer an admin's pull of its send log (default 15 s). */
+  sendLogPullTimeoutMs?: number;
   /** Prometheus metrics at `GET /metrics` (with `token`, a scrape needs `Authorization: Bearer <token>`). */
   metrics?: { registry: RelayMetrics; token?: string };
 }
@@ -163,6 +172,28 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const api = users && devices ? apiHandler({ users, devices, site, log }) : undefined;
   const app = options.appDir ? serveApp(options.appDir) : undefined;
   const backup = users && options.backup ? backupRoute({ sources: options.backup, users, log }) : undefined;
+  // The health page: devices' reports live on their connections; refusals and pulls here.
+  const startedAt = Date.now();
+  const refusalLog = new RecentRefusals();
+  const sendLogPulls = new SendLogPulls({ timeoutMs: options.sendLogPullTimeoutMs });
+  const health = users
+    ? healthRoute({
+        users,
+        log,
+        collect: () =>
+          collectSiteHealth({
+            version: relayVersion(),
+            startedAt,
+            storage: () => store.health(),
+            dataDir: options.dataDir,
+            lastBackupAt: options.lastBackupAt,
+            devices: () => connections.muxConnections(),
+            otherConnections: () => connections.size - connections.muxConnections().length,
+            refusals: refusalLog,
+          }),
+        pull: (device) => sendLogPulls.pull(device, connections.muxConnections().filter((c) => c.principal.device === device)),
+      })
+    : undefined;
   options.metrics?.registry.observe({
     connections: () => connections.size,
     openDocs: () => registry.size,
@@ -184,6 +215,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     }
     if (metrics?.(req, res)) return;
     if (backup?.(req, res)) return;
+    if (health?.(req, res)) return;
     if (options.diagnostics?.handle(req, res)) return;
     if (noticesApi?.(req, res)) return;
     if (api?.(req, res)) return;
@@ -194,7 +226,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   };
   const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : http.createServer(onRequest);
 
-  const router = new UpgradeRouter({ authenticate, devices, connections, perUser, registry, changeFeed, store, limits, log, stages, notices, metrics: options.metrics?.registry });
+  const router = new UpgradeRouter({ authenticate, devices, connections, perUser, registry, changeFeed, store, limits, log, stages, notices, metrics: options.metrics?.registry, refusalLog, sendLogPulls });
   // Each new notice goes to every connected device at once, one frame built for all.
   const unsubscribeNotices = notices?.onNotice((notice) => connections.broadcastNotice(noticeFrame(notice)));
   server.on('upgrade', router.upgrade);
@@ -229,6 +261,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     close() {
       closed ??= (async () => {
         router.close();
+        sendLogPulls.destroy();
         clearInterval(heartbeat);
         unsubscribeHealth();
         unsubscribeNotices?.();

@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     await schedule.start();
     log.info({ dir: config.backups.dir, everyMs: config.backups.everyMs, keep: config.backups.keep }, 'scheduled backups on');
   }
-  const relay = await createRelay({ store, users, devices, appDir, site: config.site, tls: tls ?? undefined, host: config.host, port: config.port, limits: config.limits, photos: { dir: path.join(config.dataDir, 'files'), maxPhotoBytes: config.maxPhotoBytes }, notices: { file: path.join(config.dataDir, 'notices.log') }, backup: backupSources, lastBackupAt: schedule ? () => schedule.lastGoodAt : undefined, log, diagnostics, metrics: { registry: metrics, token: config.metricsToken } });
+  const relay = await createRelay({ store, users, devices, appDir, site: config.site, tls: tls ?? undefined, host: config.host, port: config.port, limits: config.limits, photos: { dir: path.join(config.dataDir, 'files'), maxPhotoBytes: config.maxPhotoBytes }, notices: { file: path.join(config.dataDir, 'notices.log') }, backup: backupSources, lastBackupAt: schedule ? () => schedule.lastGoodAt : undefined, dataDir: config.dataDir, log, diagnostics, metrics: { registry: metrics, token: config.metricsToken } });
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;

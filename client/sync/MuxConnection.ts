@@ -14,6 +14,7 @@ import {
   type DocFrame,
   type ErrorFrame,
   type MuxFrame,
+  type SendLogRequestFrame,
   type StatesFrame,
 } from '../../shared/protocol/muxMessages';
 import { defaultBackoff, type BackoffOptions } from './backoff';
@@ -101,6 +102,8 @@ export class MuxConnection {
   private readonly log: SyncLog;
   private readonly handlers = new Map<string, MuxDocHandler>();
   private readonly feedHandlers = new Set<MuxFeedHandler>();
+  /** Who answers the relay's requests about this device (DeviceReporter). */
+  private readonly requestHandlers = new Set<(frame: SendLogRequestFrame) => void>();
   private readonly listeners = new Listeners();
   private snapshot: ConnectionSnapshot = {
     state: 'offline',
@@ -170,6 +173,12 @@ export class MuxConnection {
     return () => void this.feedHandlers.delete(handler);
   }
 
+  /** Routes the relay's `sendLogRequest` frames to `handler`; returns the detach function. */
+  attachRequests(handler: (frame: SendLogRequestFrame) => void): () => void {
+    this.requestHandlers.add(handler);
+    return () => void this.requestHandlers.delete(handler);
+  }
+
   /** Sends one frame if the socket is open; returns false (nothing sent) otherwise. */
   send(frame: Uint8Array): boolean {
     return this.socket.send(frame);
@@ -191,13 +200,14 @@ export class MuxConnection {
     this.socket.destroy();
     this.handlers.clear();
     this.feedHandlers.clear();
+    this.requestHandlers.clear();
     this.update({});
     this.listeners.clear();
   }
 
   /** Listener and timer counts, for tests that prove destroy() releases everything. */
   debugCounts(): { handlers: number; listeners: number; timers: number; socket: boolean } {
-    return { handlers: this.handlers.size + this.feedHandlers.size, listeners: this.listeners.size, ...this.socket.debugCounts };
+    return { handlers: this.handlers.size + this.feedHandlers.size + this.requestHandlers.size, listeners: this.listeners.size, ...this.socket.debugCounts };
   }
 
   private handleOpen(): void {
@@ -257,6 +267,9 @@ export class MuxConnection {
       case 'states':
       case 'changed':
         for (const handler of [...this.feedHandlers]) this.callHandler(() => handler.onFrame(frame));
+        return;
+      case 'sendLogRequest':
+        for (const handler of [...this.requestHandlers]) this.callHandler(() => handler(frame));
         return;
       default:
         this.log.warn(`relay sent a ${frame.type} frame, which only devices send; ignored`);

@@ -27,6 +27,7 @@ import { readRelayDocMessage, writeSubscription } from './docMessages';
 import { Listeners } from './Listeners';
 import type { MuxConnection } from './MuxConnection';
 import { relayLacks } from './relayLacks';
+import type { SendLogSink } from './SendLog';
 import { consoleLog, describeRelayError, endsClient, SyncErrorSource, type SyncError, type SyncLog } from './SyncError';
 import { plural, stuckReason } from './stuckReason';
 import { transactionWrote } from './transactionWrote';
@@ -84,6 +85,8 @@ export interface SyncedDocOptions {
   persistence: DocPersistenceFactory | null;
   /** Pending changes unacknowledged this long while connected make the document stuck. */
   watchdogMs: number;
+  /** Where every attempt to send a change, and its answer, is logged (the device's send log). */
+  sendLog?: SendLogSink;
   now?: () => number;
   log?: SyncLog;
 }
@@ -122,6 +125,9 @@ export class SyncedDoc {
   private stuck: string | null = null;
   private lastAckAt: number | null = null;
   private refusal: RelayRefusal | null = null;
+  private readonly sendLog: SendLogSink | undefined;
+  /** When the local change numbered `lastChange.no` was made, this session (the send log's change time). */
+  private lastChange: { no: number; at: number } | null = null;
   private destroyed = false;
   private state: DocSyncState;
 
@@ -130,6 +136,7 @@ export class SyncedDoc {
     this.connection = options.connection;
     this.now = options.now ?? Date.now;
     this.log = options.log ?? consoleLog;
+    this.sendLog = options.sendLog;
     this.watchdog = new AckWatchdog(options.watchdogMs, () => this.onWatchdog(), this.now);
     // Registered before the persistence exists, so no local change is missed. Until device
     // storage is read, local changes are caught after their transaction instead of by an
@@ -198,6 +205,7 @@ export class SyncedDoc {
     if (this.destroyed) return;
     this.destroyed = true;
     if (this.phase !== 'none') this.connection.send(writeCloseDocFrame(this.name));
+    this.sendLog?.disconnected(this.name);
     this.detach();
     this.watchdog.disarm();
     this.doc.off('update', this.onUpdate);
@@ -240,10 +248,13 @@ export class SyncedDoc {
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
     if (origin !== undefined && origin === this.device.origin) return;
     const local = origin !== this;
-    if (local) this.changeNo += 1;
+    if (local) {
+      this.changeNo += 1;
+      this.lastChange = { no: this.changeNo, at: this.now() };
+    }
     // Before load the stored counter is unknown; load() adds these changes to it and stores the sum.
     this.device.save(update, local && this.loaded ? this.changeNo : undefined);
-    if (local && this.phase === 'live') this.connection.send(writeChangeFrame(this.name, this.changeNo, update));
+    if (local && this.phase === 'live') this.sendChange(update, this.lastChange!.at);
     // Connected but not yet live (the relay has not answered the subscription) counts as waiting on the relay too.
     if (local && this.connected) this.watchdog.arm();
     this.publish();
@@ -259,6 +270,7 @@ export class SyncedDoc {
   }
 
   private onOffline(): void {
+    this.sendLog?.disconnected(this.name);
     this.relaySynced = false;
     this.watchdog.disarm();
     // Offline, pending work is waiting for the relay, not stuck; refused work stays refused.
@@ -308,9 +320,16 @@ export class SyncedDoc {
         this.device.saveCounters({ changeNo: this.changeNo });
       }
       const update = Y.encodeStateAsUpdate(this.doc, relayStateVector);
-      if (this.connection.send(writeChangeFrame(this.name, this.changeNo, update))) this.watchdog.arm();
+      if (this.sendChange(update, this.lastChange?.no === this.changeNo ? this.lastChange.at : null)) this.watchdog.arm();
     }
     this.publish();
+  }
+
+  /** Sends changes up to `changeNo` as `update`, logging the attempt; false when the socket was not open. */
+  private sendChange(update: Uint8Array, changeAt: number | null): boolean {
+    if (!this.connection.send(writeChangeFrame(this.name, this.changeNo, update))) return false;
+    this.sendLog?.sent(this.name, this.changeNo, update.byteLength, changeAt);
+    return true;
   }
 
   private onAck(changeNo: number): void {
@@ -322,6 +341,7 @@ export class SyncedDoc {
     if (changeNo <= this.ackedChangeNo) return;
     this.ackedChangeNo = changeNo;
     this.lastAckAt = this.now();
+    this.sendLog?.acked(this.name, changeNo);
     if (this.phase !== 'refused') this.stuck = null;
     this.device.saveCounters({ ackedChangeNo: changeNo });
     if (this.pending > 0 && this.phase !== 'refused') this.watchdog.progress();
@@ -336,6 +356,7 @@ export class SyncedDoc {
     if (!endsClient(code) || this.pending === 0 || this.phase !== 'live') return;
     this.phase = 'refused';
     this.refusal = { code, reason, message, pending: this.pending, at: this.now() };
+    this.sendLog?.refused(this.name, code, reason);
     this.watchdog.disarm();
     this.stuck = `relay refused ${plural(this.pending, 'change')}: ${message}`;
     this.publish();
@@ -350,6 +371,7 @@ export class SyncedDoc {
     if (this.pending === 0 || !this.connection.online || this.phase === 'refused') return;
     const silentMs = this.now() - (this.watchdog.waitingSince ?? this.now());
     this.stuck = stuckReason(this.pending, silentMs, this.lastError, this.connection.get());
+    this.sendLog?.timedOut(this.name);
     this.publish();
   }
 

@@ -11,6 +11,9 @@ import type { DocPersistenceFactory } from './DocPersistence';
 import { indexeddbPersistence } from './IndexeddbDocPersistence';
 import { MuxConnection, type WebSocketConstructor } from './MuxConnection';
 import { consoleLog, type SyncError, type SyncLog } from './SyncError';
+import { DeviceReporter } from './DeviceReporter';
+import { IndexeddbSendLogStore, sendLogDbName } from './IndexeddbSendLogStore';
+import { MemorySendLogStore, SendLog, type SendLogStore } from './SendLog';
 import { SyncedDoc } from './SyncedDoc';
 import { deferredPersistence } from './deferredPersistence';
 import { StatesFetcher, type FetchStatesRequest, type FetchStatesResult } from './StatesFetcher';
@@ -36,6 +39,13 @@ export interface SyncClientOptions {
   storageAfter?: Promise<unknown>;
   /** Unacknowledged changes this long while connected mark a document stuck (default 30 s). */
   watchdogMs?: number;
+  /**
+   * Where the device's send log is kept: IndexedDB `tally-send-log:<device>`
+   * (the default with IndexedDB persistence), memory (the default otherwise), or a store (tests).
+   */
+  sendLog?: 'indexeddb' | 'memory' | SendLogStore;
+  /** A heartbeat (pending work, sync state, send-log summary) at least this often while connected (default 20 s). */
+  heartbeatMs?: number;
   /** Reconnect delays (default 0.5 s growing to 30 s, with jitter). */
   backoff?: BackoffOptions;
   /** A socket not open after this long is retried (default 10 s). */
@@ -65,6 +75,8 @@ export interface SyncClient {
   readonly connection: MuxConnection;
   /** Aggregate state for the UI (`subscribe`/`get`). */
   readonly status: SyncStatus;
+  /** The device's last 1,000 attempts to send a change and what became of each. */
+  readonly sendLog: SendLog;
   /** Opens `docName` (or returns it if already open): loads it from device storage and syncs it. */
   open(docName: string): SyncedDoc;
   /** The open document `docName`, if any. */
@@ -123,6 +135,8 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     now,
   });
   const status = new SyncStatus(connection, options.log);
+  const sendLog = new SendLog({ store: resolveSendLogStore(options), now, ...(options.log && { log: options.log }) });
+  const reporter = new DeviceReporter({ connection, status, sendLog, now, ...(options.heartbeatMs !== undefined && { intervalMs: options.heartbeatMs }) });
   const docs = new Map<string, SyncedDoc>();
   const fetcher = new StatesFetcher(connection);
   const watcher = new ChangeWatcher(connection, options.log ?? consoleLog);
@@ -134,6 +148,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
   const client: SyncClient = {
     connection,
     status,
+    sendLog,
     open(docName) {
       const existing = docs.get(docName);
       if (existing) return existing;
@@ -143,6 +158,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
         connection,
         persistence,
         watchdogMs,
+        sendLog,
         now,
         ...(options.log && { log: options.log }),
       });
@@ -178,12 +194,21 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     async destroy() {
       events?.removeEventListener('online', onNetworkBack);
       watcher.destroy();
+      reporter.destroy();
       await Promise.all([...docs.keys()].map((name) => client.close(name)));
+      await sendLog.destroy();
       status.destroy();
       connection.destroy();
     },
   };
   return client;
+}
+
+function resolveSendLogStore(options: SyncClientOptions): SendLogStore {
+  const choice = options.sendLog ?? ((options.persistence ?? 'indexeddb') === 'indexeddb' ? 'indexeddb' : 'memory');
+  if (choice === 'memory') return new MemorySendLogStore();
+  if (choice === 'indexeddb') return new IndexeddbSendLogStore(sendLogDbName(options.device));
+  return choice;
 }
 
 function resolvePersistence(option: 'indexeddb' | 'none' | DocPersistenceFactory): DocPersistenceFactory | null {

@@ -16,3 +16,6 @@ export { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff';
 export { waitFor, type Subscribable } from './waitFor';
 export { transactionWrote } from './transactionWrote';
 export type { SyncError, SyncLog } from './SyncError';
+export { SendLog, MemorySendLogStore, type SendLogSink, type SendLogStore, type SendLogOptions } from './SendLog';
+export { IndexeddbSendLogStore, sendLogDbName } from './IndexeddbSendLogStore';
+export { DeviceReporter, heartbeatOf, type DeviceReporterOptions } from './DeviceReporter';

@@ -10,6 +10,8 @@ import type { Principal } from './Principal';
 import type { RefusalBudget } from './RefusalBudget';
 import type { StageTimings } from '../diag/StageTimings';
 import type { NoticeLog } from '../notices/NoticeLog';
+import type { RecentRefusals } from '../health/RecentRefusals';
+import type { SendLogPulls } from '../health/SendLogPulls';
 
 export interface ConnectionOptions<C> {
   /** Who is on the other end, as authenticated at the upgrade. */
@@ -33,6 +35,10 @@ export interface ConnectionOptions<C> {
   stages?: StageTimings;
   /** Where acknowledged and refused changes are counted (/metrics). */
   metrics?: ChangeCounters;
+  /** Where refused changes are kept for the health page. */
+  refusalLog?: RecentRefusals;
+  /** Where `/mux` devices' `sendLog` answers go (without it, they are ignored). */
+  sendLogPulls?: SendLogPulls;
   /** Runs once, after the socket closed and every document was left. */
   onClosed: (conn: C) => void;
 }

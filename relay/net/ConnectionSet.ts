@@ -64,6 +64,11 @@ export class ConnectionSet {
     }
   }
 
+  /** Every admitted `/mux` connection (the health page's devices). */
+  muxConnections(): MuxConnection[] {
+    return [...this.open.keys()].filter((conn): conn is MuxConnection => conn instanceof MuxConnection);
+  }
+
   /** Tells every device (`/mux`) the storage health. */
   broadcastStatus(health: StoreHealth): void {
     for (const conn of this.open.keys()) if (conn instanceof MuxConnection) sendStatus(conn, health);

@@ -17,6 +17,7 @@ import {
   writeDocUpdateFrame,
   writeErrorFrame,
   writeNoticeFrame,
+  writeSendLogRequestFrame,
   writeStatusFrame,
   type ChangeFrame,
   type FetchFrame,
@@ -38,6 +39,10 @@ import { awarenessMessage, needsOnlyStoredBytes, stepOneMessage } from './ywsCod
 import type { Principal } from './Principal';
 import { writePolicyFor, type WritePolicy } from '../policy/writeRefusal';
 import type { NoticeLog, StoredNotice } from '../notices/NoticeLog';
+import { ClaimError } from '../../shared/health/claims';
+import { readHeartbeat, type DeviceHeartbeat } from '../../shared/health/heartbeat';
+import type { SendLogPulls } from '../health/SendLogPulls';
+import { refusalRecorder } from '../health/refusalRecorder';
 
 /** One document as seen through one mux connection: y-websocket messages inside `doc` frames. */
 class MuxDocPeer implements SessionPeer {
@@ -89,6 +94,13 @@ export class MuxConnection implements SessionEndpoint<number> {
   private watcher: Watcher | null = null;
   private readonly changeFeed: ChangeFeed | undefined;
   private readonly notices: NoticeLog | undefined;
+  private readonly sendLogPulls: SendLogPulls | undefined;
+  /** When the socket was admitted, and when the device was last heard from (relay time, ms): the health page. */
+  readonly connectedAt = Date.now();
+  heardAt = this.connectedAt;
+  /** The device's last heartbeat, every field checked, and when it came (null: none yet). */
+  report: DeviceHeartbeat | null = null;
+  reportedAt: number | null = null;
 
   readonly principal: Principal;
   private readonly registry: DocRegistry;
@@ -108,13 +120,15 @@ export class MuxConnection implements SessionEndpoint<number> {
     this.onClosed = options.onClosed;
     this.changeFeed = options.changeFeed;
     this.notices = options.notices;
+    this.sendLogPulls = options.sendLogPulls;
     this.writes = writePolicyFor(principal);
     this.socket = new GuardedSocket(ws, limits.maxBufferedBytes, log, this);
-    this.session = new PeerSession({ endpoint: this, log, refusals: options.refusals, newer: newerChangeNo, tooLargeCloses: false, nameDocInCloses: true, stages: options.stages, metrics: options.metrics });
+    this.session = new PeerSession({ endpoint: this, log, refusals: options.refusals, newer: newerChangeNo, tooLargeCloses: false, nameDocInCloses: true, stages: options.stages, metrics: options.metrics, onRefused: refusalRecorder(options) });
     this.stages = options.stages;
     ws.on('message', (data, isBinary) => {
       const check = checkInbound(data, isBinary, limits.maxMessageBytes);
       if (!check.ok) return this.socket.close(check.close, check.detail);
+      this.heardAt = Date.now();
       this.receive(check.bytes);
     });
     ws.on('close', () => {
@@ -155,6 +169,11 @@ export class MuxConnection implements SessionEndpoint<number> {
   /** Sends one notice of the priority channel (already fsynced). */
   sendNotice(notice: StoredNotice): void {
     this.socket.send(noticeFrame(notice));
+  }
+
+  /** Asks the device for its whole send log (an admin pulls it from the health page). */
+  requestSendLog(requestId: number): void {
+    this.socket.send(writeSendLogRequestFrame(requestId));
   }
 
   /** Sends an already built notice frame (one for every device of a broadcast). */
@@ -204,6 +223,13 @@ export class MuxConnection implements SessionEndpoint<number> {
         return this.watch(frame);
       case 'noticeSeen':
         return this.noticeSeen(frame.seq);
+      case 'heartbeat':
+        return this.heartbeat(frame.json);
+      case 'sendLog': {
+        const malformed = this.sendLogPulls?.answered(this.principal, frame.requestId, frame.json) ?? null;
+        if (malformed !== null) this.socket.close(CloseCode.malformed, `sendLog: ${malformed}`);
+        return;
+      }
       default:
         return this.socket.close(CloseCode.unknownType, `a device may not send ${frame.type} frames`);
     }
@@ -256,6 +282,17 @@ export class MuxConnection implements SessionEndpoint<number> {
     }
     this.watcher ??= this.changeFeed.watcher((docs) => this.socket.send(writeChangedFrame(docs)));
     this.watcher.replace(allowed);
+  }
+
+  /** Keeps the device's report of itself; a claim that does not read closes the socket (4400). */
+  private heartbeat(json: string): void {
+    try {
+      this.report = readHeartbeat(json);
+      this.reportedAt = this.heardAt;
+    } catch (err) {
+      // Never thrown out of a ws handler (that would stop the relay): whatever failed, this socket goes.
+      this.socket.close(CloseCode.malformed, `heartbeat: ${err instanceof ClaimError ? err.message : String(err)}`);
+    }
   }
 
   /** Records durably that this connection's user read notice `seq` on its device. */

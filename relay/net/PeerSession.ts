@@ -8,6 +8,7 @@
  */
 import type { ChangeCounters } from '../metrics/RelayMetrics';
 import { CloseCode } from '../../shared/protocol/closeCodes';
+import { MuxErrorCode } from '../../shared/protocol/muxMessages';
 import type { RelayLog } from '../log';
 import type { Applied, DocRoom, Refusal } from '../sync/DocRoom';
 import type { RoomPeer } from '../sync/RoomPeer';
@@ -51,6 +52,8 @@ export interface PeerSessionOptions<V> {
   stages?: StageTimings;
   /** Where acknowledged and refused changes are counted (/metrics). */
   metrics?: ChangeCounters;
+  /** Told of every refused change (the health page's recent refusals): its document, the mux error or close code, the reason. */
+  onRefused?: (doc: string, code: number, reason: string) => void;
 }
 
 /** The ack of a change, given whether it wrote anything; null: none. */
@@ -170,6 +173,8 @@ export class PeerSession<V> {
   private refused(doc: string, refusal: Refusal): void {
     const { endpoint, log, metrics } = this.options;
     metrics?.refused(refusal.missing ? 'missing_changes' : refusal.tooLarge ? 'too_large' : 'forbidden');
+    const code = refusal.missing ? MuxErrorCode.missingChanges : refusal.tooLarge ? MuxErrorCode.docTooLarge : MuxErrorCode.permissionDenied;
+    this.options.onRefused?.(doc, code, refusal.reason);
     if (refusal.missing) {
       // Not the sender's fault (a restore): nothing counts against it, the change stays pending.
       log.info({ conn: endpoint.label, doc, reason: refusal.reason }, 'change waits for changes the relay lacks');
@@ -184,6 +189,7 @@ export class PeerSession<V> {
   private unreadable(peer: SessionPeer, err: unknown): void {
     this.options.metrics?.refused('unreadable');
     const message = (err as Error).message;
+    this.options.onRefused?.(peer.room.name, closeInfoForUnreadable(err).code, message);
     this.socket.close(closeInfoForUnreadable(err), this.options.nameDocInCloses ? `${peer.room.name}: ${message}` : message);
   }
 }

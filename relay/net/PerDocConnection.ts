@@ -15,6 +15,7 @@ import { checkInbound } from './inbound';
 import { PeerSession, type SessionEndpoint, type SessionPeer } from './PeerSession';
 import type { ConnectionOptions } from './ConnectionOptions';
 import type { Principal } from './Principal';
+import { refusalRecorder } from '../health/refusalRecorder';
 import { writePolicyFor, type WritePolicy } from '../policy/writeRefusal';
 import { awarenessMessage, needsOnlyStoredBytes, permissionDeniedMessage, stepOneMessage, updateMessage } from './ywsCodec';
 
@@ -36,7 +37,7 @@ export class PerDocConnection implements SessionPeer, SessionEndpoint<Uint8Array
     this.log = log;
     this.connId = options.connId;
     this.socket = new GuardedSocket(ws, limits.maxBufferedBytes, log, this);
-    this.session = new PeerSession({ endpoint: this, log, refusals: options.refusals, newer: alwaysNewer, tooLargeCloses: true, nameDocInCloses: false, metrics: options.metrics });
+    this.session = new PeerSession({ endpoint: this, log, refusals: options.refusals, newer: alwaysNewer, tooLargeCloses: true, nameDocInCloses: false, metrics: options.metrics, onRefused: refusalRecorder(options) });
     this.room = registry.get(docName);
     ws.on('message', (data, isBinary) => {
       const check = checkInbound(data, isBinary, limits.maxMessageBytes);

@@ -19,6 +19,8 @@ import type { RelayLog } from '../log';
 import { writePolicyFor } from '../policy/writeRefusal';
 import type { DocStore } from '../storage/DocStore';
 import type { NoticeLog } from '../notices/NoticeLog';
+import type { RecentRefusals } from '../health/RecentRefusals';
+import type { SendLogPulls } from '../health/SendLogPulls';
 import type { ChangeFeed } from '../sync/ChangeFeed';
 import type { DocRegistry } from '../sync/DocRegistry';
 import { sendStatus, type ConnectionSet } from './ConnectionSet';
@@ -45,6 +47,10 @@ export interface UpgradeRouterOptions {
   metrics?: ChangeCounters;
   /** The priority channel: a `/mux` device gets the notices after its `?notices=<seq>` right after `status`. */
   notices?: NoticeLog;
+  /** Where refused changes, and connections of known users refused at the door, are kept for the health page. */
+  refusalLog?: RecentRefusals;
+  /** Where devices' `sendLog` answers go. */
+  sendLogPulls?: SendLogPulls;
 }
 
 export class UpgradeRouter {
@@ -109,6 +115,7 @@ export class UpgradeRouter {
     }
     if (device && !device.ok) {
       log.warn({ connId, user: principal.user, device: principal.device, detail: device.detail }, 'refused connection: device check');
+      this.options.refusalLog?.record({ user: principal.user, device: principal.device, doc: '', code: device.close.code, reason: device.close.reason });
       return connections.refuse(ws, device.close.code, device.close.reason);
     }
     if (device?.registered) connections.closeOthersOnDevice(principal);
@@ -137,6 +144,7 @@ export class UpgradeRouter {
     }
     if (!perUser.admit(principal)) {
       log.warn({ connId, user: principal.user, open: perUser.connectionsOf(principal.user) }, 'refused connection over the per-user limit');
+      this.options.refusalLog?.record({ user: principal.user, device: principal.device, doc: '', code: CloseCode.tooManyConnections.code, reason: `${CloseCode.tooManyConnections.reason} (${limits.maxConnectionsPerUser})` });
       return connections.refuse(ws, CloseCode.tooManyConnections.code, `${CloseCode.tooManyConnections.reason} (${limits.maxConnectionsPerUser})`);
     }
     const token = keptToken(tokenOf(req, url));
@@ -152,6 +160,8 @@ export class UpgradeRouter {
       stages: this.options.stages,
       metrics: this.options.metrics,
       notices: this.options.notices,
+      refusalLog: this.options.refusalLog,
+      sendLogPulls: this.options.sendLogPulls,
     };
     if (docName === null) {
       const conn = new MuxConnection(ws, options);

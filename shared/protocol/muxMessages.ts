@@ -32,6 +32,12 @@ export const MuxType = {
   watch: 12,
   /** Relay -> client: watched documents that got a durable change since the last `changed`. */
   changed: 13,
+  /** Client -> relay: the device's report of itself (pending work, sync state, send-log summary) as JSON. */
+  heartbeat: 14,
+  /** Relay -> client: an admin asks for the device's whole send log. */
+  sendLogRequest: 15,
+  /** Client -> relay: the device's send log as JSON, answering `sendLogRequest(requestId)`. */
+  sendLog: 16,
 } as const;
 export type MuxTypeName = keyof typeof MuxType;
 
@@ -58,6 +64,11 @@ export type FetchFrame = { type: 'fetch'; requestId: number; docs: FetchItem[] }
 export type StatesFrame = { type: 'states'; requestId: number; docs: StateItem[]; last: boolean };
 export type WatchFrame = { type: 'watch'; docs: string[] };
 export type ChangedFrame = { type: 'changed'; docs: string[] };
+/** `json` is a DeviceHeartbeat (shared/health/heartbeat.ts), unchecked until the relay reads it. */
+export type HeartbeatFrame = { type: 'heartbeat'; json: string };
+export type SendLogRequestFrame = { type: 'sendLogRequest'; requestId: number };
+/** `json` is `{"attempts":[...]}` (shared/health/sendLog.ts), unchecked until the relay reads it. */
+export type SendLogFrame = { type: 'sendLog'; requestId: number; json: string };
 export type MuxFrame =
   | DocFrame
   | ChangeFrame
@@ -70,7 +81,10 @@ export type MuxFrame =
   | FetchFrame
   | StatesFrame
   | WatchFrame
-  | ChangedFrame;
+  | ChangedFrame
+  | HeartbeatFrame
+  | SendLogRequestFrame
+  | SendLogFrame;
 
 /** Error codes carried by ErrorFrame (not close codes: the socket stays open). */
 export const MuxErrorCode = {
@@ -214,6 +228,28 @@ export function writeChangedFrame(docs: readonly string[]): Uint8Array {
   return writeNamesFrame(MuxType.changed, docs);
 }
 
+export function writeHeartbeatFrame(json: string): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MuxType.heartbeat);
+  encoding.writeVarString(e, json);
+  return encoding.toUint8Array(e);
+}
+
+export function writeSendLogRequestFrame(requestId: number): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MuxType.sendLogRequest);
+  encoding.writeVarUint(e, requestId);
+  return encoding.toUint8Array(e);
+}
+
+export function writeSendLogFrame(requestId: number, json: string): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MuxType.sendLog);
+  encoding.writeVarUint(e, requestId);
+  encoding.writeVarString(e, json);
+  return encoding.toUint8Array(e);
+}
+
 function writeNamesFrame(type: number, docs: readonly string[]): Uint8Array {
   const e = encoding.createEncoder();
   encoding.writeVarUint(e, type);
@@ -309,6 +345,15 @@ export function readMuxFrame(bytes: Uint8Array): MuxFrame {
         break;
       case MuxType.changed:
         frame = { type: 'changed', docs: readList(d, decoding.readVarString) };
+        break;
+      case MuxType.heartbeat:
+        frame = { type: 'heartbeat', json: decoding.readVarString(d) };
+        break;
+      case MuxType.sendLogRequest:
+        frame = { type: 'sendLogRequest', requestId: decoding.readVarUint(d) };
+        break;
+      case MuxType.sendLog:
+        frame = { type: 'sendLog', requestId: decoding.readVarUint(d), json: decoding.readVarString(d) };
         break;
       default:
         throw new UnknownFrameTypeError(`unknown frame type ${type}`);

@@ -19,5 +19,6 @@ export const lazyScreens = {
   storage: () => import('./StorageScreen.svelte'),
   setup: () => import('./SiteSetup.svelte'),
   users: () => import('./Users.svelte'),
+  siteHealth: () => import('./SiteHealth.svelte'),
   more: () => import('./More.svelte'),
 };
