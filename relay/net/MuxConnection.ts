@@ -152,14 +152,14 @@ export class MuxConnection implements SessionEndpoint<number> {
     this.socket.send(writeStatusFrame(storageOk, detail));
   }
 
-  /** Sends one notice of the priority channel (already fsynced). */
+  /** Sends one notice of the priority channel (already fsynced), ahead of document traffic waiting for this socket. */
   sendNotice(notice: StoredNotice): void {
-    this.socket.send(noticeFrame(notice));
+    this.socket.sendPriority(noticeFrame(notice));
   }
 
-  /** Sends an already built notice frame (one for every device of a broadcast). */
+  /** Sends an already built notice frame (one for every device of a broadcast), in the priority lane. */
   sendNoticeFrame(frame: Uint8Array): void {
-    this.socket.send(frame);
+    this.socket.sendPriority(frame);
   }
 
   private receive(bytes: Uint8Array): void {
