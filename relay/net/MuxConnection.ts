@@ -38,6 +38,8 @@ import { awarenessMessage, needsOnlyStoredBytes, stepOneMessage } from './ywsCod
 import type { Principal } from './Principal';
 import { writePolicyFor, type WritePolicy } from '../policy/writeRefusal';
 import type { NoticeLog, StoredNotice } from '../notices/NoticeLog';
+import { ThrottledWarnings } from '../sync/ThrottledWarnings';
+import { NoticeSeenGate } from './NoticeSeenGate';
 
 /** One document as seen through one mux connection: y-websocket messages inside `doc` frames. */
 class MuxDocPeer implements SessionPeer {
@@ -89,6 +91,9 @@ export class MuxConnection implements SessionEndpoint<number> {
   private watcher: Watcher | null = null;
   private readonly changeFeed: ChangeFeed | undefined;
   private readonly notices: NoticeLog | undefined;
+  /** The budget of this connection's noticeSeen frames, made on the first one. */
+  private seenGate: NoticeSeenGate | null = null;
+  private warningsMade: ThrottledWarnings<'unknownNotice' | 'noticeSeenTooFast'> | null = null;
 
   readonly principal: Principal;
   private readonly registry: DocRegistry;
@@ -131,6 +136,10 @@ export class MuxConnection implements SessionEndpoint<number> {
   /** Who this is, for logs: user, device, connection id. */
   get label(): string {
     return `${this.principal.user}@${this.principal.device ?? 'no-device'}#${this.connId}/mux`;
+  }
+
+  private get warnings(): ThrottledWarnings<'unknownNotice' | 'noticeSeenTooFast'> {
+    return (this.warningsMade ??= new ThrottledWarnings(this.log));
   }
 
   /** Number of documents open on this connection. */
@@ -258,17 +267,35 @@ export class MuxConnection implements SessionEndpoint<number> {
     this.watcher.replace(allowed);
   }
 
-  /** Records durably that this connection's user read notice `seq` on its device. */
+  /** Records durably that this connection's user read notice `seq` on its device, within the connection's budget (NoticeSeenGate). */
   private noticeSeen(seq: number): void {
     const notices = this.notices;
     if (!notices) return;
     const by = { user: this.principal.user, device: this.principal.device };
-    notices.acknowledge(seq, by).then(
-      (known) => {
-        if (!known) this.log.warn({ conn: this.label, seq }, 'noticeSeen of a notice the relay does not hold: ignored');
-      },
-      (err: unknown) => this.log.error({ conn: this.label, seq, err: String(err) }, 'noticeSeen could not be stored'),
-    );
+    this.seenGate ??= new NoticeSeenGate({ notices, ...by });
+    const gate = this.seenGate;
+    const verdict = gate.judge(seq);
+    switch (verdict.kind) {
+      case 'duplicate':
+        return;
+      case 'unknown':
+        this.warnings.warn('unknownNotice', { conn: this.label, seq }, 'noticeSeen of a notice the relay does not hold: ignored');
+        return this.socket.send(writeErrorFrame('', MuxErrorCode.noticeSeenRefused, verdict.reason));
+      case 'tooFast':
+        this.warnings.warn('noticeSeenTooFast', { conn: this.label, seq }, 'noticeSeen faster than the connection\'s budget: dropped');
+        if (verdict.tell) this.socket.send(writeErrorFrame('', MuxErrorCode.noticeSeenRefused, verdict.reason));
+        return;
+      case 'record':
+        notices.acknowledge(seq, by).then(
+          (known) => {
+            if (!known) gate.failed(seq);
+          },
+          (err: unknown) => {
+            gate.failed(seq);
+            this.log.error({ conn: this.label, seq, err: String(err) }, 'noticeSeen could not be stored');
+          },
+        );
+    }
   }
 
   /** Opens (subscribes) a document on first use; null if refused. */
