@@ -239,6 +239,8 @@ export class GuardedSocket {
     }
     this.alive = false;
     try {
+      // The ping and whatever follows in this turn (the mux status frame) leave in one write.
+      this.cork();
       this.ws.ping();
     } catch {
       this.ws.terminate();
