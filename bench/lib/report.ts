@@ -403,7 +403,7 @@ function fanoutRows(options: FanoutOptions | undefined, all: Record<string, Serv
   if (!options) return [];
   const largest = Math.max(...options.sizes);
   const roundOf = (r: ServerResults | undefined, devices: number) => r?.fanout?.rounds.find((x) => x.devices === devices);
-  return options.sizes.map((devices) => ({
+  return options.sizes.flatMap((devices) => [{
     workload: 'fan-out',
     measure: `a notice posted, time until the last of ${num(devices)} connected devices has it: p50 / p99 (max) over ${options.notices} notices (Tally stores it with fsync first; Hocuspocus's stateless broadcast and the floor's bare ws send store nothing)`,
     target: devices === largest ? 'p99 ≤ 250 ms' : '',
@@ -422,7 +422,13 @@ function fanoutRows(options: FanoutOptions | undefined, all: Record<string, Serv
     },
     met: devices === largest ? (t) => { const round = roundOf(t, devices); return round ? round.p99Ms <= 250 : undefined; } : undefined,
     errorOf: 'fanout',
-  }));
+  }, {
+    workload: 'fan-out',
+    measure: `the server's pauses over those ${options.notices} notices (${num(devices)} devices): event-loop delay, GC`,
+    target: '',
+    cell: (r) => pausesCell(roundOf(r, devices)?.pauses),
+    errorOf: 'fanout',
+  }]);
 }
 
 function flat(t: ThroughputResult): boolean {

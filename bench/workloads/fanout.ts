@@ -14,7 +14,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ChildServer } from '../servers/ChildServer';
+import type { BenchDiagnostics, ChildServer } from '../servers/ChildServer';
 import { quantile, sleep } from '../lib/measure';
 import { tallyQuery } from '../servers/tallyCredentials';
 import type { FanoutChildMessage, FanoutClientConfig, FanoutDialect } from '../clients/fanoutClients';
@@ -41,6 +41,8 @@ export interface FanoutRound {
   maxMs: number;
   /** ms to connect every device (not part of the figure). */
   connectMs: number;
+  /** The server's event-loop delay and GC pauses over the measured notices (Tally and the floor report them). */
+  pauses?: BenchDiagnostics;
 }
 
 export interface FanoutResult {
@@ -184,14 +186,16 @@ export async function runFanout(server: ChildServer, options: FanoutOptions = de
       await sleep(1_000); // let the connection storm's garbage settle before the first notice
       const samples: number[] = [];
       for (let i = 0; i < options.warmup + options.notices; i++) {
+        if (i === options.warmup) await server.diagnostics(); // read and reset: what follows is the measured part
         const t0 = process.hrtime.bigint();
         const seq = await post(server, ++n);
         const last = await children.lastArrival(seq);
         if (i >= options.warmup) samples.push(Number(last - t0) / 1e6);
         await sleep(100);
       }
+      const pauses = await server.diagnostics();
       const sorted = [...samples].sort((a, b) => a - b);
-      rounds.push({ devices, samples, p50Ms: quantile(sorted, 0.5), p99Ms: quantile(sorted, 0.99), maxMs: sorted[sorted.length - 1]!, connectMs });
+      rounds.push({ devices, samples, p50Ms: quantile(sorted, 0.5), p99Ms: quantile(sorted, 0.99), maxMs: sorted[sorted.length - 1]!, connectMs, pauses });
     } finally {
       children.close();
     }
