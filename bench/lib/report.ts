@@ -336,7 +336,10 @@ export function renderReport(report: BenchReport): string {
   lines.push('');
   lines.push(`| workload | measure | target (Tally) | ${servers.map((s) => s.title).join(' | ')} |`);
   lines.push(`| --- | --- | --- | ${servers.map(() => '---').join(' | ')} |`);
+  // A run of some workloads only (`--workloads=`) shows their rows alone.
+  const ran = new Set(ids.flatMap((id) => Object.keys(results[id]!.costs)));
   for (const row of rows) {
+    if (row.errorOf && !ran.has(row.errorOf)) continue;
     const cells = ids.map((id) => {
       const r = results[id]!;
       const takesPart = servers.find((s) => s.id === id)!.workloads;
