@@ -5,9 +5,10 @@
  * numbers to latest.json). How to read it: bench/README.md.
  *
  * Options: --only=tally,y-websocket,hocuspocus,floor  --workloads=idle,catchup,latency,
- * throughput,handover,big,many  --quick (small sizes, for trying the bench out)
+ * throughput,handover,big,many,fetch,fanout  --fanout-sizes=1000,5000  --quick (small sizes, for trying the bench out)
  * --profile (CPU profile of the Tally relay, written to bench/results/prof/)
  * --keep (leave the servers' data directories in place)
+ * --out=fanout (write bench/results/fanout.md and .json instead of latest or quick)
  * --relay-flags=--trace-gc,--max-semi-space-size=32 (extra node flags for the Tally relay)
  * --relay-out=/tmp/relay.log (append the Tally relay's stdout and stderr to a file).
  */
@@ -31,6 +32,7 @@ import { defaultThroughput, runThroughput } from './workloads/throughput';
 import { runIdleMemory } from './workloads/idleMemory';
 import { runBigDocument, runCatchUpStorage, runManyDocuments } from './workloads/storageStart';
 import { runBulkFetch } from './workloads/bulkFetch';
+import { defaultFanout, runFanout, type FanoutOptions } from './workloads/fanout';
 import { renderReport, type BenchReport, type ServerResults } from './lib/report';
 import { ensureRelayBuilt } from '../build/relayBundle';
 
@@ -45,9 +47,11 @@ const quick = args.has('quick');
 const allSpecs: LaunchSpec[] = [tallySpec, yWebsocketSpec, hocuspocusSpec, floorSpec];
 const only = args.get('only')?.split(',');
 const specs = only ? allSpecs.filter((s) => only.includes(s.id)) : allSpecs;
-const allWorkloads = ['idle', 'catchup', 'latency', 'throughput', 'handover', 'big', 'many', 'fetch'] as const;
+const allWorkloads = ['idle', 'catchup', 'latency', 'throughput', 'handover', 'big', 'many', 'fetch', 'fanout'] as const;
 /** Workloads of Tally's own protocol, which the other servers do not speak. */
 const tallyOnly: readonly WorkloadId[] = ['fetch'];
+/** The fan-out compares Tally with Hocuspocus's stateless broadcast and the bare-ws floor only. */
+const fanoutServers: readonly string[] = ['tally', 'hocuspocus', 'floor'];
 type WorkloadId = (typeof allWorkloads)[number];
 const wanted = args.get('workloads')?.split(',');
 const workloads = allWorkloads.filter((w) => !wanted || wanted.includes(w));
@@ -63,6 +67,10 @@ const sizes = {
   bigTimeLimitMs: (id: string) => (quick ? 10_000 : id === 'tally' ? 60_000 : 25_000),
   manyDocuments: quick ? 500 : 10_000,
   fetchRecords: quick ? 300 : 1_000,
+  fanout: {
+    ...(quick ? { ...defaultFanout, sizes: [100, 500], notices: 5, warmup: 1 } : defaultFanout),
+    ...(args.get('fanout-sizes') ? { sizes: args.get('fanout-sizes')!.split(',').map(Number) } : {}),
+  } satisfies FanoutOptions,
 };
 
 const WORKLOAD_LIMIT_MS = 240_000;
@@ -108,6 +116,7 @@ async function main(): Promise<void> {
     for (const server of servers) {
       if (server.spec.workloads && !server.spec.workloads.includes(w)) continue;
       if (tallyOnly.includes(w) && server.spec.id !== 'tally') continue;
+      if (w === 'fanout' && !fanoutServers.includes(server.spec.id)) continue;
       const r = results.get(server.spec.id)!;
       log(`${w} on ${server.spec.id}`);
       const done = meter(server);
@@ -161,11 +170,12 @@ async function main(): Promise<void> {
       bigUpdates: sizes.bigUpdates,
       manyDocuments: sizes.manyDocuments,
       fetchRecords: sizes.fetchRecords,
+      fanout: sizes.fanout,
     },
   };
   const markdown = renderReport(report);
   mkdirSync(resultsDir, { recursive: true });
-  const name = quick ? 'quick' : 'latest';
+  const name = args.get('out') ?? (quick ? 'quick' : 'latest');
   writeFileSync(join(resultsDir, `${name}.md`), markdown);
   writeFileSync(join(resultsDir, `${name}.json`), JSON.stringify(report, null, 2) + '\n');
   process.stdout.write(markdown);
@@ -209,6 +219,12 @@ async function runWorkload(
       return;
     case 'fetch':
       r.bulkFetch = await runBulkFetch(server, sizes.fetchRecords);
+      return;
+    case 'fanout':
+      // Hocuspocus takes part with its stateless broadcast behind a POST (hocuspocusMain.mjs).
+      if (server.spec.dialect === 'hocuspocus') server.nextEnv = { HOCUSPOCUS_BROADCAST: '1' };
+      await server.startFresh('fanout');
+      r.fanout = await runFanout(server, sizes.fanout);
       return;
   }
 }

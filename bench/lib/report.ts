@@ -12,6 +12,7 @@ import type { ThroughputOptions, ThroughputResult } from '../workloads/throughpu
 import type { IdleMemoryResult } from '../workloads/idleMemory';
 import type { BigDocumentResult, CatchUpStorageResult, ManyDocumentsResult } from '../workloads/storageStart';
 import type { BulkFetchResult } from '../workloads/bulkFetch';
+import type { FanoutOptions, FanoutResult } from '../workloads/fanout';
 
 export interface ServerResults {
   startEmptyMs?: number;
@@ -24,6 +25,7 @@ export interface ServerResults {
   big?: BigDocumentResult;
   many?: ManyDocumentsResult;
   bulkFetch?: BulkFetchResult;
+  fanout?: FanoutResult;
   /** Whole-workload cost (setup included), by workload id. */
   costs: Record<string, Cost>;
   errors: Record<string, string>;
@@ -48,6 +50,8 @@ export interface BenchReport {
     manyDocuments: number;
     /** Records of the shift-start fetch workload (absent in reports made before it existed). */
     fetchRecords?: number;
+    /** The fan-out's device counts and notices (absent in reports made before it existed). */
+    fanout?: FanoutOptions;
   };
 }
 
@@ -321,6 +325,7 @@ export function renderReport(report: BenchReport): string {
       },
       errorOf: 'fetch',
     },
+    ...fanoutRows(sizes.fanout, results),
   ];
 
   const ids = servers.map((s) => s.id);
@@ -331,7 +336,10 @@ export function renderReport(report: BenchReport): string {
   lines.push('');
   lines.push(`| workload | measure | target (Tally) | ${servers.map((s) => s.title).join(' | ')} |`);
   lines.push(`| --- | --- | --- | ${servers.map(() => '---').join(' | ')} |`);
+  // A run of some workloads only (`--workloads=`) shows their rows alone.
+  const ran = new Set(ids.flatMap((id) => Object.keys(results[id]!.costs)));
   for (const row of rows) {
+    if (row.errorOf && !ran.has(row.errorOf)) continue;
     const cells = ids.map((id) => {
       const r = results[id]!;
       const takesPart = servers.find((s) => s.id === id)!.workloads;
@@ -391,6 +399,39 @@ export function renderReport(report: BenchReport): string {
   }
   lines.push('');
   return lines.join('\n');
+}
+
+/** One row per fan-out size; Tally's cell carries its ratios to Hocuspocus's stateless broadcast and to the floor. */
+function fanoutRows(options: FanoutOptions | undefined, all: Record<string, ServerResults>): Row[] {
+  if (!options) return [];
+  const largest = Math.max(...options.sizes);
+  const roundOf = (r: ServerResults | undefined, devices: number) => r?.fanout?.rounds.find((x) => x.devices === devices);
+  return options.sizes.flatMap((devices) => [{
+    workload: 'fan-out',
+    measure: `a notice posted, time until the last of ${num(devices)} connected devices has it: p50 / p99 (max) over ${options.notices} notices (Tally stores it with fsync first; Hocuspocus's stateless broadcast and the floor's bare ws send store nothing)`,
+    target: devices === largest ? 'p99 ≤ 250 ms' : '',
+    cell: (r, id) => {
+      const round = roundOf(r, devices);
+      if (!round) return 'n/a';
+      let text = `${ms(round.p50Ms)} / ${ms(round.p99Ms)} (${ms(round.maxMs)})`;
+      if (id === 'tally') {
+        const ratios = (['hocuspocus', 'floor'] as const).flatMap((other) => {
+          const o = roundOf(all[other], devices);
+          return o ? [`p99 ${num(round.p99Ms / o.p99Ms, 2)} x ${other}`] : [];
+        });
+        if (ratios.length) text += `, ${ratios.join(', ')}`;
+      }
+      return text;
+    },
+    met: devices === largest ? (t) => { const round = roundOf(t, devices); return round ? round.p99Ms <= 250 : undefined; } : undefined,
+    errorOf: 'fanout',
+  }, {
+    workload: 'fan-out',
+    measure: `the server's pauses over those ${options.notices} notices (${num(devices)} devices): event-loop delay, GC`,
+    target: '',
+    cell: (r) => pausesCell(roundOf(r, devices)?.pauses),
+    errorOf: 'fanout',
+  }]);
 }
 
 function flat(t: ThroughputResult): boolean {

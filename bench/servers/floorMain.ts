@@ -4,13 +4,14 @@
  * the bench's devices (a step 2 when a document is opened, an `ack` after the
  * write) and does nothing else: no Yjs, no judging, no forwarding, no auth.
  * Its latency is what the disk, the loopback network and the load generator
- * cost on this machine; no real relay can be faster. Bench only.
+ * cost on this machine; no real relay can be faster. For the fan-out,
+ * `POST /broadcast?seq=<n>` sends one notice frame to every socket. Bench only.
  */
 import { createServer } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ClassicLevel } from 'classic-level';
 import * as syncProtocol from 'y-protocols/sync';
-import { readMuxFrame, writeAckFrame, writeDocFrame } from '../../shared/protocol/muxMessages';
+import { readMuxFrame, writeAckFrame, writeDocFrame, writeNoticeFrame } from '../../shared/protocol/muxMessages';
 import { syncMessage } from '../../shared/protocol/syncMessages';
 import { RelayDiagnostics } from '../../relay/diag/RelayDiagnostics';
 
@@ -53,9 +54,21 @@ function commit(): void {
 }
 
 const http = createServer((req, res) => {
+  if (req.method === 'POST' && req.url?.startsWith('/broadcast?seq=')) return broadcast(req.url, res);
   if (!diagnostics.handle(req, res)) res.end('ok');
 });
 const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
+
+/**
+ * The fan-out floor (workloads/fanout.ts): one `notice` frame, built once,
+ * sent to every socket; nothing stored, nothing checked.
+ */
+function broadcast(url: string, res: import('node:http').ServerResponse): void {
+  const seq = Number(new URL(url, 'http://floor.invalid').searchParams.get('seq'));
+  const frame = writeNoticeFrame(seq, JSON.stringify({ seq, body: { kind: 'safety', severity: 'info', text: 'bench' } }));
+  for (const socket of wss.clients) socket.send(frame);
+  res.end(JSON.stringify({ seq }));
+}
 wss.on('connection', (socket) => {
   socket.on('message', (data: Buffer) => {
     const frame = readMuxFrame(data);

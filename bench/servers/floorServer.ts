@@ -16,7 +16,7 @@ export const floorSpec: LaunchSpec = {
     env: { PORT: String(port), FLOOR_DATA: join(dataDir, 'floor') },
   }),
   compaction: 'none (it keeps raw updates and never reads them back)',
-  workloads: ['idle', 'latency', 'throughput'],
+  workloads: ['idle', 'latency', 'throughput', 'fanout'],
   readyPath: '/',
   wsBase: (port) => `ws://127.0.0.1:${port}`,
 };

@@ -16,6 +16,9 @@ import type { Principal } from './Principal';
 
 export type Connection = MuxConnection | PerDocConnection;
 
+/** Connections one turn of the loop pings (ConnectionSet.heartbeat). */
+const HEARTBEAT_SLICE = 250;
+
 export class ConnectionSet {
   private readonly open = new Map<Connection, string | null>();
   /** Sockets closed at the door (bad token, bad name), until their closing handshake ends. */
@@ -82,12 +85,24 @@ export class ConnectionSet {
   /**
    * One heartbeat: pings find half-open sockets on the relay's side; the
    * status frame does the same for devices, whose browsers cannot see pings.
+   * It runs in slices of HEARTBEAT_SLICE connections, each its own turn of
+   * the loop: at 5,000 devices one pass is 5,000 socket writes (a few
+   * hundred ms on a busy 2-core box), and a notice posted meanwhile must
+   * not wait for all of them.
    */
   heartbeat(health: StoreHealth): void {
-    for (const conn of this.open.keys()) {
-      conn.socket.heartbeat();
-      if (conn instanceof MuxConnection) sendStatus(conn, health);
-    }
+    const conns = Array.from(this.open.keys());
+    const slice = (from: number): void => {
+      const end = Math.min(from + HEARTBEAT_SLICE, conns.length);
+      for (let i = from; i < end; i++) {
+        const conn = conns[i]!;
+        if (!this.open.has(conn)) continue; // closed since the pass began
+        conn.socket.heartbeat();
+        if (conn instanceof MuxConnection) sendStatus(conn, health);
+      }
+      if (end < conns.length) setImmediate(slice, end);
+    };
+    slice(0);
   }
 
   /** Asks every admitted connection to close with `info`. */

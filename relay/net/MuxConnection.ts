@@ -43,6 +43,8 @@ import { ClaimError } from '../../shared/health/claims';
 import { readHeartbeat, type DeviceHeartbeat } from '../../shared/health/heartbeat';
 import type { SendLogPulls } from '../health/SendLogPulls';
 import { refusalRecorder } from '../health/refusalRecorder';
+import { ThrottledWarnings } from '../sync/ThrottledWarnings';
+import { NoticeSeenGate } from './NoticeSeenGate';
 
 /** One document as seen through one mux connection: y-websocket messages inside `doc` frames. */
 class MuxDocPeer implements SessionPeer {
@@ -101,6 +103,9 @@ export class MuxConnection implements SessionEndpoint<number> {
   /** The device's last heartbeat, every field checked, and when it came (null: none yet). */
   report: DeviceHeartbeat | null = null;
   reportedAt: number | null = null;
+  /** The budget of this connection's noticeSeen frames, made on the first one. */
+  private seenGate: NoticeSeenGate | null = null;
+  private warningsMade: ThrottledWarnings<'unknownNotice' | 'noticeSeenTooFast'> | null = null;
 
   readonly principal: Principal;
   private readonly registry: DocRegistry;
@@ -147,6 +152,10 @@ export class MuxConnection implements SessionEndpoint<number> {
     return `${this.principal.user}@${this.principal.device ?? 'no-device'}#${this.connId}/mux`;
   }
 
+  private get warnings(): ThrottledWarnings<'unknownNotice' | 'noticeSeenTooFast'> {
+    return (this.warningsMade ??= new ThrottledWarnings(this.log));
+  }
+
   /** Number of documents open on this connection. */
   get openDocs(): number {
     return this.peers.size;
@@ -166,9 +175,9 @@ export class MuxConnection implements SessionEndpoint<number> {
     this.socket.send(writeStatusFrame(storageOk, detail));
   }
 
-  /** Sends one notice of the priority channel (already fsynced). */
+  /** Sends one notice of the priority channel (already fsynced), ahead of document traffic waiting for this socket. */
   sendNotice(notice: StoredNotice): void {
-    this.socket.send(noticeFrame(notice));
+    this.socket.sendPriority(noticeFrame(notice));
   }
 
   /** Asks the device for its whole send log (an admin pulls it from the health page). */
@@ -176,9 +185,9 @@ export class MuxConnection implements SessionEndpoint<number> {
     this.socket.send(writeSendLogRequestFrame(requestId));
   }
 
-  /** Sends an already built notice frame (one for every device of a broadcast). */
+  /** Sends an already built notice frame (one for every device of a broadcast), in the priority lane. */
   sendNoticeFrame(frame: Uint8Array): void {
-    this.socket.send(frame);
+    this.socket.sendPriority(frame);
   }
 
   private receive(bytes: Uint8Array): void {
@@ -295,17 +304,35 @@ export class MuxConnection implements SessionEndpoint<number> {
     }
   }
 
-  /** Records durably that this connection's user read notice `seq` on its device. */
+  /** Records durably that this connection's user read notice `seq` on its device, within the connection's budget (NoticeSeenGate). */
   private noticeSeen(seq: number): void {
     const notices = this.notices;
     if (!notices) return;
     const by = { user: this.principal.user, device: this.principal.device };
-    notices.acknowledge(seq, by).then(
-      (known) => {
-        if (!known) this.log.warn({ conn: this.label, seq }, 'noticeSeen of a notice the relay does not hold: ignored');
-      },
-      (err: unknown) => this.log.error({ conn: this.label, seq, err: String(err) }, 'noticeSeen could not be stored'),
-    );
+    this.seenGate ??= new NoticeSeenGate({ notices, ...by });
+    const gate = this.seenGate;
+    const verdict = gate.judge(seq);
+    switch (verdict.kind) {
+      case 'duplicate':
+        return;
+      case 'unknown':
+        this.warnings.warn('unknownNotice', { conn: this.label, seq }, 'noticeSeen of a notice the relay does not hold: ignored');
+        return this.socket.send(writeErrorFrame('', MuxErrorCode.noticeSeenRefused, verdict.reason));
+      case 'tooFast':
+        this.warnings.warn('noticeSeenTooFast', { conn: this.label, seq }, 'noticeSeen faster than the connection\'s budget: dropped');
+        if (verdict.tell) this.socket.send(writeErrorFrame('', MuxErrorCode.noticeSeenRefused, verdict.reason));
+        return;
+      case 'record':
+        notices.acknowledge(seq, by).then(
+          (known) => {
+            if (!known) gate.failed(seq);
+          },
+          (err: unknown) => {
+            gate.failed(seq);
+            this.log.error({ conn: this.label, seq, err: String(err) }, 'noticeSeen could not be stored');
+          },
+        );
+    }
   }
 
   /** Opens (subscribes) a document on first use; null if refused. */

@@ -102,6 +102,11 @@ export const MuxErrorCode = {
    * refusal: the device keeps it pending and offers it again later.
    */
   missingChanges: 5,
+  /**
+   * A `noticeSeen` was not recorded (sent with document ''): no such notice,
+   * or the connection sent them too fast (send it again later).
+   */
+  noticeSeenRefused: 6,
 } as const;
 
 export function writeDocFrame(doc: string, message: Uint8Array): Uint8Array {
