@@ -89,6 +89,8 @@ export class MuxConnection implements SessionEndpoint<number> {
   private watcher: Watcher | null = null;
   private readonly changeFeed: ChangeFeed | undefined;
   private readonly notices: NoticeLog | undefined;
+  /** The store identity this device asked for in its status frames (ConnectionOptions.store). */
+  private readonly store: string | undefined;
 
   readonly principal: Principal;
   private readonly registry: DocRegistry;
@@ -108,6 +110,7 @@ export class MuxConnection implements SessionEndpoint<number> {
     this.onClosed = options.onClosed;
     this.changeFeed = options.changeFeed;
     this.notices = options.notices;
+    this.store = options.store;
     this.writes = writePolicyFor(principal);
     this.socket = new GuardedSocket(ws, limits.maxBufferedBytes, log, this);
     this.session = new PeerSession({ endpoint: this, log, refusals: options.refusals, newer: newerChangeNo, tooLargeCloses: false, nameDocInCloses: true, stages: options.stages, metrics: options.metrics });
@@ -147,9 +150,9 @@ export class MuxConnection implements SessionEndpoint<number> {
     this.socket.send(writeAckFrame(doc, changeNo));
   }
 
-  /** Tells the device about the relay's storage health. */
+  /** Tells the device about the relay's storage health (and the store's identity, if it asked). */
   sendStatus(storageOk: boolean, detail: string): void {
-    this.socket.send(writeStatusFrame(storageOk, detail));
+    this.socket.send(writeStatusFrame(storageOk, detail, this.store));
   }
 
   /** Sends one notice of the priority channel (already fsynced). */

@@ -45,6 +45,8 @@ export interface UpgradeRouterOptions {
   metrics?: ChangeCounters;
   /** The priority channel: a `/mux` device gets the notices after its `?notices=<seq>` right after `status`. */
   notices?: NoticeLog;
+  /** The data folder's identity (storeIdentity.ts), in the `status` frames of `/mux` devices that ask (`store=1`). */
+  storeId?: string;
 }
 
 export class UpgradeRouter {
@@ -140,6 +142,8 @@ export class UpgradeRouter {
       return connections.refuse(ws, CloseCode.tooManyConnections.code, `${CloseCode.tooManyConnections.reason} (${limits.maxConnectionsPerUser})`);
     }
     const token = keptToken(tokenOf(req, url));
+    // Only a device that asks reads the identity: older ones refuse a status frame with trailing bytes.
+    const store = docName === null && url.searchParams.get('store') === '1' ? this.options.storeId : undefined;
     const options = {
       principal,
       registry,
@@ -152,6 +156,7 @@ export class UpgradeRouter {
       stages: this.options.stages,
       metrics: this.options.metrics,
       notices: this.options.notices,
+      ...(store !== undefined && { store }),
     };
     if (docName === null) {
       const conn = new MuxConnection(ws, options);
