@@ -41,6 +41,12 @@ export interface ConnectionSnapshot {
   failedAttempts: number;
   /** The relay's storage health from its last `status` frame. */
   relayStorage: { ok: boolean; detail: string } | null;
+  /**
+   * The identity of the relay's store, from the current connection's `status`
+   * frame (a new one after a restore); null until it arrives, while offline,
+   * or when the relay does not say (an older relay).
+   */
+  relayStore: string | null;
   /** Last connection-wide problem (socket closed with a code, relay-wide error frame). */
   lastError: SyncError | null;
 }
@@ -53,6 +59,8 @@ export interface MuxDocHandler {
   onOffline(): void;
   /** A frame addressed to this document. */
   onFrame(frame: DocFrame | AckFrame | ErrorFrame): void;
+  /** The relay told its store identity on this connection (before any frame for the document). */
+  onRelayStore?(store: string): void;
 }
 
 /** What the bulk side of the device (fetchStates, watchChanges) receives from the connection. */
@@ -109,6 +117,7 @@ export class MuxConnection {
     nextRetryAt: null,
     failedAttempts: 0,
     relayStorage: null,
+    relayStore: null,
     lastError: null,
   };
 
@@ -119,10 +128,12 @@ export class MuxConnection {
     this.log = options.log ?? consoleLog;
     this.socket = new ReconnectingSocket(
       {
-        url: toMuxUrl(options.url, {
-          ...(options.token !== undefined && { token: options.token }),
-          ...(options.device !== undefined && { device: options.device }),
-        }),
+        url: askForStore(
+          toMuxUrl(options.url, {
+            ...(options.token !== undefined && { token: options.token }),
+            ...(options.device !== undefined && { device: options.device }),
+          }),
+        ),
         WebSocketImpl,
         backoff: options.backoff ?? defaultBackoff,
         connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
@@ -201,7 +212,8 @@ export class MuxConnection {
   }
 
   private handleOpen(): void {
-    this.update({ lastContactAt: this.now() });
+    // The relay may have been restored while the socket was down: its identity is told again.
+    this.update({ lastContactAt: this.now(), relayStore: null });
     for (const handler of [...this.handlers.values()]) this.callHandler(() => handler.onOnline());
     for (const handler of [...this.feedHandlers]) this.callHandler(() => handler.onOnline());
   }
@@ -242,9 +254,13 @@ export class MuxConnection {
 
   private dispatch(frame: MuxFrame): void {
     switch (frame.type) {
-      case 'status':
-        this.update({ relayStorage: { ok: frame.storageOk, detail: frame.detail } });
+      case 'status': {
+        const store = frame.store ?? null;
+        const told = store !== null && store !== this.snapshot.relayStore;
+        this.update({ relayStorage: { ok: frame.storageOk, detail: frame.detail }, relayStore: store });
+        if (told) for (const handler of [...this.handlers.values()]) this.callHandler(() => handler.onRelayStore?.(store));
         return;
+      }
       case 'error':
         if (frame.doc === '') {
           this.recordError(SyncErrorSource.relay, describeRelayError(frame.code, frame.reason), frame.code);
@@ -286,6 +302,13 @@ export class MuxConnection {
     this.snapshot = { ...this.snapshot, ...patch, state, online: state === 'online', failedAttempts, nextRetryAt };
     this.listeners.notify((err) => this.log.warn('a connection listener threw', err));
   }
+}
+
+/** The `/mux` URL asking the relay to append its store identity to `status` frames (PROTOCOL.md §2). */
+function askForStore(muxUrl: string): string {
+  const url = new URL(muxUrl);
+  url.searchParams.set('store', '1');
+  return url.toString();
 }
 
 /** Words for a lost socket: "cannot reach the relay (1006)", "relay closed the connection: relay shutting down (1001)". */
