@@ -256,9 +256,9 @@ export class MuxConnection {
     switch (frame.type) {
       case 'status': {
         const store = frame.store ?? null;
-        const told = store !== null && store !== this.snapshot.relayStore;
+        // Documents first: no listener sees the new store beside acks only the old one gave.
+        if (store !== null && store !== this.snapshot.relayStore) for (const handler of [...this.handlers.values()]) this.callHandler(() => handler.onRelayStore?.(store));
         this.update({ relayStorage: { ok: frame.storageOk, detail: frame.detail }, relayStore: store });
-        if (told) for (const handler of [...this.handlers.values()]) this.callHandler(() => handler.onRelayStore?.(store));
         return;
       }
       case 'error':
