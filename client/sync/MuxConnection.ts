@@ -109,6 +109,7 @@ export class MuxConnection {
   private readonly log: SyncLog;
   private readonly handlers = new Map<string, MuxDocHandler>();
   private readonly feedHandlers = new Set<MuxFeedHandler>();
+  private readonly storeListeners = new Set<(store: string) => void>();
   private readonly listeners = new Listeners();
   private snapshot: ConnectionSnapshot = {
     state: 'offline',
@@ -175,6 +176,17 @@ export class MuxConnection {
     };
   }
 
+  /**
+   * Calls `listener` when the relay tells a store identity other than the one
+   * it last told (a restore), before any `subscribe` listener sees it in the
+   * snapshot: whatever rests on the old store's acks is corrected first.
+   * Returns the unsubscribe function.
+   */
+  onRelayStore(listener: (store: string) => void): () => void {
+    this.storeListeners.add(listener);
+    return () => void this.storeListeners.delete(listener);
+  }
+
   /** Routes `states` and `changed` frames (and online/offline) to `handler`; returns the detach function. */
   attachFeed(handler: MuxFeedHandler): () => void {
     this.feedHandlers.add(handler);
@@ -202,6 +214,7 @@ export class MuxConnection {
     this.socket.destroy();
     this.handlers.clear();
     this.feedHandlers.clear();
+    this.storeListeners.clear();
     this.update({});
     this.listeners.clear();
   }
@@ -257,7 +270,10 @@ export class MuxConnection {
       case 'status': {
         const store = frame.store ?? null;
         // Documents first: no listener sees the new store beside acks only the old one gave.
-        if (store !== null && store !== this.snapshot.relayStore) for (const handler of [...this.handlers.values()]) this.callHandler(() => handler.onRelayStore?.(store));
+        if (store !== null && store !== this.snapshot.relayStore) {
+          for (const handler of [...this.handlers.values()]) this.callHandler(() => handler.onRelayStore?.(store));
+          for (const listener of [...this.storeListeners]) this.callHandler(() => listener(store));
+        }
         this.update({ relayStorage: { ok: frame.storageOk, detail: frame.detail }, relayStore: store });
         return;
       }
