@@ -27,6 +27,8 @@ interface FixtureRecord {
   lines: number;
   qty: number;
   pending: boolean;
+  /** Lines the relay refused, kept aside on the device (quantities). */
+  setAside?: { lines: number[] };
 }
 interface Facts {
   madeWith: string;
@@ -89,7 +91,15 @@ describe.each(['device-storage-v1'])('device storage of %s', (name) => {
       await device.go(`/r/${record.id}`);
       await expect.poll(() => device.byTestId('record-id').textContent(), { timeout: 15_000 }).toBe(record.id);
       for (const [item, total] of Object.entries(record.totals)) await expect.poll(() => device.totalOf(item), { timeout: 15_000 }).toBe(String(total));
+      if (!record.setAside) continue;
+      // Refused work is still kept aside, with its lines, ready to export or discard.
+      await device.byTestId('refused-notice').waitFor({ timeout: 15_000 });
+      await device.byTestId('refused-notice').locator('summary').click();
+      const entries = await device.byTestId('refused-entry').allTextContents();
+      expect(entries.map((t) => Number(/^line: (\d+) x /.exec(t)?.[1]))).toEqual(record.setAside.lines);
     }
+    await device.go('/sync');
+    expect(await device.byTestId('refused-count').textContent()).toBe(String(facts.records.filter((r) => r.setAside).length));
   });
 
   it('writes new work beside the old with entry ids of its own', async () => {
