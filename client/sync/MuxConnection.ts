@@ -59,7 +59,7 @@ export interface MuxDocHandler {
   onOffline(): void;
   /** A frame addressed to this document. */
   onFrame(frame: DocFrame | AckFrame | ErrorFrame): void;
-  /** The relay told its store identity on this connection (before any frame for the document). */
+  /** The relay told its store identity on this connection (before any frame for the document); once per connection. */
   onRelayStore?(store: string): void;
 }
 
@@ -177,10 +177,10 @@ export class MuxConnection {
   }
 
   /**
-   * Calls `listener` when the relay tells a store identity other than the one
-   * it last told (a restore), before any `subscribe` listener sees it in the
-   * snapshot: whatever rests on the old store's acks is corrected first.
-   * Returns the unsubscribe function.
+   * Calls `listener` when the relay tells its store identity, once per
+   * connection (and again should it change), before any `subscribe` listener
+   * sees it in the snapshot: whatever rests on another store's acks (a
+   * restore) is corrected first. Returns the unsubscribe function.
    */
   onRelayStore(listener: (store: string) => void): () => void {
     this.storeListeners.add(listener);
