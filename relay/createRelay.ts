@@ -99,6 +99,11 @@ export interface RelayOptions {
    * device; only with users, since every notice names who issued it.
    */
   notices?: { file: string };
+  /**
+   * The data folder's identity (`<data>/IDENTITY`, storeIdentity.ts), told to
+   * `/mux` devices that ask so they notice a restore; absent: never told.
+   */
+  storeId?: string;
   /** When the last good scheduled backup finished (ms), for /healthz; absent when backups are not scheduled. */
   lastBackupAt?: () => number | null;
   /** The data folder: the health page shows the free space of its disk. */
@@ -226,7 +231,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   };
   const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : http.createServer(onRequest);
 
-  const router = new UpgradeRouter({ authenticate, devices, connections, perUser, registry, changeFeed, store, limits, log, stages, notices, metrics: options.metrics?.registry, refusalLog, sendLogPulls });
+  const router = new UpgradeRouter({ authenticate, devices, connections, perUser, registry, changeFeed, store, limits, log, stages, notices, metrics: options.metrics?.registry, refusalLog, sendLogPulls, storeId: options.storeId });
   // Each new notice goes to every connected device at once, one frame built for all.
   const unsubscribeNotices = notices?.onNotice((notice) => connections.broadcastNotice(noticeFrame(notice)));
   server.on('upgrade', router.upgrade);

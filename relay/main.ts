@@ -15,6 +15,7 @@ import { readConfig } from './config';
 import { writeBackup } from './backup/backupArchive';
 import { BackupSchedule } from './backup/BackupSchedule';
 import { DATA_FORMAT, prepareDataFolder } from './storage/dataFormat';
+import { ensureStoreIdentity } from './storage/storeIdentity';
 import { createRelay } from './createRelay';
 import { LevelDocStore } from './storage/LevelDocStore';
 import { FileUserStore } from './auth/FileUserStore';
@@ -34,9 +35,13 @@ async function main(): Promise<void> {
   const metrics = new RelayMetrics();
   const store = await LevelDocStore.open(path.join(config.dataDir, 'docs'), { log, stages: diagnostics?.stages, onBatch: (b) => metrics.batch(b) });
   const backupSources = { exportSnapshot: store.exportSnapshot.bind(store), dataDir: config.dataDir, photosDir: path.join(config.dataDir, 'files', 'photos'), site: config.site };
+  let storeId: string;
   try {
     const format = await prepareDataFolder({ dataDir: config.dataDir, backup: (out) => writeBackup(backupSources, out as Writable) });
     if (format.kind === 'migrate') log.warn({ from: format.from, to: DATA_FORMAT }, 'data folder migrated after a backup was written beside it');
+    const identity = await ensureStoreIdentity(config.dataDir);
+    if (identity.made) log.info({ storeId: identity.id }, 'data folder given its identity');
+    storeId = identity.id;
   } catch (err) {
     log.error({ dataDir: config.dataDir }, (err as Error).message);
     process.stderr.write(`tally relay: ${(err as Error).message}\n`);
@@ -54,7 +59,7 @@ async function main(): Promise<void> {
     await schedule.start();
     log.info({ dir: config.backups.dir, everyMs: config.backups.everyMs, keep: config.backups.keep }, 'scheduled backups on');
   }
-  const relay = await createRelay({ store, users, devices, appDir, site: config.site, tls: tls ?? undefined, host: config.host, port: config.port, limits: config.limits, photos: { dir: path.join(config.dataDir, 'files'), maxPhotoBytes: config.maxPhotoBytes }, notices: { file: path.join(config.dataDir, 'notices.log') }, backup: backupSources, lastBackupAt: schedule ? () => schedule.lastGoodAt : undefined, dataDir: config.dataDir, log, diagnostics, metrics: { registry: metrics, token: config.metricsToken } });
+  const relay = await createRelay({ store, users, devices, appDir, site: config.site, tls: tls ?? undefined, host: config.host, port: config.port, limits: config.limits, photos: { dir: path.join(config.dataDir, 'files'), maxPhotoBytes: config.maxPhotoBytes }, notices: { file: path.join(config.dataDir, 'notices.log') }, backup: backupSources, storeId, lastBackupAt: schedule ? () => schedule.lastGoodAt : undefined, dataDir: config.dataDir, log, diagnostics, metrics: { registry: metrics, token: config.metricsToken } });
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;

@@ -49,7 +49,7 @@ export class DeviceCopy {
 
   /** Reads the stored counters (the storage applies the stored state to the document). Gives up the storage if it cannot be read. */
   async load(): Promise<SyncCounters> {
-    if (!this.persistence) return { changeNo: 0, ackedChangeNo: 0 };
+    if (!this.persistence) return { changeNo: 0, ackedChangeNo: 0, ackedBy: null };
     try {
       return await this.persistence.load();
     } catch (err) {
@@ -57,7 +57,7 @@ export class DeviceCopy {
       const broken = this.persistence;
       this.persistence = null;
       await broken.destroy().catch(() => {});
-      return { changeNo: 0, ackedChangeNo: 0 };
+      return { changeNo: 0, ackedChangeNo: 0, ackedBy: null };
     }
   }
 

@@ -12,6 +12,11 @@ export interface SyncCounters {
   changeNo: number;
   /** Highest `changeNo` the relay acknowledged as durable. */
   ackedChangeNo: number;
+  /**
+   * The relay store (its identity, see ackTrust.ts) that gave that ack; null
+   * when unknown (stored before identities, or by a relay that did not say).
+   */
+  ackedBy: string | null;
 }
 
 /**
@@ -26,7 +31,7 @@ export interface DocPersistence {
    */
   readonly origin: unknown;
 
-  /** Applies the stored state to the document and resolves with the stored counters (0 and 0 if new). */
+  /** Applies the stored state to the document and resolves with the stored counters (0, 0 and null if new). */
   load(): Promise<SyncCounters>;
 
   /**

@@ -18,6 +18,7 @@ const UPDATES = 'updates';
 const CUSTOM = 'custom';
 const CHANGE_NO = 'tally:changeNo';
 const ACKED_CHANGE_NO = 'tally:ackedChangeNo';
+const ACKED_BY = 'tally:ackedBy';
 /** Merge stored updates into one this long after the store grows past y-indexeddb's trim size. */
 const TRIM_DELAY_MS = 1000;
 
@@ -51,8 +52,8 @@ export class IndexeddbDocPersistence implements DocPersistence {
 
   async load(): Promise<SyncCounters> {
     await this.ready;
-    const [changeNo, ackedChangeNo] = await Promise.all([this.idb.get(CHANGE_NO), this.idb.get(ACKED_CHANGE_NO)]);
-    return { changeNo: asCount(changeNo), ackedChangeNo: asCount(ackedChangeNo) };
+    const [changeNo, ackedChangeNo, ackedBy] = await Promise.all([this.idb.get(CHANGE_NO), this.idb.get(ACKED_CHANGE_NO), this.idb.get(ACKED_BY)]);
+    return { changeNo: asCount(changeNo), ackedChangeNo: asCount(ackedChangeNo), ackedBy: typeof ackedBy === 'string' ? ackedBy : null };
   }
 
   storeUpdate(update: Uint8Array, changeNo?: number): Promise<void> {
@@ -68,6 +69,7 @@ export class IndexeddbDocPersistence implements DocPersistence {
       const custom = tx.objectStore(CUSTOM);
       if (counters.changeNo !== undefined) custom.put(counters.changeNo, CHANGE_NO);
       if (counters.ackedChangeNo !== undefined) custom.put(counters.ackedChangeNo, ACKED_CHANGE_NO);
+      if (counters.ackedBy !== undefined) custom.put(counters.ackedBy, ACKED_BY);
     });
   }
 

@@ -11,6 +11,7 @@ export interface MemoryDocRecord {
   updates: Uint8Array[];
   changeNo: number;
   ackedChangeNo: number;
+  ackedBy: string | null;
 }
 
 /** A simulated device: its stored documents, and a switch that makes its writes fail. */
@@ -27,7 +28,7 @@ export class MemoryDevice {
   record(docName: string): MemoryDocRecord {
     let record = this.docs.get(docName);
     if (!record) {
-      record = { updates: [], changeNo: 0, ackedChangeNo: 0 };
+      record = { updates: [], changeNo: 0, ackedChangeNo: 0, ackedBy: null };
       this.docs.set(docName, record);
     }
     return record;
@@ -49,7 +50,7 @@ export class MemoryDocPersistence implements DocPersistence {
   async load(): Promise<SyncCounters> {
     const record = this.device.record(this.docName);
     if (record.updates.length > 0) Y.applyUpdate(this.doc, Y.mergeUpdates(record.updates), this.origin);
-    return { changeNo: record.changeNo, ackedChangeNo: record.ackedChangeNo };
+    return { changeNo: record.changeNo, ackedChangeNo: record.ackedChangeNo, ackedBy: record.ackedBy };
   }
 
   storeUpdate(update: Uint8Array, changeNo?: number): Promise<void> {
@@ -63,6 +64,7 @@ export class MemoryDocPersistence implements DocPersistence {
     return this.write((record) => {
       if (counters.changeNo !== undefined) record.changeNo = counters.changeNo;
       if (counters.ackedChangeNo !== undefined) record.ackedChangeNo = counters.ackedChangeNo;
+      if (counters.ackedBy !== undefined) record.ackedBy = counters.ackedBy;
     });
   }
 

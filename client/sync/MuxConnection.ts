@@ -42,6 +42,12 @@ export interface ConnectionSnapshot {
   failedAttempts: number;
   /** The relay's storage health from its last `status` frame. */
   relayStorage: { ok: boolean; detail: string } | null;
+  /**
+   * The identity of the relay's store, from the current connection's `status`
+   * frame (a new one after a restore); null until it arrives, while offline,
+   * or when the relay does not say (an older relay).
+   */
+  relayStore: string | null;
   /** Last connection-wide problem (socket closed with a code, relay-wide error frame). */
   lastError: SyncError | null;
 }
@@ -54,6 +60,8 @@ export interface MuxDocHandler {
   onOffline(): void;
   /** A frame addressed to this document. */
   onFrame(frame: DocFrame | AckFrame | ErrorFrame): void;
+  /** The relay told its store identity on this connection (before any frame for the document); once per connection. */
+  onRelayStore?(store: string): void;
 }
 
 /** What the bulk side of the device (fetchStates, watchChanges) receives from the connection. */
@@ -104,6 +112,7 @@ export class MuxConnection {
   private readonly feedHandlers = new Set<MuxFeedHandler>();
   /** Who answers the relay's requests about this device (DeviceReporter). */
   private readonly requestHandlers = new Set<(frame: SendLogRequestFrame) => void>();
+  private readonly storeListeners = new Set<(store: string) => void>();
   private readonly listeners = new Listeners();
   private snapshot: ConnectionSnapshot = {
     state: 'offline',
@@ -112,6 +121,7 @@ export class MuxConnection {
     nextRetryAt: null,
     failedAttempts: 0,
     relayStorage: null,
+    relayStore: null,
     lastError: null,
   };
 
@@ -122,10 +132,12 @@ export class MuxConnection {
     this.log = options.log ?? consoleLog;
     this.socket = new ReconnectingSocket(
       {
-        url: toMuxUrl(options.url, {
-          ...(options.token !== undefined && { token: options.token }),
-          ...(options.device !== undefined && { device: options.device }),
-        }),
+        url: askForStore(
+          toMuxUrl(options.url, {
+            ...(options.token !== undefined && { token: options.token }),
+            ...(options.device !== undefined && { device: options.device }),
+          }),
+        ),
         WebSocketImpl,
         backoff: options.backoff ?? defaultBackoff,
         connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
@@ -167,6 +179,17 @@ export class MuxConnection {
     };
   }
 
+  /**
+   * Calls `listener` when the relay tells its store identity, once per
+   * connection (and again should it change), before any `subscribe` listener
+   * sees it in the snapshot: whatever rests on another store's acks (a
+   * restore) is corrected first. Returns the unsubscribe function.
+   */
+  onRelayStore(listener: (store: string) => void): () => void {
+    this.storeListeners.add(listener);
+    return () => void this.storeListeners.delete(listener);
+  }
+
   /** Routes `states` and `changed` frames (and online/offline) to `handler`; returns the detach function. */
   attachFeed(handler: MuxFeedHandler): () => void {
     this.feedHandlers.add(handler);
@@ -201,6 +224,7 @@ export class MuxConnection {
     this.handlers.clear();
     this.feedHandlers.clear();
     this.requestHandlers.clear();
+    this.storeListeners.clear();
     this.update({});
     this.listeners.clear();
   }
@@ -211,7 +235,8 @@ export class MuxConnection {
   }
 
   private handleOpen(): void {
-    this.update({ lastContactAt: this.now() });
+    // The relay may have been restored while the socket was down: its identity is told again.
+    this.update({ lastContactAt: this.now(), relayStore: null });
     for (const handler of [...this.handlers.values()]) this.callHandler(() => handler.onOnline());
     for (const handler of [...this.feedHandlers]) this.callHandler(() => handler.onOnline());
   }
@@ -252,9 +277,16 @@ export class MuxConnection {
 
   private dispatch(frame: MuxFrame): void {
     switch (frame.type) {
-      case 'status':
-        this.update({ relayStorage: { ok: frame.storageOk, detail: frame.detail } });
+      case 'status': {
+        const store = frame.store ?? null;
+        // Documents first: no listener sees the new store beside acks only the old one gave.
+        if (store !== null && store !== this.snapshot.relayStore) {
+          for (const handler of [...this.handlers.values()]) this.callHandler(() => handler.onRelayStore?.(store));
+          for (const listener of [...this.storeListeners]) this.callHandler(() => listener(store));
+        }
+        this.update({ relayStorage: { ok: frame.storageOk, detail: frame.detail }, relayStore: store });
         return;
+      }
       case 'error':
         if (frame.doc === '') {
           this.recordError(SyncErrorSource.relay, describeRelayError(frame.code, frame.reason), frame.code);
@@ -299,6 +331,13 @@ export class MuxConnection {
     this.snapshot = { ...this.snapshot, ...patch, state, online: state === 'online', failedAttempts, nextRetryAt };
     this.listeners.notify((err) => this.log.warn('a connection listener threw', err));
   }
+}
+
+/** The `/mux` URL asking the relay to append its store identity to `status` frames (PROTOCOL.md §2). */
+function askForStore(muxUrl: string): string {
+  const url = new URL(muxUrl);
+  url.searchParams.set('store', '1');
+  return url.toString();
 }
 
 /** Words for a lost socket: "cannot reach the relay (1006)", "relay closed the connection: relay shutting down (1001)". */

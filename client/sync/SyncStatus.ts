@@ -21,7 +21,7 @@ export interface SyncStatusSnapshot {
   /** The relay's storage health as it last reported it. */
   relayStorage: ConnectionSnapshot['relayStorage'];
   openDocs: number;
-  /** Local changes not yet acknowledged by the relay, over all open documents. */
+  /** Local changes not yet acknowledged by the relay, over all open documents, plus one per state still offered (StateOffers). */
   pendingTotal: number;
   /** Names of open documents with unacknowledged changes. */
   docsWithPending: string[];
@@ -41,6 +41,9 @@ export class SyncStatus {
   private readonly docs = new Map<SyncedDoc, () => void>();
   private readonly unsubscribeConnection: () => void;
   private snapshot: SyncStatusSnapshot | null = null;
+  /** States offered to the relay and not yet settled (see StateOffers), each counted as one pending change. */
+  private offers: { readonly pending: string[]; subscribe(listener: () => void): () => void } | null = null;
+  private unsubscribeOffers: (() => void) | null = null;
 
   constructor(
     private readonly connection: MuxConnection,
@@ -67,6 +70,14 @@ export class SyncStatus {
     this.changed();
   }
 
+  /** Includes the pending offers (StateOffers) in the aggregate. */
+  trackOffers(offers: { readonly pending: string[]; subscribe(listener: () => void): () => void }): void {
+    this.unsubscribeOffers?.();
+    this.offers = offers;
+    this.unsubscribeOffers = offers.subscribe(() => this.changed());
+    this.changed();
+  }
+
   /** Removes `doc` from the aggregate. */
   untrack(doc: SyncedDoc): void {
     const unsubscribe = this.docs.get(doc);
@@ -79,6 +90,8 @@ export class SyncStatus {
   /** Unsubscribes from everything and drops all listeners. */
   destroy(): void {
     this.unsubscribeConnection();
+    this.unsubscribeOffers?.();
+    this.unsubscribeOffers = null;
     for (const unsubscribe of this.docs.values()) unsubscribe();
     this.docs.clear();
     this.listeners.clear();
@@ -99,6 +112,8 @@ export class SyncStatus {
     const states: DocSyncState[] = [...this.docs.keys()].map((doc) => doc.get());
     const errors = [connection.lastError, ...states.map((s) => s.lastError)].filter((e): e is SyncError => e !== null);
     errors.sort((a, b) => b.at - a.at);
+    const open = new Set(states.map((s) => s.doc));
+    const offered = (this.offers?.pending ?? []).filter((doc) => !open.has(doc));
     return {
       online: connection.online,
       connection: connection.state,
@@ -106,12 +121,12 @@ export class SyncStatus {
       nextRetryAt: connection.nextRetryAt,
       relayStorage: connection.relayStorage,
       openDocs: states.length,
-      pendingTotal: states.reduce((sum, s) => sum + s.pending, 0),
-      docsWithPending: states.filter((s) => s.pending > 0).map((s) => s.doc),
+      pendingTotal: states.reduce((sum, s) => sum + s.pending, 0) + offered.length,
+      docsWithPending: [...states.filter((s) => s.pending > 0).map((s) => s.doc), ...offered],
       notSavedOnDevice: states.filter((s) => !s.savedOnDevice).map((s) => s.doc),
       stuckDocs: states.filter((s) => s.stuck).map((s) => ({ doc: s.doc, reason: s.stuckReason ?? 'stuck' })),
       lastError: errors[0] ?? null,
-      allOnRelay: states.every((s) => s.onRelay),
+      allOnRelay: states.every((s) => s.onRelay) && offered.length === 0,
     };
   }
 }

@@ -8,7 +8,10 @@
  * stored with the document, so after a reload the device still knows what the
  * relay lacks. Storage writes a change and its number together; the ack is
  * stored after, so a killed tab can over-report pending work, never under-report
- * it, and over-reported work clears at the next ack.
+ * it, and over-reported work clears at the next ack. Each ack is stored with
+ * the identity of the relay store that gave it: on a relay with another
+ * identity (a restore) the stored acks vouch for nothing, and every change
+ * counts as pending until that store acknowledges it (ackTrust.ts).
  *
  * A refused change (the relay's `error` frame with code 2, 3, 4 or 5) ends the
  * document's exchange with the relay: Yjs updates of one client id build on
@@ -21,6 +24,7 @@ import * as Y from 'yjs';
 import { writeChangeFrame, writeCloseDocFrame, writeDocFrame } from '../../shared/protocol/muxMessages';
 import type { AckFrame, DocFrame, ErrorFrame } from '../../shared/protocol/muxMessages';
 import { AckWatchdog } from './AckWatchdog';
+import { ackTrust } from './ackTrust';
 import { DeviceCopy } from './DeviceCopy';
 import type { DocPersistenceFactory } from './DocPersistence';
 import { readRelayDocMessage, writeSubscription } from './docMessages';
@@ -119,6 +123,8 @@ export class SyncedDoc {
   private loaded = false;
   private changeNo = 0;
   private ackedChangeNo = 0;
+  /** The relay store that gave `ackedChangeNo` (null: unknown). */
+  private ackedBy: string | null = null;
   private phase: RelayPhase = 'none';
   private relaySynced = false;
   private lastError: SyncError | null = null;
@@ -153,6 +159,7 @@ export class SyncedDoc {
       onOnline: () => this.sendSubscription(),
       onOffline: () => this.onOffline(),
       onFrame: (frame) => this.onFrame(frame),
+      onRelayStore: (store) => this.trustAcks(store),
     });
     this.whenLoaded = this.load();
   }
@@ -231,8 +238,10 @@ export class SyncedDoc {
     const preloadChanges = this.changeNo;
     this.changeNo = stored.changeNo + preloadChanges;
     this.ackedChangeNo = Math.min(stored.ackedChangeNo, this.changeNo);
+    this.ackedBy = stored.ackedBy;
     this.loaded = true;
     if (preloadChanges > 0) this.device.saveCounters({ changeNo: this.changeNo });
+    this.trustAcks(this.connection.get().relayStore);
     if (this.connection.online) this.sendSubscription();
     this.publish();
   }
@@ -340,12 +349,31 @@ export class SyncedDoc {
     }
     if (changeNo <= this.ackedChangeNo) return;
     this.ackedChangeNo = changeNo;
+    this.ackedBy = this.connection.get().relayStore;
     this.lastAckAt = this.now();
     this.sendLog?.acked(this.name, changeNo);
     if (this.phase !== 'refused') this.stuck = null;
-    this.device.saveCounters({ ackedChangeNo: changeNo });
+    this.device.saveCounters({ ackedChangeNo: changeNo, ackedBy: this.ackedBy });
     if (this.pending > 0 && this.phase !== 'refused') this.watchdog.progress();
     else this.watchdog.disarm();
+    this.publish();
+  }
+
+  /**
+   * The connection's relay store is `store`: acks another store gave vouch for
+   * nothing here, so every change counts as pending again (ackTrust.ts). The
+   * relay's sync step 1, which follows on this connection, is answered with
+   * all it lacks, and its ack makes the document "on the relay" again.
+   */
+  private trustAcks(store: string | null): void {
+    if (!this.loaded || this.destroyed) return;
+    const trust = ackTrust({ ackedChangeNo: this.ackedChangeNo, ackedBy: this.ackedBy, relayStore: store });
+    this.ackedBy = trust.ackedBy;
+    if (!trust.dropped) return;
+    this.log.warn(`${this.name}: the relay's store is not the one that acknowledged its ${plural(this.ackedChangeNo, 'change')} (restored?): counted as pending until it acknowledges them`);
+    this.ackedChangeNo = trust.ackedChangeNo;
+    this.device.saveCounters({ ackedChangeNo: trust.ackedChangeNo, ackedBy: trust.ackedBy });
+    if (this.connected && this.pending > 0) this.watchdog.arm();
     this.publish();
   }
 

@@ -17,6 +17,7 @@ import { MemorySendLogStore, SendLog, type SendLogStore } from './SendLog';
 import { SyncedDoc } from './SyncedDoc';
 import { deferredPersistence } from './deferredPersistence';
 import { StatesFetcher, type FetchStatesRequest, type FetchStatesResult } from './StatesFetcher';
+import { StateOffers, type OfferOutcome } from './StateOffers';
 import { SyncStatus } from './SyncStatus';
 import { waitFor } from './waitFor';
 
@@ -112,6 +113,14 @@ export interface SyncClient {
    * reconnects; the returned function stops watching.
    */
   watchChanges(docs: readonly string[], onChanged: (names: string[]) => void): () => void;
+  /**
+   * Offers the relay a document's state this device holds outside any open
+   * document (the app's record store), e.g. because the acks that made it "on
+   * the relay" came from a store since restored (StateOffers.ts). `load` reads
+   * the state when its turn comes. Counted as pending work until the relay
+   * lacks nothing of it; resolves then, or with why the relay did not take it.
+   */
+  offer(docName: string, load: () => Promise<Uint8Array | null>): Promise<OfferOutcome>;
   /** Closes every document and the socket; removes every listener and timer. */
   destroy(): Promise<void>;
 }
@@ -140,6 +149,14 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
   const docs = new Map<string, SyncedDoc>();
   const fetcher = new StatesFetcher(connection);
   const watcher = new ChangeWatcher(connection, options.log ?? consoleLog);
+  const offers = new StateOffers({
+    connection,
+    openBare: (name) => new SyncedDoc({ name, connection, persistence: null, watchdogMs, now, ...(options.log && { log: options.log }) }),
+    openDocs: () => docs.values(),
+    watchOpenDocs: (listener) => status.subscribe(listener),
+    log: options.log ?? consoleLog,
+  });
+  status.trackOffers(offers);
   // The OS noticing the network is back is a hint to skip the backoff wait, never proof of the relay.
   const onNetworkBack = () => connection.reconnectNow();
   const events = typeof window !== 'undefined' ? window : null;
@@ -153,6 +170,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       const existing = docs.get(docName);
       if (existing) return existing;
       if (!isDocName(docName)) throw new Error(`invalid document name: ${JSON.stringify(docName.slice(0, 60))}`);
+      offers.yieldTo(docName);
       const doc = new SyncedDoc({
         name: docName,
         connection,
@@ -173,6 +191,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       docs.delete(docName);
       status.untrack(doc);
       await doc.destroy();
+      offers.next();
     },
     async discard(docName) {
       const doc = docs.get(docName);
@@ -182,19 +201,22 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       // Loaded first, so the storage is open and its deletion cannot race the initial read.
       await doc.whenLoaded;
       await doc.destroy({ deleteDeviceCopy: true });
+      offers.next();
     },
     async flushAndWait(timeoutMs) {
       const started = now();
       if (!connection.online) connection.reconnectNow();
       await waitFor(status, (s) => s.allOnRelay, timeoutMs);
-      return flushReport(docs, status, now() - started);
+      return flushReport(docs, offers, status, now() - started);
     },
     fetchStates: (request) => fetcher.fetch(request),
     watchChanges: (names, onChanged) => watcher.watch(names, onChanged),
+    offer: (docName, load) => offers.offer(docName, load),
     async destroy() {
       events?.removeEventListener('online', onNetworkBack);
       watcher.destroy();
       reporter.destroy();
+      offers.destroy();
       await Promise.all([...docs.keys()].map((name) => client.close(name)));
       await sendLog.destroy();
       status.destroy();
@@ -225,7 +247,9 @@ async function discardClosed(persistence: DocPersistenceFactory | null, docName:
   await stored.clear();
 }
 
-function flushReport(docs: Map<string, SyncedDoc>, status: SyncStatus, elapsedMs: number): FlushReport {
+function flushReport(docs: Map<string, SyncedDoc>, offers: StateOffers, status: SyncStatus, elapsedMs: number): FlushReport {
+  // A held state not yet offered counts as one change: how many the relay lacks is not known until it is.
+  const offered = offers.pending.filter((doc) => !docs.has(doc)).map((doc) => ({ doc, pending: 1, savedOnDevice: true, stuckReason: null, lastError: null }));
   const remaining = [...docs.values()]
     .map((doc) => doc.get())
     .filter((s) => !s.onRelay)
@@ -235,7 +259,8 @@ function flushReport(docs: Map<string, SyncedDoc>, status: SyncStatus, elapsedMs
       savedOnDevice: s.savedOnDevice,
       stuckReason: s.stuckReason,
       lastError: s.lastError,
-    }));
+    }))
+    .concat(offered);
   const { online, lastError } = status.get();
   return { ok: remaining.length === 0, online, elapsedMs, lastError, remaining };
 }

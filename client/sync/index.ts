@@ -6,6 +6,7 @@ export { createSyncClient, type FlushReport, type SyncClient, type SyncClientOpt
 export { SyncedDoc, type DocSyncState, type RelayPhase, type RelayRefusal, type SyncedDocOptions } from './SyncedDoc';
 export { StatesFetcher, type FetchedState, type FetchStatesRequest, type FetchStatesResult } from './StatesFetcher';
 export { ChangeWatcher } from './ChangeWatcher';
+export { StateOffers, type OfferOutcome } from './StateOffers';
 export { SyncStatus, type SyncStatusSnapshot } from './SyncStatus';
 export { MuxConnection, type ConnectionSnapshot, type ConnectionState, type MuxConnectionOptions, type MuxFeedHandler } from './MuxConnection';
 export type { WebSocketConstructor, WebSocketLike } from './WebSocketLike';

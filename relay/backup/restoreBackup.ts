@@ -5,6 +5,9 @@
  * not matching the manifest's size and SHA-256), with a message saying which.
  * The data lands in a staging folder first and is renamed into place only
  * once all of it is written, so a failed restore leaves nothing half-done.
+ * The restored folder gets a new identity (storeIdentity.ts): it may lack
+ * changes the old relay acknowledged after the backup, and devices must not
+ * take their old acknowledgements for this store's.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -13,6 +16,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract } from 'tar-stream';
 import { LevelDocStore } from '../storage/LevelDocStore';
+import { writeStoreIdentity } from '../storage/storeIdentity';
 import { BACKUP_FORMAT, DATA_FILES, decodeRecords, MANIFEST, type BackupManifest, type ManifestEntry } from './backupArchive';
 
 /** A restore that must not go ahead, and why. */
@@ -23,6 +27,8 @@ export interface RestoreReport {
   readonly manifest: BackupManifest;
   readonly documentEntries: number;
   readonly photos: number;
+  /** The restored folder's new identity. */
+  readonly storeId: string;
 }
 
 /** Archive entry names a restore accepts (anything else is a damaged or foreign archive). */
@@ -117,10 +123,11 @@ export async function restoreBackup(options: { archive: string; dataDir: string 
     if (documentEntries !== manifest.documentEntries) throw new RestoreRefused(`the archive is damaged: ${documentEntries} document entries, the manifest says ${manifest.documentEntries}`);
     await rm(path.join(staging, 'docs'), { recursive: true, force: true });
     await rename(path.join(staging, 'docs-restored'), path.join(staging, 'docs'));
+    const storeId = await writeStoreIdentity(staging);
     if (present) await rmdir(dataDir);
     await rename(staging, dataDir);
     const photos = manifest.entries.filter((e) => e.name.startsWith('files/photos/')).length;
-    return { manifest, documentEntries, photos };
+    return { manifest, documentEntries, photos, storeId };
   } catch (err) {
     await rm(staging, { recursive: true, force: true });
     throw err;

@@ -31,6 +31,11 @@ export interface ConnectionOptions<C> {
   refusals: RefusalBudget;
   /** Where `/mux` connections record `noticeSeen` acknowledgements (without it, they are ignored). */
   notices?: NoticeLog;
+  /**
+   * The data folder's identity, appended to every `status` frame of a `/mux`
+   * connection that asked for it (`store=1`); absent: never sent.
+   */
+  store?: string;
   /** Where per-stage timings of changes go (diagnostics on). */
   stages?: StageTimings;
   /** Where acknowledged and refused changes are counted (/metrics). */

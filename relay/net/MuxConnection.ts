@@ -106,6 +106,8 @@ export class MuxConnection implements SessionEndpoint<number> {
   /** The budget of this connection's noticeSeen frames, made on the first one. */
   private seenGate: NoticeSeenGate | null = null;
   private warningsMade: ThrottledWarnings<'unknownNotice' | 'noticeSeenTooFast'> | null = null;
+  /** The store identity this device asked for in its status frames (ConnectionOptions.store). */
+  private readonly store: string | undefined;
 
   readonly principal: Principal;
   private readonly registry: DocRegistry;
@@ -126,6 +128,7 @@ export class MuxConnection implements SessionEndpoint<number> {
     this.changeFeed = options.changeFeed;
     this.notices = options.notices;
     this.sendLogPulls = options.sendLogPulls;
+    this.store = options.store;
     this.writes = writePolicyFor(principal);
     this.socket = new GuardedSocket(ws, limits.maxBufferedBytes, log, this);
     this.session = new PeerSession({ endpoint: this, log, refusals: options.refusals, newer: newerChangeNo, tooLargeCloses: false, nameDocInCloses: true, stages: options.stages, metrics: options.metrics, onRefused: refusalRecorder(options) });
@@ -170,9 +173,9 @@ export class MuxConnection implements SessionEndpoint<number> {
     this.socket.send(writeAckFrame(doc, changeNo));
   }
 
-  /** Tells the device about the relay's storage health. */
+  /** Tells the device about the relay's storage health (and the store's identity, if it asked). */
   sendStatus(storageOk: boolean, detail: string): void {
-    this.socket.send(writeStatusFrame(storageOk, detail));
+    this.socket.send(writeStatusFrame(storageOk, detail, this.store));
   }
 
   /** Sends one notice of the priority channel (already fsynced), ahead of document traffic waiting for this socket. */

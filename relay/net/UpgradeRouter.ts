@@ -51,6 +51,8 @@ export interface UpgradeRouterOptions {
   refusalLog?: RecentRefusals;
   /** Where devices' `sendLog` answers go. */
   sendLogPulls?: SendLogPulls;
+  /** The data folder's identity (storeIdentity.ts), in the `status` frames of `/mux` devices that ask (`store=1`). */
+  storeId?: string;
 }
 
 export class UpgradeRouter {
@@ -148,6 +150,8 @@ export class UpgradeRouter {
       return connections.refuse(ws, CloseCode.tooManyConnections.code, `${CloseCode.tooManyConnections.reason} (${limits.maxConnectionsPerUser})`);
     }
     const token = keptToken(tokenOf(req, url));
+    // Only a device that asks reads the identity: older ones refuse a status frame with trailing bytes.
+    const store = docName === null && url.searchParams.get('store') === '1' ? this.options.storeId : undefined;
     const options = {
       principal,
       registry,
@@ -162,6 +166,7 @@ export class UpgradeRouter {
       notices: this.options.notices,
       refusalLog: this.options.refusalLog,
       sendLogPulls: this.options.sendLogPulls,
+      ...(store !== undefined && { store }),
     };
     if (docName === null) {
       const conn = new MuxConnection(ws, options);

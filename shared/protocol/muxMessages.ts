@@ -18,7 +18,7 @@ export const MuxType = {
   closeDoc: 3,
   /** Relay -> client: something went wrong for a document ('' = the whole connection). */
   error: 4,
-  /** Relay -> client: relay-wide state (storage health), sent on connect and on change. */
+  /** Relay -> client: relay-wide state (storage health, the store's identity when asked), sent on connect and on change. */
   status: 5,
   /** Relay -> client: a notice of the priority channel (safety alert, hold, release), its seq and JSON. */
   notice: 6,
@@ -46,7 +46,12 @@ export type ChangeFrame = { type: 'change'; doc: string; changeNo: number; updat
 export type AckFrame = { type: 'ack'; doc: string; changeNo: number };
 export type CloseDocFrame = { type: 'closeDoc'; doc: string };
 export type ErrorFrame = { type: 'error'; doc: string; code: number; reason: string };
-export type StatusFrame = { type: 'status'; storageOk: boolean; detail: string };
+/**
+ * `store` is the relay's data folder identity (a new one after every restore),
+ * appended only for a device that asked with `store=1` in its `/mux` URL:
+ * older devices reject trailing bytes (PROTOCOL.md §2).
+ */
+export type StatusFrame = { type: 'status'; storageOk: boolean; detail: string; store?: string };
 /** `json` is the stored notice as GET /api/notices lists it, without its acks (PROTOCOL.md §7). */
 export type NoticeFrame = { type: 'notice'; seq: number; json: string };
 export type NoticeSeenFrame = { type: 'noticeSeen'; seq: number };
@@ -177,11 +182,13 @@ export function writeErrorFrame(doc: string, code: number, reason: string): Uint
   return encoding.toUint8Array(e);
 }
 
-export function writeStatusFrame(storageOk: boolean, detail: string): Uint8Array {
+/** A `status` frame; `store` (the relay's store identity) is appended only when given. */
+export function writeStatusFrame(storageOk: boolean, detail: string, store?: string): Uint8Array {
   const e = encoding.createEncoder();
   encoding.writeVarUint(e, MuxType.status);
   encoding.writeVarUint(e, storageOk ? 1 : 0);
   encoding.writeVarString(e, detail);
+  if (store !== undefined) encoding.writeVarString(e, store);
   return encoding.toUint8Array(e);
 }
 
@@ -321,9 +328,13 @@ export function readMuxFrame(bytes: Uint8Array): MuxFrame {
           reason: decoding.readVarString(d),
         };
         break;
-      case MuxType.status:
-        frame = { type: 'status', storageOk: decoding.readVarUint(d) === 1, detail: decoding.readVarString(d) };
+      case MuxType.status: {
+        const storageOk = decoding.readVarUint(d) === 1;
+        const detail = decoding.readVarString(d);
+        // The store identity is an optional last field (a relay sends it only to devices that ask).
+        frame = decoding.hasContent(d) ? { type: 'status', storageOk, detail, store: decoding.readVarString(d) } : { type: 'status', storageOk, detail };
         break;
+      }
       case MuxType.notice:
         frame = { type: 'notice', seq: decoding.readVarUint(d), json: decoding.readVarString(d) };
         break;

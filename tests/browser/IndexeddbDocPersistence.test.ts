@@ -8,6 +8,7 @@ import { eventually } from '../support/eventually';
 import * as Y from 'yjs';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import { createSyncClient, type SyncClient } from '../../client/sync/createSyncClient';
+import { IndexeddbDocPersistence } from '../../client/sync/IndexeddbDocPersistence';
 import { addLines, collectingLog, lineIds, untilState } from '../client/syncFixtures';
 
 const uniqueName = () => `receipt:browser-${crypto.randomUUID()}`;
@@ -103,6 +104,23 @@ describe('IndexeddbDocPersistence', () => {
     await again.whenLoaded;
     expect(again.get()).toMatchObject({ changeNo: 0, pending: 0 });
     expect(lineIds(again.doc)).toEqual([]);
+  });
+
+  it('keeps the relay store that gave the ack beside it, and reads a database written before it as not known', async () => {
+    const name = uniqueName();
+    const first = new IndexeddbDocPersistence(name, new Y.Doc());
+    expect(await first.load()).toEqual({ changeNo: 0, ackedChangeNo: 0, ackedBy: null });
+    await first.storeUpdate(Y.encodeStateAsUpdate(new Y.Doc()), 2);
+    await first.storeCounters({ ackedChangeNo: 2 });
+    await first.destroy();
+    // As the app before store identities wrote it: an ack with no store beside it.
+    const before = new IndexeddbDocPersistence(name, new Y.Doc());
+    expect(await before.load()).toEqual({ changeNo: 2, ackedChangeNo: 2, ackedBy: null });
+    await before.storeCounters({ ackedChangeNo: 2, ackedBy: '0123456789abcdef0123456789abcdef' });
+    await before.destroy();
+    const after = new IndexeddbDocPersistence(name, new Y.Doc());
+    expect(await after.load()).toEqual({ changeNo: 2, ackedChangeNo: 2, ackedBy: '0123456789abcdef0123456789abcdef' });
+    await after.clear();
   });
 });
 

@@ -20,6 +20,8 @@ export interface RelayFixtureOptions {
   wrapStore?: (store: LevelDocStore) => DocStore;
   /** Users and their tokens; without, the relay is open (everyone an unchecked admin). */
   users?: UserStore;
+  /** The store identity the relay tells devices (`fixture.storeId` may be changed between a stop and a start: a restore). */
+  storeId?: string;
 }
 
 export interface RelayFixture {
@@ -29,6 +31,8 @@ export interface RelayFixture {
   dir: string;
   /** The running relay (null while stopped). */
   relay: Relay | null;
+  /** The store identity the next start tells devices. */
+  storeId: string | undefined;
   /** Closes the relay (devices see 1001) and its store. */
   stop(): Promise<void>;
   /** Starts a new relay on the same port and folder. */
@@ -49,6 +53,7 @@ export async function startRelayFixture(options: RelayFixtureOptions = {}): Prom
     port: 0,
     dir,
     relay: null,
+    storeId: options.storeId,
     async start() {
       if (fixture.relay) throw new Error('relay already running');
       store = await LevelDocStore.open(storeDir);
@@ -58,6 +63,7 @@ export async function startRelayFixture(options: RelayFixtureOptions = {}): Prom
         port,
         ...(options.limits && { limits: options.limits }),
         ...(options.users && { users: options.users }),
+        ...(fixture.storeId !== undefined && { storeId: fixture.storeId }),
       });
       port = fixture.relay.port;
       fixture.port = port;

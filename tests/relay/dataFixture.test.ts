@@ -11,6 +11,7 @@ import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readStoreIdentity } from '../../relay/storage/storeIdentity';
 import { readRecord } from '../../shared/model';
 import { connectDevice } from '../support/rawDevice';
 import { spawnRelay, type RelayProcess } from '../support/relayProcess';
@@ -36,6 +37,9 @@ describe('the data folder of format 1', () => {
 
   it('opens with its records, its users and its photos', async () => {
     expect(await readFile(path.join(dir, 'FORMAT'), 'utf8')).toBe('tally-data 1\n');
+    // Written before folders had an identity: it gets one at start.
+    expect(await readStoreIdentity(FIXTURE)).toBeNull();
+    expect(await readStoreIdentity(dir)).toMatch(/^[0-9a-f]{32}$/);
     const session = await fetch(`${relay.url}/api/session`, { headers: { authorization: `Bearer ${facts.crewToken}` } });
     expect(session.status).toBe(200);
 

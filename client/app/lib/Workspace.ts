@@ -11,6 +11,7 @@ import {
   createCountSheet,
   createReceipt,
   proposeChange,
+  readRecord,
   recordDocName,
   recordIdOfDocName,
   siteDocName,
@@ -20,6 +21,7 @@ import {
   type FieldName,
   type DeviceId,
 } from '../../../shared/model';
+import { readWriters } from '../../../shared/model/writers';
 import { editField } from '../../../shared/review';
 import { deviceAuthor, randomId, type KeyValueStore, type SeqCounter } from './device';
 import { DeviceRecordStore, heldRecordsDbName, IndexeddbByteStore, MemoryByteStore } from './DeviceRecordStore';
@@ -102,6 +104,16 @@ export class Workspace {
    * A local write takes a record off this list before the write reaches disk.
    */
   private readonly cleanKey: string;
+  /** The relay store the held records' acknowledgements came from (the mux status frame's `store`). */
+  private readonly relayStoreKey: string;
+  /**
+   * Held records to offer the relay again, acknowledged by a store since
+   * replaced (a restore) or not known: shown as not on the relay until it
+   * lacks nothing of them.
+   */
+  private readonly recheckKey: string;
+  /** The held records' summaries have been read (HeldRecords.whenLoaded). */
+  private heldLoaded = false;
   /** Local writes per open record, so a store that raced a write does not call the record clean. */
   private readonly writeCounts = new Map<string, number>();
   private readonly writeOffs = new Map<string, () => void>();
@@ -117,6 +129,7 @@ export class Workspace {
   private readonly offHeld: () => void;
   private readonly offContact: () => void;
   private readonly offOnline: () => void;
+  private readonly offStore: () => void;
   private readonly contactKey: string;
   private readonly liveSummaries = new WeakMap<RecordView, RecordSummary>();
   private stopWatching: (() => void) | null = null;
@@ -137,6 +150,8 @@ export class Workspace {
     this.workingKey = `tally.working.${options.session.site}`;
     this.idleKey = `tally.idle.${options.session.site}`;
     this.cleanKey = `tally.clean.${options.session.site}`;
+    this.relayStoreKey = `tally.relayStore.${options.session.site}`;
+    this.recheckKey = `tally.recheck.${options.session.site}`;
     this.keepOpen = options.keepOpen ?? KEEP_OPEN;
     this.author = deviceAuthor(options.session.user.id, options.device, options.seq);
     // The site document and the working copies are read after the first records list is on show
@@ -184,6 +199,7 @@ export class Workspace {
       this.watchHeld();
       this.pinConflicted();
     });
+    this.offStore = this.client.connection.onRelayStore((store) => this.noteRelayStore(store));
     this.offOnline = this.client.connection.subscribe(() => {
       const online = this.client.connection.online;
       if (online && !this.wasOnline) void this.held.whenLoaded.then(() => {
@@ -194,9 +210,13 @@ export class Workspace {
       this.watchHeld();
     });
     void this.held.whenLoaded.then(() => {
+      this.heldLoaded = true;
       this.watchHeld();
       this.pinConflicted();
       this.fetchRecent();
+      this.offerHeld();
+      const store = this.client.connection.get().relayStore;
+      if (store !== null) this.noteRelayStore(store);
     });
     this.contactKey = `tally.lastContact.${options.session.site}`;
     this.offContact = this.client.status.subscribe(() => {
@@ -302,6 +322,11 @@ export class Workspace {
           if (stored) map.set(id, { ...stored, pending: source.get().sync.pending });
         }
       }
+      // Not on the relay until it has been offered to the store the device is connected to now.
+      for (const id of this.ids(this.recheckKey)) {
+        const summary = map.get(id);
+        if (summary && summary.pending === 0) map.set(id, { ...summary, pending: 1 });
+      }
       this.summaryMap = map;
     }
     return this.summaryMap;
@@ -324,7 +349,7 @@ export class Workspace {
    * calls it after fetching the working set.
    */
   async forgetOld(now: number = Date.now()): Promise<number> {
-    const inUse = new Set([...this.sources.keys(), ...this.workingIds()]);
+    const inUse = new Set([...this.sources.keys(), ...this.workingIds(), ...this.ids(this.recheckKey)]);
     const ids = recordsToForget(this.summaries().values(), { now, windowMs: RECENT_MS, inUse });
     await this.held.forget(ids);
     return ids.length;
@@ -410,6 +435,7 @@ export class Workspace {
     this.offSite();
     this.offHeld();
     this.offOnline();
+    this.offStore();
     this.offContact();
     this.stopWatching?.();
     this.stopWatching = null;
@@ -468,6 +494,48 @@ export class Workspace {
     this.invalidate();
     this.trim();
     return source;
+  }
+
+  /**
+   * The relay told its store identity: if the held records' acks came from
+   * another store (a restore; or one not known, before identities), every held
+   * record is to be offered to this one (see offerHeld).
+   */
+  private noteRelayStore(store: string): void {
+    // Before the held records are read this runs again once they are (see the constructor).
+    if (!this.heldLoaded || this.destroyed || this.store.getItem(this.relayStoreKey) === store) return;
+    const ids = new Set([...this.ids(this.recheckKey), ...this.held.summaries().keys()]);
+    // The list first: a reload between the two writes offers again rather than never.
+    this.store.setItem(this.recheckKey, JSON.stringify([...ids]));
+    this.store.setItem(this.relayStoreKey, store);
+    this.offerHeld();
+  }
+
+  /**
+   * Offers the relay each held record on the recheck list that holds this
+   * device's own work (one at a time, while online: StateOffers); other
+   * devices' work is theirs to re-send. One the relay cannot take yet (it
+   * builds on changes the relay lacks) stays on the list, offered again at the
+   * next start.
+   */
+  private offerHeld(): void {
+    const ids = this.ids(this.recheckKey);
+    if (ids.length === 0 || this.destroyed) return;
+    for (const id of ids) {
+      const load = async (): Promise<Uint8Array | null> => {
+        const state = await this.held.state(id);
+        return state && holdsWorkOf(state, this.device) ? state : null;
+      };
+      // The summaries read the list: no listener of the offers may see the old ones.
+      this.summaryMap = null;
+      this.rows = null;
+      void this.client.offer(recordDocName(toRecordId(id)), load).then((outcome) => {
+        if (this.destroyed || outcome === 'waiting') return;
+        this.removeId(this.recheckKey, id);
+        this.invalidate({ soon: true });
+      });
+    }
+    this.invalidate();
   }
 
   /** Releases open records beyond the few most recent that nothing keeps open. */
@@ -717,6 +785,18 @@ export class Workspace {
     const ids = this.ids(key);
     if (!ids.includes(id)) return;
     this.store.setItem(key, JSON.stringify(ids.filter((x) => x !== id)));
+  }
+}
+
+/** Whether the record state `state` holds anything written on `device` (a client id it claimed, or an entry it made). */
+function holdsWorkOf(state: Uint8Array, device: DeviceId): boolean {
+  const doc = new Y.Doc();
+  try {
+    Y.applyUpdate(doc, state);
+    for (const writer of readWriters(doc).values()) if (writer.by === 'device' && writer.device === device) return true;
+    return readRecord(doc).entries.some((e) => e.device === device);
+  } finally {
+    doc.destroy();
   }
 }
 

@@ -6,7 +6,7 @@
  * and what the relay holds is read back with a stock y-websocket client.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -50,6 +50,13 @@ export class AppRelay {
   /** A relay with an empty data folder of its own (not started). */
   static async create(): Promise<AppRelay> {
     return new AppRelay(await mkdtemp(path.join(os.tmpdir(), 'tally-e2e-')));
+  }
+
+  /** A relay on a copy of the data folder `folder` (a fixture; not started). */
+  static async copyOf(folder: string): Promise<AppRelay> {
+    const relay = await AppRelay.create();
+    await cp(folder, relay.dataDir, { recursive: true });
+    return relay;
   }
 
   /** `http://127.0.0.1:<port>`: the app's origin. */
