@@ -1,4 +1,5 @@
 /** Times, durations and sizes as the screens print them. */
+import { clockParts, DAY_MONTH_TIME, learnClockPattern, readClockPattern, type ClockPattern } from './clockPattern';
 
 // One formatter per style, made once: toLocaleTimeString builds a new
 // Intl.DateTimeFormat on every call, about 1 ms each on a throttled phone,
@@ -9,10 +10,35 @@ function formatter(options: Intl.DateTimeFormatOptions): () => Intl.DateTimeForm
   let made: Intl.DateTimeFormat | null = null;
   return () => (made ??= new Intl.DateTimeFormat([], options));
 }
-// The records list's times come from one formatter: each one made costs a cold start.
-const dayMonthTime = formatter({ day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+// The records list's times come from one formatter: each one made costs a cold start. Once
+// it has been made, its pattern is kept (clockPattern.ts) and later starts make none.
+const dayMonthTime = formatter(DAY_MONTH_TIME);
 const hourMinuteSecond = formatter({ hour: '2-digit', minute: '2-digit', second: '2-digit' });
 const dayMonth = formatter({ day: 'numeric', month: 'short' });
+const CLOCK_KEY = 'tally.clockPattern';
+/** The kept pattern (undefined until read); learnt at most once per page. */
+let clock: ClockPattern | null | undefined;
+let clockLearnt = false;
+
+/** The device's languages, what a kept pattern was learnt under. */
+function deviceLanguages(): string {
+  return typeof navigator === 'undefined' ? '' : (navigator.languages ?? [navigator.language]).join(',');
+}
+
+/** `d` in parts as DAY_MONTH_TIME prints it: from the kept pattern, else from Intl (and the pattern is learnt). */
+function dayMonthTimeParts(d: Date): Array<{ type: string; value: string }> {
+  const store = typeof localStorage === 'undefined' ? null : localStorage;
+  if (clock === undefined) clock = readClockPattern(store?.getItem(CLOCK_KEY) ?? null, deviceLanguages());
+  if (clock) return clockParts(clock, d);
+  const parts = dayMonthTime().formatToParts(d);
+  if (!clockLearnt && store) {
+    // Once per page; a locale no pattern can print stays with Intl.
+    clockLearnt = true;
+    clock = learnClockPattern(dayMonthTime(), deviceLanguages());
+    if (clock) store.setItem(CLOCK_KEY, JSON.stringify(clock));
+  }
+  return parts;
+}
 
 /** Same calendar day in local time. */
 function sameDay(a: Date, b: Date): boolean {
@@ -21,7 +47,7 @@ function sameDay(a: Date, b: Date): boolean {
 
 /** "3 Mar" and "14:05" of `d`, from the one formatter (the day is whatever the locale puts before the hour). */
 function dayAndTime(d: Date): { day: string; time: string } {
-  const parts = dayMonthTime().formatToParts(d);
+  const parts = dayMonthTimeParts(d);
   const hourAt = parts.findIndex((p) => p.type === 'hour');
   const day = parts.slice(0, Math.max(0, hourAt)).map((p) => p.value).join('').replace(/[\s,]+$/, '');
   const time = parts.slice(Math.max(0, hourAt)).map((p) => p.value).join('');
