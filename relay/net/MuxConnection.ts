@@ -105,7 +105,7 @@ export class MuxConnection implements SessionEndpoint<number> {
   reportedAt: number | null = null;
   /** The budget of this connection's noticeSeen frames, made on the first one. */
   private seenGate: NoticeSeenGate | null = null;
-  private warningsMade: ThrottledWarnings<'unknownNotice' | 'noticeSeenTooFast'> | null = null;
+  private warningsMade: ThrottledWarnings<'unknownNotice' | 'noticeSeenTooFast' | 'unreadableHeartbeat'> | null = null;
   /** The store identity this device asked for in its status frames (ConnectionOptions.store). */
   private readonly store: string | undefined;
 
@@ -155,7 +155,7 @@ export class MuxConnection implements SessionEndpoint<number> {
     return `${this.principal.user}@${this.principal.device ?? 'no-device'}#${this.connId}/mux`;
   }
 
-  private get warnings(): ThrottledWarnings<'unknownNotice' | 'noticeSeenTooFast'> {
+  private get warnings(): ThrottledWarnings<'unknownNotice' | 'noticeSeenTooFast' | 'unreadableHeartbeat'> {
     return (this.warningsMade ??= new ThrottledWarnings(this.log));
   }
 
@@ -302,8 +302,13 @@ export class MuxConnection implements SessionEndpoint<number> {
       this.report = readHeartbeat(json);
       this.reportedAt = this.heardAt;
     } catch (err) {
-      // Never thrown out of a ws handler (that would stop the relay): whatever failed, this socket goes.
-      this.socket.close(CloseCode.malformed, `heartbeat: ${err instanceof ClaimError ? err.message : String(err)}`);
+      // A report that does not read is dropped, not the device: closing would stop its records
+      // syncing over a health claim (an app one version apart, or one odd field). Never thrown
+      // out of a ws handler; the relay's log says why, at most once a minute per reason.
+      this.report = null;
+      this.reportedAt = null;
+      const reason = `heartbeat: ${err instanceof ClaimError ? err.message : String(err)}`;
+      this.warnings.warn('unreadableHeartbeat', { conn: this.label, reason }, 'heartbeat that does not read: its report is dropped');
     }
   }
 

@@ -42,7 +42,7 @@ describe('deferredPersistence', () => {
     expect(made()).toBe(0);
     expect(doc.getArray('a').toArray()).toEqual([]);
     open();
-    expect(await loaded).toEqual({ changeNo: 1, ackedChangeNo: 0 });
+    expect(await loaded).toMatchObject({ changeNo: 1, ackedChangeNo: 0 });
     expect(doc.getArray('a').toArray()).toEqual(['stored']);
     expect(storage.origin).toBeDefined();
   });
