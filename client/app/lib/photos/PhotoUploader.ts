@@ -11,7 +11,7 @@
  * tries again. A file is "on the relay" only when the relay's final answer
  * (or a HEAD at full length) says so.
  */
-import { Upload, type DetailedError } from 'tus-js-client';
+import type { DetailedError, Upload } from 'tus-js-client';
 import { backoffDelay, type BackoffOptions } from '../../../../client/sync/backoff';
 import type { MediaStore, StoredFile, TakenPhoto } from './MediaStore';
 import { uploadTrouble, type FileProgress, type UploadTrouble } from './photoState';
@@ -172,11 +172,13 @@ export class PhotoUploader {
   }
 
   /** One try at sending `job`'s file; resolves with null once the relay holds it. */
-  private send(job: Job): Promise<UploadTrouble | null> {
+  private async send(job: Job): Promise<UploadTrouble | null> {
     const stallMs = this.options.stallMs ?? 15_000;
     const { file } = job;
     this.sending = { id: file.id, sent: 0 };
     this.options.onChange(false);
+    // Loaded with the first photo to send, not with the app: a cold start does not wait for it.
+    const { Upload } = await import('tus-js-client');
     return new Promise((resolve) => {
       let lastProgress = Date.now();
       let settled = false;

@@ -178,6 +178,11 @@ export class Photos {
     }
   }
 
+  /** Tries to send what is waiting now, without waiting for a backoff to run out (shift handover's push). */
+  sendNow(): void {
+    this.uploader.kick();
+  }
+
   /** Sends a photo the relay refused again (after the reason was dealt with). */
   async retry(photoId: string): Promise<void> {
     await this.store.setFailure(photoId, null);
