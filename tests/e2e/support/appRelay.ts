@@ -92,6 +92,15 @@ export class AppRelay {
     if (code !== 0) throw new Error(`relay exited with ${code}:\n${proc.output()}`);
   }
 
+  /** Kills the relay with SIGKILL: nothing is flushed, so only what it had made durable survives. */
+  async kill(): Promise<void> {
+    const proc = this.process;
+    if (!proc) return;
+    this.process = null;
+    proc.child.kill('SIGKILL');
+    await proc.exited;
+  }
+
   /** The relay's log so far (for failure messages). */
   output(): string {
     return this.process?.output() ?? '';
