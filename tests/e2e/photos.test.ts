@@ -10,7 +10,9 @@
  * counts less than 1.5x the photo's bytes for it, and for all of them), the
  * relay holds each photo under its hash, a second crew device and an auditor
  * see the photos (thumbnails, the full photo on tap, History), and the
- * handover check says nothing is left on the device.
+ * handover check says nothing is left on the device. A photo the relay
+ * refuses shows the relay's reason as it is, stays on the device, keeps the
+ * handover from saying "nothing left", and goes up when tried again.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -254,5 +256,39 @@ describe('photos on records, end to end', () => {
     await crew.go('/handover');
     await crew.byTestId('handover-clear').waitFor({ timeout: 30_000 });
     expect(await crew.byTestId('pending-photo').count()).toBe(0);
+
+    // Space: the full photos the relay holds can go; thumbnails stay, and a full photo opens from the relay.
+    await crew.go('/storage');
+    expect(await crew.byTestId('photo-bytes').textContent()).toMatch(/^3 photos: .+, and 3 thumbnails: /);
+    await crew.byTestId('drop-sent-photos').click();
+    await expect.poll(() => crew.byTestId('photo-bytes').textContent()).toMatch(/^0 photos: 0 B, and 3 thumbnails: /);
+    await crew.go(`/r/${receiptId}`);
+    await thumbnailsShown(crew, 3);
+    await crew.byTestId('photo-thumb').first().click();
+    await expect.poll(() => crew.byTestId('photo-full').evaluate((img) => (img as HTMLImageElement).naturalWidth), { timeout: 30_000 }).toBeGreaterThan(1000);
+    await crew.byTestId('photo-close').click();
+  });
+
+  it("shows the relay's refusal in its words, keeps the photo and sends it when tried again", async () => {
+    await relay.stop();
+    await relay.start({ TALLY_MAX_PHOTO_BYTES: '100000' });
+    await crew.go(`/r/${receiptId}`);
+    await crew.waitOnline(true, 60_000);
+    const [jpeg] = await cameraJpegs(crew, 1);
+    await takePhoto(crew, jpeg!, 'IMG_0004.jpg');
+    await expect.poll(() => photoStates(crew), { timeout: 60_000 }).toEqual(['relay', 'relay', 'relay', 'failed']);
+    expect(await crew.byTestId('photo-failure').textContent()).toMatch(/^this photo is 0\.\d MiB; the relay takes photos of at most 0\.1 MiB \(TALLY_MAX_PHOTO_BYTES\)$/);
+    await crew.go('/handover');
+    await crew.byTestId('handover-pending').waitFor();
+    expect(await crew.byTestId('pending-photo').textContent()).toContain('failed: this photo is');
+
+    await relay.stop();
+    await relay.start();
+    await crew.go(`/r/${receiptId}`);
+    await crew.waitOnline(true, 60_000);
+    await crew.page.getByRole('button', { name: 'Try again' }).click();
+    await expect.poll(() => photoStates(crew), { timeout: 60_000 }).toEqual(['relay', 'relay', 'relay', 'relay']);
+    await crew.go('/handover');
+    await crew.byTestId('handover-clear').waitFor({ timeout: 30_000 });
   });
 });

@@ -75,10 +75,10 @@ export class AppRelay {
     await run(process.execPath, ['--import', 'tsx', 'relay/cli/users.ts', 'role', name, role, '--data', this.dataDir], { cwd: ROOT });
   }
 
-  /** Starts the relay (on the port it had before, after a stop). */
-  async start(): Promise<void> {
+  /** Starts the relay (on the port it had before, after a stop), with `env` added to its environment. */
+  async start(env: Record<string, string> = {}): Promise<void> {
     if (this.process) return;
-    this.process = await spawnRelay(this.dataDir, { PORT: String(this.port), TALLY_SITE: 'main' });
+    this.process = await spawnRelay(this.dataDir, { PORT: String(this.port), TALLY_SITE: 'main', ...env });
     this.port = this.process.port;
   }
 
