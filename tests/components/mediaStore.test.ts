@@ -58,6 +58,18 @@ describe('IndexeddbMediaStore', () => {
     expect(await store.file('z')).toMatchObject({ role: 'thumb', onRelay: true });
   });
 
+  it('takes the same picture again without sending it again: its files stay on the relay, with their bytes back', async () => {
+    store = new IndexeddbMediaStore(name);
+    await store.keepTaken(taken('a', 1), { photo: blob('AAAAA'), thumb: blob('aa') });
+    await store.markOnRelay('a');
+    await store.markOnRelay('a-thumb');
+    await store.dropOnRelay(['a']);
+    await store.keepTaken(taken('a', 5), { photo: blob('AAAAA'), thumb: blob('aa') });
+    expect(await store.file('a')).toMatchObject({ onRelay: true, at: 5 });
+    expect(await (await store.file('a'))!.blob!.text()).toBe('AAAAA');
+    expect(await store.file('a-thumb')).toMatchObject({ onRelay: true });
+  });
+
   it('records a refusal and clears it', async () => {
     store = new IndexeddbMediaStore(name);
     await store.keepTaken(taken('a', 1), { photo: blob('AAAAA'), thumb: blob('aa') });

@@ -48,6 +48,7 @@ describe('photos on records, end to end', () => {
   let auditor: Device;
   let receiptId = '';
   let taken: TakenRow[] = [];
+  let firstJpeg: Buffer | null = null;
 
   const devices = () => [crew, crewB, auditor].filter(Boolean);
 
@@ -152,6 +153,7 @@ describe('photos on records, end to end', () => {
     await crew.waitOnline(true);
     await crew.byTestId('pending-count').waitFor({ state: 'detached', timeout: 30_000 });
     const jpegs = await cameraJpegs(crew, 3);
+    firstJpeg = jpegs[0]!;
 
     await crew.setOffline(true);
     proxy.cut();
@@ -253,6 +255,15 @@ describe('photos on records, end to end', () => {
     await thumbnailsShown(auditor, 3);
     await auditor.snap('history-photos');
 
+    // Crew B picks the same picture crew A took first: same bytes, same hash; the relay has it, so not a byte of it is sent again.
+    // Both entries of that photo on crew B's screen (crew A's and its own) show it on the relay.
+    const picture = firstJpeg;
+    const [chooser] = await Promise.all([crewB.page.waitForEvent('filechooser'), crewB.page.getByText('Pick from files').click()]);
+    await chooser.setFiles({ name: 'IMG_0001.jpg', mimeType: 'image/jpeg', buffer: picture! });
+    await expect.poll(() => photoStates(crewB), { timeout: 60_000 }).toEqual(['relay', 'relay']);
+    expect((await queue(crewB))[0]!.id).toBe(taken[0]!.id);
+    expect(proxy.forwardedFor(taken[0]!.bytes)).toBe(taken[0]!.bytes);
+
     await crew.go('/handover');
     await crew.byTestId('handover-clear').waitFor({ timeout: 30_000 });
     expect(await crew.byTestId('pending-photo').count()).toBe(0);
@@ -263,7 +274,7 @@ describe('photos on records, end to end', () => {
     await crew.byTestId('drop-sent-photos').click();
     await expect.poll(() => crew.byTestId('photo-bytes').textContent()).toMatch(/^0 photos: 0 B, and 3 thumbnails: /);
     await crew.go(`/r/${receiptId}`);
-    await thumbnailsShown(crew, 3);
+    await thumbnailsShown(crew, 4);
     await crew.byTestId('photo-thumb').first().click();
     await expect.poll(() => crew.byTestId('photo-full').evaluate((img) => (img as HTMLImageElement).naturalWidth), { timeout: 30_000 }).toBeGreaterThan(1000);
     await crew.byTestId('photo-close').click();
@@ -276,7 +287,7 @@ describe('photos on records, end to end', () => {
     await crew.waitOnline(true, 60_000);
     const [jpeg] = await cameraJpegs(crew, 1);
     await takePhoto(crew, jpeg!, 'IMG_0004.jpg');
-    await expect.poll(() => photoStates(crew), { timeout: 60_000 }).toEqual(['relay', 'relay', 'relay', 'failed']);
+    await expect.poll(() => photoStates(crew), { timeout: 60_000 }).toEqual(['relay', 'relay', 'relay', 'relay', 'failed']);
     expect(await crew.byTestId('photo-failure').textContent()).toMatch(/^this photo is 0\.\d MiB; the relay takes photos of at most 0\.1 MiB \(TALLY_MAX_PHOTO_BYTES\)$/);
     await crew.go('/handover');
     await crew.byTestId('handover-pending').waitFor();
@@ -287,7 +298,7 @@ describe('photos on records, end to end', () => {
     await crew.go(`/r/${receiptId}`);
     await crew.waitOnline(true, 60_000);
     await crew.page.getByRole('button', { name: 'Try again' }).click();
-    await expect.poll(() => photoStates(crew), { timeout: 60_000 }).toEqual(['relay', 'relay', 'relay', 'relay']);
+    await expect.poll(() => photoStates(crew), { timeout: 60_000 }).toEqual(['relay', 'relay', 'relay', 'relay', 'relay']);
     await crew.go('/handover');
     await crew.byTestId('handover-clear').waitFor({ timeout: 30_000 });
   });

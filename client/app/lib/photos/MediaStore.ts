@@ -96,8 +96,11 @@ export class IndexeddbMediaStore implements MediaStore {
 
   keepTaken(photo: TakenPhoto, files: { photo: Blob; thumb: Blob }): Promise<void> {
     return this.write([FILES, TAKEN], (tx) => {
-      tx.objectStore(FILES).put(stored(photo.id, 'photo', files.photo, photo.at));
-      tx.objectStore(FILES).put(stored(photo.thumbId, 'thumb', files.thumb, photo.at));
+      const store = tx.objectStore(FILES);
+      for (const [id, role, blob] of [[photo.id, 'photo', files.photo], [photo.thumbId, 'thumb', files.thumb]] as const) {
+        const req = store.get(id);
+        req.onsuccess = () => void store.put(stored(id, role, blob, photo.at, req.result as StoredFile | undefined));
+      }
       tx.objectStore(TAKEN).put(photo);
     });
   }
@@ -232,8 +235,8 @@ export class MemoryMediaStore implements MediaStore {
   readonly uploadRows = new Map<string, StoredUpload>();
 
   async keepTaken(photo: TakenPhoto, files: { photo: Blob; thumb: Blob }): Promise<void> {
-    this.fileRows.set(photo.id, stored(photo.id, 'photo', files.photo, photo.at));
-    this.fileRows.set(photo.thumbId, stored(photo.thumbId, 'thumb', files.thumb, photo.at));
+    this.fileRows.set(photo.id, stored(photo.id, 'photo', files.photo, photo.at, this.fileRows.get(photo.id)));
+    this.fileRows.set(photo.thumbId, stored(photo.thumbId, 'thumb', files.thumb, photo.at, this.fileRows.get(photo.thumbId)));
     this.takenRows.set(photo.id, photo);
   }
 
@@ -291,6 +294,7 @@ export class MemoryMediaStore implements MediaStore {
   close(): void {}
 }
 
-function stored(id: string, role: FileRole, blob: Blob, at: number): StoredFile {
-  return { id, role, blob, bytes: blob.size, onRelay: false, at };
+/** A file row for new bytes; the same picture taken again stays on the relay if it was (same hash, same bytes). */
+function stored(id: string, role: FileRole, blob: Blob, at: number, before?: StoredFile): StoredFile {
+  return { id, role, blob, bytes: blob.size, onRelay: before?.onRelay ?? false, at };
 }

@@ -171,12 +171,26 @@ export class PhotoUploader {
     });
   }
 
+  /**
+   * True when the relay already serves file `id` (`HEAD /files/<sha256>`: it serves only photos it
+   * checked and flushed to disk), e.g. the same picture taken on another device: nothing is sent again.
+   */
+  private async relayHas(id: string): Promise<boolean> {
+    try {
+      const res = await fetch(`${this.options.endpoint}${id}`, { method: 'HEAD', headers: { authorization: `Bearer ${this.options.token}` }, cache: 'no-store' });
+      return res.status === 200;
+    } catch {
+      return false;
+    }
+  }
+
   /** One try at sending `job`'s file; resolves with null once the relay holds it. */
   private async send(job: Job): Promise<UploadTrouble | null> {
     const stallMs = this.options.stallMs ?? 15_000;
     const { file } = job;
     this.sending = { id: file.id, sent: 0 };
     this.options.onChange(false);
+    if (await this.relayHas(file.id)) return null;
     // Loaded with the first photo to send, not with the app: a cold start does not wait for it.
     const { Upload } = await import('tus-js-client');
     return new Promise((resolve) => {
@@ -198,8 +212,8 @@ export class PhotoUploader {
         urlStorage: tusUrlStorage(this.options.store),
         storeFingerprintForResuming: true,
         removeFingerprintOnSuccess: true,
-        // tus-js-client retries only an offset conflict (a photo the relay already had answers its creation complete,
-        // then refuses the PATCH from 0 with 409; the retry's HEAD finds it whole). Everything else comes back here.
+        // tus-js-client retries only an offset conflict (a photo the relay finished meanwhile answers its creation
+        // complete, then refuses the PATCH from 0 with 409; the retry's HEAD finds it whole). Everything else comes back here.
         retryDelays: [0, 1_000, 3_000],
         onShouldRetry: (err) => [409, 423].includes(err.originalResponse?.getStatus() ?? 0),
         onProgress: (sent) => {
