@@ -101,6 +101,9 @@ describe('Photos', () => {
     const bitmap = await createImageBitmap(await (await fetch(url)).blob());
     expect([bitmap.width, bitmap.height]).toEqual([320, 240]);
     await expect(p.photoUrl('f'.repeat(64))).rejects.toThrow('This photo is on the relay; it opens when the relay is in reach.');
+    // Ids are claims of whoever wrote the entry: nothing but a SHA-256 goes into a URL.
+    await expect(p.thumbnailUrl('../api/users')).rejects.toThrow('This entry names no photo this app can show.');
+    await expect(p.photoUrl('ph-1')).rejects.toThrow('This entry names no photo this app can show.');
   });
 
   it('drops full photos the relay holds when space is low, never one it lacks, and keeps every thumbnail', async () => {

@@ -15,7 +15,7 @@ import { mediaDbName, IndexeddbMediaStore, MemoryMediaStore, type MediaStore, ty
 import { PhotoCompressor } from './PhotoCompressor';
 import { photoStateOf, type PhotoState } from './photoState';
 import { PhotoUploader } from './PhotoUploader';
-import { sha256Hex } from './sha256';
+import { isPhotoHash, sha256Hex } from './sha256';
 import { spaceIsLow } from './storageSpace';
 
 /** The records a photo is attached to, as the Workspace hands them out. */
@@ -259,6 +259,8 @@ export class Photos {
   }
 
   private url(id: string, role: StoredFile['role']): Promise<string> {
+    // An entry's ids are another device's claims: only a SHA-256 is ever put in a URL.
+    if (!isPhotoHash(id)) return Promise.reject(new PhotoUnavailable('This entry names no photo this app can show.'));
     let url = this.urls.get(id);
     if (!url) {
       url = this.load(id, role).then((blob) => URL.createObjectURL(blob));
