@@ -64,6 +64,10 @@ export const EntryLimits = {
   longText: 4000,
   /** Largest quantity on a line or a count. */
   maxQty: 1_000_000_000,
+  /** Largest photo size in bytes an entry may claim (the relay's own limit is lower). */
+  maxPhotoBytes: 1_000_000_000,
+  /** Largest side of a photo in pixels an entry may claim. */
+  maxPhotoSide: 100_000,
 } as const;
 
 /** What every entry carries: who made it, where, when, in which order. */
@@ -126,11 +130,27 @@ export interface CommentEntry extends EntryHeader {
   readonly text: string;
 }
 
-/** A photo reference. */
+/**
+ * A photo taken on a device, stored elsewhere (the relay's `/files/`) under
+ * the SHA-256 of its bytes. Entries written before photos were built carry
+ * only `photoId` and `caption`: every other key is optional when read.
+ */
 export interface PhotoEntry extends EntryHeader {
   readonly kind: 'photo';
+  /** SHA-256 (lowercase hex) of the compressed photo's bytes. */
   readonly photoId: string;
+  /** SHA-256 (lowercase hex) of its thumbnail's bytes. */
+  readonly thumbId?: string;
+  /** Size of the compressed photo in bytes. */
+  readonly bytes?: number;
+  /** Pixels of the compressed photo, upright. */
+  readonly width?: number;
+  readonly height?: number;
   readonly caption?: string;
+  /** The receipt line the photo shows ("damage on this line"). */
+  readonly line?: EntryId;
+  /** The count sheet's bin the photo shows. */
+  readonly bin?: string;
 }
 
 /** The audit of one descriptive field edit. */

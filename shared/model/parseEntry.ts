@@ -96,6 +96,8 @@ const time = integer(0, 8.64e15);
 const sequence = integer(0, Number.MAX_SAFE_INTEGER);
 const receivedQty = integer(1, EntryLimits.maxQty);
 const countedQty = integer(0, EntryLimits.maxQty);
+const photoBytes = integer(1, EntryLimits.maxPhotoBytes);
+const photoSide = integer(1, EntryLimits.maxPhotoSide);
 const reason = text(1, EntryLimits.shortText);
 const longText = text(0, EntryLimits.longText);
 const requiredText = text(1, EntryLimits.longText);
@@ -203,10 +205,24 @@ const BODY: { readonly [K in Kind]: Body } = {
     },
   },
   photo: {
-    check: (e) => required('photoId', e.photoId, key) ?? optional('caption', e.caption, longText),
+    check: (e) =>
+      required('photoId', e.photoId, key) ??
+      optional('thumbId', e.thumbId, key) ??
+      optional('bytes', e.bytes, photoBytes) ??
+      optional('width', e.width, photoSide) ??
+      optional('height', e.height, photoSide) ??
+      optional('caption', e.caption, longText) ??
+      optional('line', e.line, entryId) ??
+      optional('bin', e.bin, key),
     copy: (e, out) => {
       out.photoId = e.photoId;
+      if (e.thumbId !== undefined) out.thumbId = e.thumbId;
+      if (e.bytes !== undefined) out.bytes = e.bytes;
+      if (e.width !== undefined) out.width = e.width;
+      if (e.height !== undefined) out.height = e.height;
       if (e.caption !== undefined) out.caption = e.caption;
+      if (e.line !== undefined) out.line = e.line;
+      if (e.bin !== undefined) out.bin = e.bin;
     },
   },
   fieldEdit: {

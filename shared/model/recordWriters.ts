@@ -93,10 +93,26 @@ export function addComment(doc: Y.Doc, author: Author, text: string): CommentEnt
   return appendEntry(doc, author, 'comment', { text });
 }
 
-/** Attaches a photo (stored elsewhere under `photoId`) to any record. */
-export function addPhoto(doc: Y.Doc, author: Author, input: { photoId: string; caption?: string }): PhotoEntry {
+/** A photo as the device attaches it (see PhotoEntry); only `photoId` is required, as in entries made before photos were built. */
+export type PhotoInput = Pick<PhotoEntry, 'photoId'> & Partial<Omit<EntryBody<'photo'>, 'photoId'>>;
+
+/**
+ * Attaches a photo (stored elsewhere under `photoId`) to any record, or to
+ * one of its lines or bins. The device stores the photo's bytes before it
+ * calls this, so a record never names a photo its author's device lacks.
+ */
+export function addPhoto(doc: Y.Doc, author: Author, input: PhotoInput): PhotoEntry {
   requireRecord(doc);
-  return appendEntry(doc, author, 'photo', { photoId: input.photoId, caption: input.caption || undefined });
+  return appendEntry(doc, author, 'photo', {
+    photoId: input.photoId,
+    thumbId: input.thumbId,
+    bytes: input.bytes,
+    width: input.width,
+    height: input.height,
+    caption: input.caption || undefined,
+    line: input.line,
+    bin: trimmed(input.bin) || undefined,
+  });
 }
 
 /** What a device proposes: everything of a proposal entry but the record, which the document names. */

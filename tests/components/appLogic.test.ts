@@ -7,6 +7,7 @@ import { describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import type { Role } from '../../shared/auth/roles';
 import {
+  addPhoto,
   addReceiveLine,
   createAuthor,
   createReceipt,
@@ -192,6 +193,23 @@ describe('history and proposals', () => {
     ]);
     expect(items.find((i) => i.kind === 'line')?.summary).toBe('Received 50 × SKU-1');
     expect(items.at(-1)?.summary).toContain("SAM's decision");
+  });
+
+  it.each([
+    ['of the whole record, without a caption', {}, 'Photo'],
+    ['of the whole record, with a caption', { caption: 'wet cartons' }, 'Photo: wet cartons'],
+    ['of a line', { line: 'LINE', caption: 'crushed corner' }, "Photo of ANA's line 50 × SKU-1: crushed corner"],
+    ['of a bin', { bin: 'A-01' }, 'Photo of bin A-01'],
+    ['of a line this device lacks', { line: 'dock-9:1' }, 'Photo of an entry not on this device'],
+  ])('says what a photo shows: %s', (_what, target, expected) => {
+    const doc = new Y.Doc();
+    const ana = createAuthor({ user: 'ana', device: 'dock-1', now: () => 1000 });
+    createReceipt(doc, ana, { id: 'R-1', site: 'main' });
+    const line = addReceiveLine(doc, ana, { item: 'SKU-1', qty: 50 });
+    const { line: lineRef, ...rest } = target as { line?: string; caption?: string; bin?: string };
+    addPhoto(doc, ana, { photoId: 'a'.repeat(64), ...rest, line: (lineRef === 'LINE' ? line.id : lineRef) as never });
+    const items = recordHistory(entriesOf(doc), null, { nameOf: (u) => u.toUpperCase() });
+    expect(items.find((i) => i.kind === 'photo')?.summary).toBe(expected);
   });
 
   it("tells each proposer what became of their proposal, and counts outcomes they have not seen", () => {

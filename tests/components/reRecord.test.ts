@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { Role } from '../../shared/auth/roles';
 import {
+  addPhoto,
   addReceiveLine,
   createAuthor,
   createReceipt,
@@ -228,6 +229,27 @@ describe('applyReRecord', () => {
     // No entry of the refused copy reaches the relay copy under its old id.
     const refusedIds = new Set(plan.refused.map((e) => e.id));
     expect(record.entries.filter((e) => refusedIds.has(e.id))).toEqual([]);
+  });
+
+  it('makes a refused photo again with its hashes, size and caption, pointing at its line made again', () => {
+    const relayDoc = new Y.Doc();
+    createReceipt(relayDoc, other, { id: 'R1', site: 'main' });
+    const local = new Y.Doc();
+    Y.applyUpdate(local, Y.encodeStateAsUpdate(relayDoc));
+    const before = createAuthor({ user: ME, device: 'a' });
+    const dented = addReceiveLine(local, before, { item: 'SKU-1', qty: 4 });
+    const photo = { photoId: 'a'.repeat(64), thumbId: 'b'.repeat(64), bytes: 401_000, width: 2048, height: 1536, caption: 'dented' };
+    addPhoto(local, before, { ...photo, line: dented.id });
+
+    const fresh = new Y.Doc();
+    Y.applyUpdate(fresh, Y.encodeStateAsUpdate(relayDoc));
+    const plan = planReRecord({ setAside: readRecord(local), relay: readRecord(fresh), role: 'crew', user: ME, device: 'a', reviewRevision: 0 });
+    const result = applyReRecord(fresh, createAuthor({ user: ME, device: 'a', firstSeq: 100 }), plan);
+
+    expect(result.failed).toEqual([]);
+    const remadeLine = result.made.get(dented.id);
+    expect(remadeLine).toMatch(/^a:1\d\d$/);
+    expect(readRecord(fresh).entries.find((e) => e.kind === 'photo')).toMatchObject({ ...photo, line: remadeLine, user: ME });
   });
 
   it('creates a record whose creation was refused, with the same id, kind and header', () => {

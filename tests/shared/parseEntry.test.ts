@@ -16,6 +16,20 @@ const VALID = {
   resolution: { ...header(), kind: 'resolution', conflictId: 'c1', chosen: { value: 12, note: 'recounted myself' } },
 } as const;
 
+/** A photo entry as the app writes it now: hashes, size, pixels, and what it shows. */
+const PHOTO = {
+  ...header(),
+  kind: 'photo',
+  photoId: 'a'.repeat(64),
+  thumbId: 'b'.repeat(64),
+  bytes: 412_345,
+  width: 1536,
+  height: 2048,
+  caption: 'crushed corner',
+  line: 'dev-b:3',
+  bin: 'A-01',
+} as const;
+
 /** The error `parseEntry` throws for `input`, or undefined. */
 function rejection(input: unknown): unknown {
   try {
@@ -47,6 +61,8 @@ describe('parseEntry', () => {
     ['optional keys set to undefined are dropped', { ...header(), kind: 'line', item: 'SKU-1', qty: 1, lot: undefined }],
     ['an unknown key set to undefined', { ...VALID.comment, status: undefined }],
     ['a count answering a recount request', { ...VALID.count, answers: 'dev-s:4' }],
+    ['a photo written before photos were built (id and caption only)', VALID.photo],
+    ['a photo with its hashes, size, pixels, line and bin', PHOTO],
     ['seq 0', { ...header(0), kind: 'comment', text: 'hi' }],
     ['the largest seq', { ...header(Number.MAX_SAFE_INTEGER), kind: 'comment', text: 'hi' }],
     ['a UUID device', { ...header(1, '3f0c9a52-6f1e-4c1b-9d4e-2b7a1c0e9f11'), kind: 'comment', text: 'hi' }],
@@ -225,6 +241,14 @@ describe('parseEntry', () => {
     ['a photo with a padded id', { ...VALID.photo, photoId: 'ph-1 ' }, 'photoId', 'must not start or end with spaces (got "ph-1 ")'],
     ['a photo with a numeric caption', { ...VALID.photo, caption: 3 }, 'caption', 'must be a string (got 3)'],
     ['a photo with a huge caption', { ...VALID.photo, caption: long(4001) }, 'caption', 'must be 0-4000 characters'],
+    ['a photo with an empty thumbnail id', { ...PHOTO, thumbId: '' }, 'thumbId', 'must be 1-200 characters'],
+    ['a photo of no bytes', { ...PHOTO, bytes: 0 }, 'bytes', 'must be an integer from 1 to 1000000000 (got 0)'],
+    ['a photo with a fractional size', { ...PHOTO, bytes: 10.5 }, 'bytes', 'must be an integer from 1 to 1000000000 (got 10.5)'],
+    ['a photo with a negative width', { ...PHOTO, width: -1 }, 'width', 'must be an integer from 1 to 100000 (got -1)'],
+    ['a photo with a string height', { ...PHOTO, height: '1536' }, 'height', 'must be an integer from 1 to 100000 (got "1536")'],
+    ['a photo of a line that is no entry id', { ...PHOTO, line: 'line 3' }, 'line', `${ENTRY_ID} (got "line 3")`],
+    ['a photo of a padded bin', { ...PHOTO, bin: ' A-1' }, 'bin', 'must not start or end with spaces (got " A-1")'],
+    ['a photo with an unknown key', { ...PHOTO, exif: 'x' }, 'exif', 'is not a key of a photo entry'],
     // fieldEdit
     ['a fieldEdit without field', { ...VALID.fieldEdit, field: undefined }, 'field', 'is missing'],
     ['a fieldEdit of an unknown field', { ...VALID.fieldEdit, field: 'status' }, 'field', 'must be a descriptive field (got "status")'],

@@ -219,6 +219,28 @@ describe('comments, photos, proposals, resolutions', () => {
   });
 });
 
+describe('addPhoto', () => {
+  it('records the hashes, size, pixels, caption and what the photo shows', () => {
+    const { doc, author } = countSheet();
+    const photo = { photoId: 'a'.repeat(64), thumbId: 'b'.repeat(64), bytes: 401_234, width: 2048, height: 1536 };
+    addPhoto(doc, author, { ...photo, caption: 'wet cartons', bin: ' B1 ' });
+    addPhoto(doc, author, { ...photo, caption: '' });
+    expect(entriesOf(doc).slice(-2)).toMatchObject([
+      { kind: 'photo', ...photo, caption: 'wet cartons', bin: 'B1' },
+      { kind: 'photo', ...photo },
+    ]);
+    expect(entriesOf(doc).at(-1)).not.toHaveProperty('caption');
+    expect(entriesOf(doc).at(-1)).not.toHaveProperty('bin');
+  });
+
+  it('throws and writes nothing for a claim no photo can make', () => {
+    const { doc, author } = receipt();
+    const before = entriesOf(doc).length;
+    expect(() => addPhoto(doc, author, { photoId: 'a'.repeat(64), bytes: -5 })).toThrow(/bytes/);
+    expect(entriesOf(doc)).toHaveLength(before);
+  });
+});
+
 describe('setField', () => {
   it('sets the value and audits from -> to with its base, in one transaction', () => {
     const { doc, author } = receipt();

@@ -35,6 +35,7 @@ import { recordsToForget } from './heldWindow';
 import { RefusalRecovery } from './RefusalRecovery';
 import { currentRole, type Session } from './session';
 import { IndexeddbSetAsideStore, type SetAsideStore } from './SetAsideStore';
+import { Photos } from './photos/Photos';
 import { SiteSource } from './SiteSource';
 import { UserNames } from './UserNames';
 
@@ -90,6 +91,8 @@ export class Workspace {
   readonly refusals: RefusalRecovery;
   /** The records held for offline reading: summaries and the device record store (see HeldRecords). */
   readonly held: HeldRecords;
+  /** Photos taken, kept, sent and shown on this device (see photos/Photos). */
+  readonly photos: Photos;
   private readonly store: KeyValueStore;
   private readonly records: DeviceRecordStore;
   private readonly feed: StateFeed;
@@ -185,6 +188,14 @@ export class Workspace {
         this.record(id).rebind(synced);
         this.watchWrites(id, synced.doc);
       },
+    });
+    this.photos = new Photos({
+      site: options.session.site,
+      relayUrl: options.session.relayUrl,
+      token: options.session.token,
+      author: this.author,
+      records: this,
+      link: { online: () => this.client.connection.online, recordsPending: () => this.client.status.get().pendingTotal, subscribe: (l) => this.client.status.subscribe(l) },
     });
     this.openWorkingCopies();
     this.offSite = this.site.subscribe(() => {
@@ -432,6 +443,7 @@ export class Workspace {
   async destroy(): Promise<void> {
     this.destroyed = true;
     this.refusals.destroy();
+    this.photos.destroy();
     this.offSite();
     this.offHeld();
     this.offOnline();

@@ -114,8 +114,10 @@ function describeEntry(entry: Entry, ctx: Ctx): string {
       return `Asked for a recount of ${entry.item} in bin ${entry.bin}: ${entry.reason}`;
     case 'comment':
       return `Comment: ${entry.text}`;
-    case 'photo':
-      return `Photo${entry.caption ? `: ${entry.caption}` : ''}`;
+    case 'photo': {
+      const of = entry.line ? ` of ${briefly(ctx.byId.get(entry.line), ctx)}` : entry.bin ? ` of bin ${entry.bin}` : '';
+      return `Photo${of}${entry.caption ? `: ${entry.caption}` : ''}`;
+    }
     case 'fieldEdit': {
       const decided = entry.base !== null && ctx.byId.get(entry.base)?.kind === 'resolution' ? ' (from the decided value)' : '';
       return `Changed ${FIELD_WORDS[entry.field] ?? entry.field} from ${quoted(entry.from)} to ${quoted(entry.to)}${decided}`;

@@ -43,6 +43,7 @@ import {
   type EntryId,
   type EntryOf,
   type FieldName,
+  type PhotoInput,
   type RecordFieldValues,
   type RecordKind,
   type RecordMeta,
@@ -232,7 +233,7 @@ function applyWrite(doc: Y.Doc, author: Author, write: ReRecordWrite, made: Read
       editField(doc, author, write.field, write.value);
       return null;
     case 'entry':
-      return remake(doc, author, write.entry);
+      return remake(doc, author, write.entry, made);
     case 'reversal': {
       const target = write.targetReRecorded ? made.get(write.reverses) : write.reverses;
       if (!target) throw new Error(`the entry it reverses (${write.reverses}) was not recorded again`);
@@ -247,7 +248,7 @@ function applyWrite(doc: Y.Doc, author: Author, write: ReRecordWrite, made: Read
   }
 }
 
-function remake(doc: Y.Doc, author: Author, entry: EntryOf<PlainKind>): EntryId {
+function remake(doc: Y.Doc, author: Author, entry: EntryOf<PlainKind>, made: ReadonlyMap<EntryId, EntryId>): EntryId {
   switch (entry.kind) {
     case 'line':
       return addReceiveLine(doc, author, { item: entry.item, qty: entry.qty, lot: entry.lot, note: entry.note }).id;
@@ -258,6 +259,13 @@ function remake(doc: Y.Doc, author: Author, entry: EntryOf<PlainKind>): EntryId 
     case 'comment':
       return addComment(doc, author, entry.text).id;
     case 'photo':
-      return addPhoto(doc, author, { photoId: entry.photoId, caption: entry.caption }).id;
+      // A photo of a line recorded again points at the line's new id.
+      return addPhoto(doc, author, { ...photoBody(entry), line: entry.line && (made.get(entry.line) ?? entry.line) }).id;
   }
+}
+
+/** A photo entry's own keys (everything but the header and the kind). */
+function photoBody(entry: EntryOf<'photo'>): PhotoInput {
+  const { photoId, thumbId, bytes, width, height, caption, line, bin } = entry;
+  return { photoId, thumbId, bytes, width, height, caption, line, bin };
 }

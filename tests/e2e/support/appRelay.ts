@@ -82,10 +82,10 @@ export class AppRelay {
     await run(process.execPath, ['--import', 'tsx', 'relay/cli/users.ts', 'role', name, role, '--data', this.dataDir], { cwd: ROOT });
   }
 
-  /** Starts the relay (on the port it had before, after a stop). */
-  async start(): Promise<void> {
+  /** Starts the relay (on the port it had before, after a stop), with `env` added to its environment. */
+  async start(env: Record<string, string> = {}): Promise<void> {
     if (this.process) return;
-    this.process = await spawnRelay(this.dataDir, { PORT: String(this.port), TALLY_SITE: 'main' });
+    this.process = await spawnRelay(this.dataDir, { PORT: String(this.port), TALLY_SITE: 'main', ...env });
     this.port = this.process.port;
   }
 
@@ -97,6 +97,15 @@ export class AppRelay {
     proc.child.kill('SIGTERM');
     const { code } = await proc.exited;
     if (code !== 0) throw new Error(`relay exited with ${code}:\n${proc.output()}`);
+  }
+
+  /** Kills the relay with SIGKILL: nothing is flushed, so only what it had made durable survives. */
+  async kill(): Promise<void> {
+    const proc = this.process;
+    if (!proc) return;
+    this.process = null;
+    proc.child.kill('SIGKILL');
+    await proc.exited;
   }
 
   /** The relay's log so far (for failure messages). */
