@@ -10,6 +10,7 @@ import type { Principal } from './Principal';
 import type { RefusalBudget } from './RefusalBudget';
 import type { StageTimings } from '../diag/StageTimings';
 import type { NoticeLog } from '../notices/NoticeLog';
+import type { NoticeReceipts } from '../notices/NoticeReceipts';
 
 export interface ConnectionOptions<C> {
   /** Who is on the other end, as authenticated at the upgrade. */
@@ -29,6 +30,8 @@ export interface ConnectionOptions<C> {
   refusals: RefusalBudget;
   /** Where `/mux` connections record `noticeSeen` acknowledgements (without it, they are ignored). */
   notices?: NoticeLog;
+  /** Where `/mux` connections record how far their device holds the notices, and its last contact. */
+  noticeReceipts?: NoticeReceipts;
   /** Where per-stage timings of changes go (diagnostics on). */
   stages?: StageTimings;
   /** Where acknowledged and refused changes are counted (/metrics). */

@@ -38,6 +38,7 @@ import { awarenessMessage, needsOnlyStoredBytes, stepOneMessage } from './ywsCod
 import type { Principal } from './Principal';
 import { writePolicyFor, type WritePolicy } from '../policy/writeRefusal';
 import type { NoticeLog, StoredNotice } from '../notices/NoticeLog';
+import type { NoticeReceipts } from '../notices/NoticeReceipts';
 
 /** One document as seen through one mux connection: y-websocket messages inside `doc` frames. */
 class MuxDocPeer implements SessionPeer {
@@ -89,6 +90,7 @@ export class MuxConnection implements SessionEndpoint<number> {
   private watcher: Watcher | null = null;
   private readonly changeFeed: ChangeFeed | undefined;
   private readonly notices: NoticeLog | undefined;
+  private readonly noticeReceipts: NoticeReceipts | undefined;
 
   readonly principal: Principal;
   private readonly registry: DocRegistry;
@@ -108,6 +110,7 @@ export class MuxConnection implements SessionEndpoint<number> {
     this.onClosed = options.onClosed;
     this.changeFeed = options.changeFeed;
     this.notices = options.notices;
+    this.noticeReceipts = options.noticeReceipts;
     this.writes = writePolicyFor(principal);
     this.socket = new GuardedSocket(ws, limits.maxBufferedBytes, log, this);
     this.session = new PeerSession({ endpoint: this, log, refusals: options.refusals, newer: newerChangeNo, tooLargeCloses: false, nameDocInCloses: true, stages: options.stages, metrics: options.metrics });
@@ -123,6 +126,7 @@ export class MuxConnection implements SessionEndpoint<number> {
       this.watcher = null;
       for (const peer of this.peers.values()) peer.room.unsubscribe(peer);
       this.peers.clear();
+      if (principal.device) this.noticeReceipts?.disconnected(principal.user, principal.device);
       this.onClosed(this);
     });
     ws.on('error', (err) => this.log.warn({ conn: this.label, err: err.message }, 'socket error'));
@@ -204,6 +208,8 @@ export class MuxConnection implements SessionEndpoint<number> {
         return this.watch(frame);
       case 'noticeSeen':
         return this.noticeSeen(frame.seq);
+      case 'noticesHeld':
+        return this.noticesHeld(frame.seq);
       default:
         return this.socket.close(CloseCode.unknownType, `a device may not send ${frame.type} frames`);
     }
@@ -266,9 +272,16 @@ export class MuxConnection implements SessionEndpoint<number> {
     notices.acknowledge(seq, by).then(
       (known) => {
         if (!known) this.log.warn({ conn: this.label, seq }, 'noticeSeen of a notice the relay does not hold: ignored');
+        else if (by.device) this.noticeReceipts?.heard(by.user, by.device, seq);
       },
       (err: unknown) => this.log.error({ conn: this.label, seq, err: String(err) }, 'noticeSeen could not be stored'),
     );
+  }
+
+  /** The device holds every notice up to `seq` (a claim about itself only; capped at what exists). */
+  private noticesHeld(seq: number): void {
+    const device = this.principal.device;
+    if (device && this.notices) this.noticeReceipts?.heard(this.principal.user, device, Math.min(seq, this.notices.lastSeq));
   }
 
   /** Opens (subscribes) a document on first use; null if refused. */

@@ -19,6 +19,7 @@ import type { RelayLog } from '../log';
 import { writePolicyFor } from '../policy/writeRefusal';
 import type { DocStore } from '../storage/DocStore';
 import type { NoticeLog } from '../notices/NoticeLog';
+import type { NoticeReceipts } from '../notices/NoticeReceipts';
 import type { ChangeFeed } from '../sync/ChangeFeed';
 import type { DocRegistry } from '../sync/DocRegistry';
 import { sendStatus, type ConnectionSet } from './ConnectionSet';
@@ -45,6 +46,8 @@ export interface UpgradeRouterOptions {
   metrics?: ChangeCounters;
   /** The priority channel: a `/mux` device gets the notices after its `?notices=<seq>` right after `status`. */
   notices?: NoticeLog;
+  /** How far each device holds the notices (its `?notices=`), for the read-by list. */
+  noticeReceipts?: NoticeReceipts;
 }
 
 export class UpgradeRouter {
@@ -152,11 +155,13 @@ export class UpgradeRouter {
       stages: this.options.stages,
       metrics: this.options.metrics,
       notices: this.options.notices,
+      noticeReceipts: this.options.noticeReceipts,
     };
     if (docName === null) {
       const conn = new MuxConnection(ws, options);
       connections.track(conn, token);
       sendStatus(conn, this.options.store.health());
+      if (principal.device) this.options.noticeReceipts?.connected(principal.user, principal.device, noticesAfter === null ? null : Math.min(Number(noticesAfter), this.options.notices?.lastSeq ?? 0));
       // Before any document frame: the device sends none before it is open, and these go in this same turn.
       if (noticesAfter !== null) for (const notice of this.options.notices?.since(Number(noticesAfter)) ?? []) conn.sendNotice(notice);
       return;
