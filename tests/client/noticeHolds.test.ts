@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { dueReminders } from '../../client/app/lib/notices/BackgroundAlerts';
 import { activeHolds, anyHeld, holdOn, type ActiveHold, type HeldGoodsQuery } from '../../client/app/lib/notices/holds';
 import type { NoticeBody } from '../../shared/model/notice';
 
@@ -41,5 +42,18 @@ describe('holdOn: is this line, count or scan held?', () => {
   ])('%s: %s', (_what, holds, query, held) => {
     expect(holdOn(holds, query) !== null).toBe(held);
     expect(anyHeld(holds, [{ items: ['nothing'] }, query])).toBe(held);
+  });
+});
+
+describe('dueReminders: system notifications while the tab is hidden', () => {
+  const alert = (seq: number) => ({ seq, at: 0, user: 'sue', device: null, body: { kind: 'safety', severity: 'danger', text: 'spill' } as NoticeBody });
+  const minute = 60_000;
+  it.each<[string, boolean, [number, number][], number, number[]]>([
+    ['a visible page shows none (the banner is on screen)', false, [], 0, []],
+    ['a hidden page shows each notice never shown', true, [], 0, [1, 2]],
+    ['one shown 4 minutes ago waits', true, [[1, 0], [2, 0]], 4 * minute, []],
+    ['one shown 5 minutes ago is shown again', true, [[1, 0], [2, 3 * minute]], 5 * minute, [1]],
+  ])('%s', (_what, hidden, shown, now, seqs) => {
+    expect(dueReminders([alert(1), alert(2)], new Map(shown), now, hidden).map((n) => n.seq)).toEqual(seqs);
   });
 });

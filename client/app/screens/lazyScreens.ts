@@ -20,4 +20,5 @@ export const lazyScreens = {
   setup: () => import('./SiteSetup.svelte'),
   users: () => import('./Users.svelte'),
   more: () => import('./More.svelte'),
+  notices: () => import('./Notices.svelte'),
 };

@@ -26,6 +26,7 @@ export type RouteName =
   | 'setup'
   | 'more'
   | 'users'
+  | 'notices'
   | 'enrol'
   | 'notFound';
 
@@ -46,6 +47,7 @@ const ROUTES: ReadonlyArray<[RouteName, RegExp, string[]]> = [
   ['setup', /^\/setup$/, []],
   ['more', /^\/more$/, []],
   ['users', /^\/users$/, []],
+  ['notices', /^\/notices$/, []],
   ['enrol', /^\/enrol$/, []],
 ];
 

@@ -99,3 +99,9 @@ function toHold(seq: number | null, body: HoldNotice, by: { user: string; at: nu
 }
 
 const norm = (s: string): string => s.trim().toLowerCase();
+
+/** The goods a recorded line or count names, with every code its item goes by (`barcodeOf`: the item master's barcode of a SKU). */
+export function goodsOf(entry: { item: string; lot?: string | undefined; bin?: string | undefined }, barcodeOf: (sku: string) => string | undefined = () => undefined): HeldGoodsQuery {
+  const barcode = barcodeOf(entry.item);
+  return { items: barcode === undefined ? [entry.item] : [entry.item, barcode], lot: entry.lot, bin: entry.bin };
+}
