@@ -6,7 +6,9 @@
  * Scanning the held lot into a receipt warns and asks; the line recorded
  * anyway is flagged on the record, in its History and in the records list.
  * The crews' "I have read this" shows in the supervisor's read-by list, with
- * the devices that have not read it. An auditor can issue nothing.
+ * the devices that have not read it. In a background tab a new alert is a
+ * system notification from the service worker until it is read. The release
+ * is told to every device and unflags the line. An auditor can issue nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright';
@@ -175,6 +177,37 @@ describe('notices: a quality hold reaches every device, acts on the work and is 
     await ana.go('/notices');
     await ana.byTestId('hold').waitFor({ timeout: 15_000 });
     await expect.poll(() => ana.page.locator('[data-testid="notice-item"]').count()).toBe(1);
+  });
+
+  it('in a background tab a new alert is a system notification from the service worker, gone once read', async () => {
+    await ben.context.grantPermissions(['notifications'], { origin: relay.url });
+    // The tab goes to the background as far as the page can tell.
+    await ben.page.evaluate(() => {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    const shown = () =>
+      ben.page.evaluate(async () => {
+        const registration = await navigator.serviceWorker.getRegistration();
+        return ((await registration?.getNotifications()) ?? []).map((n) => `${n.tag}: ${n.title}: ${n.body}`);
+      });
+    await supervisor.go('/notices');
+    await supervisor.byTestId('alert-text').fill('Forklift down at dock 2');
+    await supervisor.byTestId('alert-severity').selectOption('danger');
+    await supervisor.byTestId('alert-zone').fill('dock 2');
+    await supervisor.byTestId('alert-send').click();
+    await expect.poll(shown, { timeout: 15_000 }).toEqual([expect.stringMatching(/^tally-notice-\d+: Danger · dock 2: Forklift down at dock 2 \(Sam Supervisor\)$/)]);
+    await ben.page.evaluate(() => {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    expect(await banner(ben).getAttribute('data-tone')).toBe('danger');
+    await ben.byTestId('notice-read').click();
+    await expect.poll(shown, { timeout: 15_000 }).toEqual([]);
+    for (const d of [ana, cat, auditor]) {
+      await banner(d).waitFor({ timeout: 15_000 });
+      await d.byTestId('notice-read').click();
+    }
   });
 
   it('the supervisor releases the hold: crews are told, and the line is no longer flagged', async () => {

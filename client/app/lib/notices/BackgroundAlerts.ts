@@ -28,6 +28,8 @@ export interface AlertsHost {
   hidden(): boolean;
   /** Shows a system notification (the service worker's `showNotification`); false when it cannot. */
   show(notice: DeviceNotice): Promise<boolean>;
+  /** Removes the system notification of notice `seq`, if one is shown (it was read here). */
+  close(seq: number): Promise<void>;
   /** Calls back when visibility changes; returns the unsubscribe. */
   onVisibility(listener: () => void): () => void;
 }
@@ -51,7 +53,11 @@ export class BackgroundAlerts {
   update(banner: readonly DeviceNotice[]): void {
     this.banner = banner;
     const open = new Set(banner.map((n) => n.seq));
-    for (const seq of [...this.lastShown.keys()]) if (!open.has(seq)) this.lastShown.delete(seq);
+    for (const seq of [...this.lastShown.keys()]) {
+      if (open.has(seq)) continue;
+      this.lastShown.delete(seq);
+      void this.host.close(seq).catch(() => undefined);
+    }
     this.check();
   }
 
@@ -83,11 +89,19 @@ export function browserAlertsHost(describe: (notice: DeviceNotice) => { title: s
       if (!registration) return false;
       const { title, body } = describe(notice);
       // One notification per notice (its tag), replaced and sounded again by each reminder.
-      await registration.showNotification(title, { body, tag: `tally-notice-${notice.seq}`, requireInteraction: true, renotify: true, icon: '/icon-192.png' } as NotificationOptions);
+      await registration.showNotification(title, { body, tag: tagOf(notice.seq), requireInteraction: true, renotify: true, icon: '/icon-192.png' } as NotificationOptions);
       return true;
+    },
+    async close(seq) {
+      if (!('serviceWorker' in navigator)) return;
+      const registration = await navigator.serviceWorker.getRegistration();
+      for (const shown of (await registration?.getNotifications({ tag: tagOf(seq) })) ?? []) shown.close();
     },
   };
 }
+
+/** The tag of notice `seq`'s notification: one per notice, replaced by its reminders. */
+const tagOf = (seq: number): string => `tally-notice-${seq}`;
 
 /** Asks for permission to notify; call it from a user gesture (a tap), as browsers require. */
 export function askToNotify(): void {
