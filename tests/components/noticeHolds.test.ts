@@ -9,9 +9,9 @@ import { render } from 'vitest-browser-svelte';
 import * as Y from 'yjs';
 import CountForm from '../../client/app/components/CountForm.svelte';
 import LinesList from '../../client/app/components/LinesList.svelte';
-import { goodsOf, holdOn, type ActiveHold } from '../../client/app/lib/notices/holds';
+import { goodsOf, holdOn, type ActiveHold, type HeldGoodsQuery } from '../../client/app/lib/notices/holds';
 import type { ScanMatch } from '../../client/app/lib/SiteSource';
-import { addReceiveLine, createAuthor, createReceipt, entriesOf } from '../../shared/model';
+import { addReceiveLine, createAuthor, createReceipt, entriesOf, type LineEntry } from '../../shared/model';
 
 const hold: ActiveHold = { seq: 4, item: 'X-100', lot: 'L-7', bins: ['A-1'], text: 'Supplier recall', user: 'sue', at: 0 };
 const lookup = (code: string): ScanMatch => ({ code, item: code === '400638' ? { barcode: '400638', sku: 'X-100', description: 'Hex bolt', uom: 'EA' } : null });
@@ -27,7 +27,7 @@ async function scan(screen: Awaited<ReturnType<typeof render>>, id: string, code
 describe('CountForm with holds', () => {
   it('asks before counting a held item in a held bin, and counts only when the user chooses to', async () => {
     const oncount = vi.fn();
-    const screen = await render(CountForm, { lookup, knownBin: () => true, oncount, heldBy: (g) => holdOn([hold], g) });
+    const screen = await render(CountForm, { lookup, knownBin: () => true, oncount, heldBy: (g: HeldGoodsQuery) => holdOn([hold], g) });
     await scan(screen, 'scan-bin', 'A-1');
     await scan(screen, 'scan-item', '400638');
     await expect.element(screen.getByTestId('held-warning')).toBeVisible();
@@ -41,7 +41,7 @@ describe('CountForm with holds', () => {
 
   it('"Do not record" counts nothing; the same item in another bin asks nothing', async () => {
     const oncount = vi.fn();
-    const screen = await render(CountForm, { lookup, knownBin: () => true, oncount, heldBy: (g) => holdOn([hold], g) });
+    const screen = await render(CountForm, { lookup, knownBin: () => true, oncount, heldBy: (g: HeldGoodsQuery) => holdOn([hold], g) });
     await scan(screen, 'scan-bin', 'A-1');
     await scan(screen, 'scan-item', '400638');
     await screen.getByTestId('held-cancel').click();
@@ -65,7 +65,7 @@ describe('LinesList with holds', () => {
     addReceiveLine(doc, ana, { item: 'X-100', qty: 1 });
     const { bins: _bins, ...anyBin } = hold;
     const byBarcode: ActiveHold = { ...anyBin, item: '400638' };
-    const screen = await render(LinesList, { entries: entriesOf(doc), heldOf: (line) => holdOn([byBarcode], goodsOf(line, (sku) => (sku === 'X-100' ? '400638' : undefined))) });
+    const screen = await render(LinesList, { entries: entriesOf(doc), heldOf: (line: LineEntry) => holdOn([byBarcode], goodsOf(line, (sku) => (sku === 'X-100' ? '400638' : undefined))) });
     const flagged = screen.getByTestId('line').elements().filter((el) => el.dataset.held === 'true');
     expect(flagged.map((el) => el.querySelector('.what')?.textContent?.includes('lot l-7'))).toEqual([true]);
     expect(screen.getByTestId('line-held').element().textContent).toBe('On hold: 400638 lot L-7');
