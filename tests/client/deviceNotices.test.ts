@@ -32,6 +32,8 @@ interface Device {
   store: MemoryNoticeStore;
   kv: MemoryKv;
   posts: string[];
+  /** While set, a POST waits for it before it goes out. */
+  gate: Promise<void> | null;
   goOffline(): void;
   goOnline(): void;
 }
@@ -86,7 +88,10 @@ describe('DeviceNotices against a real relay', () => {
       retryMs: 50,
       fetch: async (input, init) => {
         if (offline) throw new TypeError('Failed to fetch');
-        if (init?.method === 'POST') posts.push(String((init.headers as Record<string, string>)['idempotency-key']));
+        if (init?.method === 'POST') {
+          posts.push(String((init.headers as Record<string, string>)['idempotency-key']));
+          await d.gate;
+        }
         return fetch(input, init);
       },
     });
@@ -96,6 +101,7 @@ describe('DeviceNotices against a real relay', () => {
       store,
       kv,
       posts,
+      gate: null,
       goOffline() {
         offline = true;
         client.connection.disconnect();
@@ -168,6 +174,22 @@ describe('DeviceNotices against a real relay', () => {
     expect(stored[0]).toMatchObject({ user: users.supervisor.id, device: 'sue-laptop' });
     // Its own notice asks nothing of its issuer on this device.
     expect(sue.notices.get().banner.some((n) => n.seq === stored[0]!.seq)).toBe(false);
+  });
+
+  it('posts notices issued while an earlier post is under way, each once', async () => {
+    const ben = open(users.crew2, 'ben-phone');
+    await online(ben);
+    const texts = ['smoke at dock 1', 'smoke at dock 2', 'smoke at dock 3'];
+    let letGo!: () => void;
+    ben.gate = new Promise((resolve) => (letGo = resolve));
+    expect((await ben.notices.issue({ kind: 'safety', severity: 'warning', text: texts[0] })).ok).toBe(true);
+    await eventually(() => ben.posts.length === 1, 10_000, 'the first post under way');
+    for (const text of texts.slice(1)) expect((await ben.notices.issue({ kind: 'safety', severity: 'warning', text })).ok).toBe(true);
+    letGo();
+    await eventually(() => ben.notices.get().outgoing.length === 0, 10_000, 'every alert stored');
+    const stored = ben.notices.get().notices.filter((n) => n.body.kind === 'safety' && texts.includes(n.body.text));
+    expect(stored.map((n) => n.body.text).sort()).toEqual(texts);
+    expect(ben.posts).toHaveLength(3);
   });
 
   it('keeps a notice the relay refuses, with the reason, and never sends it again', async () => {

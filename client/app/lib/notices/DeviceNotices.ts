@@ -264,6 +264,8 @@ export class DeviceNotices {
     } finally {
       this.posting = false;
     }
+    // Issued while this round was posting: its own call found the round busy.
+    if (!again && [...this.outgoing.values()].some((o) => o.refused === undefined && o.seq === undefined)) return this.postWaiting();
     if (again && !this.destroyed && this.options.connection.online) {
       this.retryTimer ??= setTimeout(() => {
         this.retryTimer = null;
