@@ -139,8 +139,9 @@ describe('notices: a quality hold reaches every device, acts on the work and is 
       await banner(crew).waitFor({ state: 'detached' });
     }
     await supervisor.go('/notices');
+    // The newest notices' read-by lists load with the screen.
     const item = supervisor.page.locator('[data-testid="notice-item"]').first();
-    await item.getByTestId('show-reads').click();
+    await item.getByTestId('reads').waitFor({ timeout: 15_000 });
     await expect
       .poll(
         async () => {
