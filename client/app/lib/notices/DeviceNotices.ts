@@ -17,6 +17,8 @@ import type { KeyValueStore } from '../device';
 import { Emitter } from '../Emitter';
 import { activeHolds, type ActiveHold } from './holds';
 import { bannerNotices } from './noticeText';
+import { NoticesApi } from './NoticesApi';
+import { parseNotice } from './parseNotice';
 import type { DeviceNotice, LocalRead, NoticeStore, OutgoingNotice } from './NoticeStore';
 
 /** What DeviceNotices needs of the mux connection. */
@@ -86,7 +88,7 @@ export class DeviceNotices {
   private readonly outgoing = new Map<string, OutgoingNotice>();
   private readonly kv: KeyValueStore;
   private readonly now: () => number;
-  private readonly fetch: typeof fetch;
+  private readonly api: NoticesApi;
   private readonly offs: Array<() => void> = [];
   private snapshot: NoticesSnapshot;
   private lastSeq = 0;
@@ -104,7 +106,7 @@ export class DeviceNotices {
   constructor(private readonly options: DeviceNoticesOptions) {
     this.kv = options.kv ?? localStorage;
     this.now = options.now ?? Date.now;
-    this.fetch = options.fetch ?? ((...args) => globalThis.fetch(...args));
+    this.api = new NoticesApi({ relayUrl: options.relayUrl, token: options.token, device: options.device, ...(options.fetch && { fetch: options.fetch }) });
     this.snapshot = this.build();
     this.whenLoaded = options.store.load().then((contents) => {
       for (const n of contents.notices) this.notices.set(n.seq, n);
@@ -184,10 +186,8 @@ export class DeviceNotices {
   }
 
   /** Who read notice `seq` (supervisors, admins, auditors; needs the relay). */
-  async readsOf(seq: number): Promise<NoticeReads> {
-    const res = await this.fetch(new URL(`/api/notices/${seq}/reads`, this.options.relayUrl), { headers: { authorization: `Bearer ${this.options.token}` } });
-    if (!res.ok) throw new Error(await errorOf(res));
-    return (await res.json()) as NoticeReads;
+  readsOf(seq: number): Promise<NoticeReads> {
+    return this.api.reads(seq);
   }
 
   /** Stops listening and clears timers. */
@@ -246,12 +246,12 @@ export class DeviceNotices {
     try {
       for (const o of [...this.outgoing.values()]) {
         if (o.refused !== undefined || o.seq !== undefined) continue;
-        const answer = await this.post(o);
+        const answer = await this.api.post(o.body, o.key);
         if (answer === 'later') {
           again = true;
           break;
         }
-        const updated: OutgoingNotice = answer.seq !== undefined ? { ...o, seq: answer.seq } : { ...o, refused: answer.refused };
+        const updated: OutgoingNotice = 'seq' in answer ? { ...o, seq: answer.seq } : { ...o, refused: answer.refused };
         if (updated.seq !== undefined && this.notices.has(updated.seq)) {
           this.outgoing.delete(o.key);
           await this.write(() => this.options.store.deleteOutgoing(o.key));
@@ -274,24 +274,6 @@ export class DeviceNotices {
     }
   }
 
-  private async post(o: OutgoingNotice): Promise<{ seq?: number; refused?: string } | 'later'> {
-    const url = new URL('/api/notices', this.options.relayUrl);
-    url.searchParams.set('device', this.options.device);
-    let res: Response;
-    try {
-      res = await this.fetch(url, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${this.options.token}`, 'content-type': 'application/json', 'idempotency-key': o.key },
-        body: JSON.stringify(o.body),
-      });
-    } catch {
-      return 'later';
-    }
-    if (res.status === 201) return { seq: ((await res.json()) as { seq: number }).seq };
-    if (res.status === 400 || res.status === 403) return { refused: await errorOf(res) };
-    return 'later';
-  }
-
   /** Checks the relay's list for this device's acknowledgements a moment after sending them. */
   private scheduleConfirm(): void {
     if (this.confirmTimer || this.destroyed) return;
@@ -305,14 +287,8 @@ export class DeviceNotices {
     const waiting = [...this.reads.values()].filter((r) => !r.confirmed);
     if (waiting.length === 0) return;
     const since = Math.min(...waiting.map((r) => r.seq)) - 1;
-    let listed: { seq: number; acks: { user: string; device: string | null }[] }[];
-    try {
-      const res = await this.fetch(new URL(`/api/notices?since=${since}`, this.options.relayUrl), { headers: { authorization: `Bearer ${this.options.token}` } });
-      if (!res.ok) return;
-      listed = ((await res.json()) as { notices: typeof listed }).notices;
-    } catch {
-      return; // sent again on the next reconnect
-    }
+    const listed = await this.api.acksSince(since);
+    if (listed === null) return; // sent again on the next reconnect
     const mine = new Set(listed.filter((n) => n.acks.some((a) => a.user === this.options.user.id && a.device === this.options.device)).map((n) => n.seq));
     for (const read of waiting) {
       if (!mine.has(read.seq)) continue;
@@ -349,32 +325,4 @@ export class DeviceNotices {
     const banner = bannerNotices(notices, this.reads, { user: this.options.user.id, device: this.options.device, now: this.now(), activeHoldSeqs });
     return { loaded: this.loaded, notices, reads: new Map(this.reads), outgoing, holds, banner, lastSeq: this.lastSeq };
   }
-}
-
-/** A notice frame's JSON as a DeviceNotice, or null when it is not one. */
-export function parseNotice(frame: NoticeFrame): DeviceNotice | null {
-  let n: unknown;
-  try {
-    n = JSON.parse(frame.json);
-  } catch {
-    return null;
-  }
-  if (typeof n !== 'object' || n === null) return null;
-  const o = n as Record<string, unknown>;
-  if (o.seq !== frame.seq || typeof o.at !== 'number' || typeof o.user !== 'string' || !(o.device === null || typeof o.device === 'string')) return null;
-  const b = o.body as { kind?: unknown; hold?: unknown } | null;
-  // A release is checked against its own hold: whether that hold was active is the relay's call.
-  const verdict = validateNotice(b, { activeHolds: new Set(typeof b?.hold === 'number' ? [b.hold] : []) });
-  if (!verdict.ok) return null;
-  return { seq: frame.seq, at: o.at, user: o.user, device: o.device as string | null, body: verdict.notice };
-}
-
-async function errorOf(res: Response): Promise<string> {
-  try {
-    const body = (await res.json()) as { error?: unknown };
-    if (typeof body.error === 'string') return body.error;
-  } catch {
-    // not JSON
-  }
-  return `the relay answered ${res.status}`;
 }
