@@ -94,6 +94,16 @@ describe('notices: a quality hold reaches every device, acts on the work and is 
     await cat.go('/notices');
     await cat.byTestId('hold').waitFor();
     expect(await cat.byTestId('holds-as-of').textContent()).toMatch(/^Holds as of \d/);
+
+    // Back in the dead zone, after a reload with no network: the hold and the unread banner are still there (IndexedDB).
+    await cat.setOffline(true);
+    await cat.page.reload();
+    await cat.waitOnline(false);
+    await cat.byTestId('hold').waitFor({ timeout: 15_000 });
+    expect(await cat.byTestId('holds-as-of').textContent()).toContain('newer holds reach this device when it reconnects');
+    expect(await cat.byTestId('notice-title').textContent()).toBe(`Quality hold: ${SKU} lot ${LOT}`);
+    await cat.setOffline(false);
+    await cat.waitOnline(true, 45_000);
   });
 
   it('scanning the held lot into a receipt warns and asks; the line recorded anyway is flagged on the record, in History and in the list', async () => {
