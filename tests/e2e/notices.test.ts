@@ -86,6 +86,7 @@ describe('notices: a quality hold reaches every device, acts on the work and is 
       expect(await crew.byTestId('notice-text').textContent()).toBe('Supplier recall: cracked heads');
     }
     expect(await banner(cat).count()).toBe(0);
+    await ana.snap('notice-banner');
 
     await cat.setOffline(false);
     await banner(cat).waitFor({ timeout: 45_000 });
@@ -123,6 +124,7 @@ describe('notices: a quality hold reaches every device, acts on the work and is 
     // Nothing is recorded until the user chooses; "Do not record" has the focus, so a stray Enter records nothing.
     expect(await ana.totalOf(SKU)).toBeNull();
     expect(await ana.page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('held-cancel');
+    await ana.snap('held-scan');
     await ana.byTestId('held-confirm').click();
     await expect.poll(() => ana.totalOf(SKU)).toBe('5');
     const line = ana.page.locator('[data-testid="line"][data-held="true"]');
@@ -161,6 +163,7 @@ describe('notices: a quality hold reaches every device, acts on the work and is 
         { timeout: 20_000 },
       )
       .toEqual(['Ana Ruiz', 'Ben Okafor']);
+    await supervisor.snap('notices-read-by');
     const pending = await item.getByTestId('pending-read').allTextContents();
     const of = (name: string) => pending.filter((p) => p.startsWith(name));
     expect(pending.some((p) => p.startsWith('Ana Ruiz') || p.startsWith('Ben Okafor'))).toBe(false);
