@@ -8,8 +8,10 @@
 import type { RelayMetrics } from './metrics/RelayMetrics';
 import type { BackupSources } from './backup/backupArchive';
 import { backupRoute } from './http/backupRoute';
+import path from 'node:path';
 import { NoticeLog } from './notices/NoticeLog';
 import { noticesRoute } from './notices/noticesRoute';
+import { NoticeReceipts } from './notices/NoticeReceipts';
 import { DEFAULT_MAX_PHOTO_BYTES, photoEndpoint } from './photos/photoEndpoint';
 import { PhotoStore } from './photos/PhotoStore';
 import http from 'node:http';
@@ -96,7 +98,8 @@ export interface RelayOptions {
   /**
    * The priority channel (safety alerts, quality holds): its log in `file`
    * (`<data>/notices.log`), served at `/api/notices` and sent to every `/mux`
-   * device; only with users, since every notice names who issued it.
+   * device; only with users, since every notice names who issued it. What
+   * each device received is kept beside it in `notice-receipts.json`.
    */
   notices?: { file: string };
   /**
@@ -210,7 +213,10 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   await photoStore?.open();
   const photos = users && photoStore ? photoEndpoint({ store: photoStore, users, maxPhotoBytes: options.photos?.maxPhotoBytes ?? DEFAULT_MAX_PHOTO_BYTES, log }) : undefined;
   const notices = users && devices && options.notices ? await NoticeLog.open(options.notices.file) : undefined;
-  const noticesApi = users && devices && notices ? noticesRoute({ notices, users, devices, log }) : undefined;
+  const noticeReceipts = notices && options.notices
+    ? await NoticeReceipts.open(path.join(path.dirname(options.notices.file), 'notice-receipts.json'), { onError: (err) => log.warn({ err: String(err) }, 'notice receipts could not be read or written') })
+    : undefined;
+  const noticesApi = users && devices && notices ? noticesRoute({ notices, users, devices, receipts: noticeReceipts, log }) : undefined;
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     if (req.method === 'GET' && req.url?.split('?')[0] === '/healthz') {
       const s = stats();
@@ -231,7 +237,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   };
   const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : http.createServer(onRequest);
 
-  const router = new UpgradeRouter({ authenticate, devices, connections, perUser, registry, changeFeed, store, limits, log, stages, notices, metrics: options.metrics?.registry, refusalLog, sendLogPulls, storeId: options.storeId });
+  const router = new UpgradeRouter({ authenticate, devices, connections, perUser, registry, changeFeed, store, limits, log, stages, notices, noticeReceipts, metrics: options.metrics?.registry, refusalLog, sendLogPulls, storeId: options.storeId });
   // Each new notice goes to every connected device at once, one frame built for all.
   const unsubscribeNotices = notices?.onNotice((notice) => connections.broadcastNotice(noticeFrame(notice)));
   server.on('upgrade', router.upgrade);
@@ -287,6 +293,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         registry.destroyAll();
         changeFeed.destroy();
         await notices?.close();
+        await noticeReceipts?.close();
         // Give clients a moment to answer the 1001 close; then cut.
         await connections.terminateAll(CLOSE_HANDSHAKE_MS);
         router.destroy();

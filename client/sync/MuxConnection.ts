@@ -15,6 +15,7 @@ import {
   type ErrorFrame,
   type MuxFrame,
   type SendLogRequestFrame,
+  type NoticeFrame,
   type StatesFrame,
 } from '../../shared/protocol/muxMessages';
 import { defaultBackoff, type BackoffOptions } from './backoff';
@@ -74,6 +75,14 @@ export interface MuxFeedHandler {
   onFrame(frame: StatesFrame | ChangedFrame): void;
 }
 
+/** What the priority channel of the device receives from the connection. */
+export interface MuxNoticeHandler {
+  /** The socket (re)opened. */
+  onOnline(): void;
+  /** A `notice` frame (PROTOCOL.md §4). */
+  onNotice(frame: NoticeFrame): void;
+}
+
 /** Options of a MuxConnection. */
 export interface MuxConnectionOptions {
   /** The relay's address (`http://host:port`, `ws://host:port/mux`, ...). */
@@ -96,6 +105,8 @@ export interface MuxConnectionOptions {
   staleAfterMs?: number;
   /** Start connecting at once (default true). */
   autoConnect?: boolean;
+  /** More query parameters, asked for at every connect (the priority channel's `notices=<last seq held>`). */
+  query?: () => Record<string, string>;
   /** Clock, for tests. */
   now?: () => number;
   /** Jitter source, for tests. */
@@ -113,6 +124,7 @@ export class MuxConnection {
   /** Who answers the relay's requests about this device (DeviceReporter). */
   private readonly requestHandlers = new Set<(frame: SendLogRequestFrame) => void>();
   private readonly storeListeners = new Set<(store: string) => void>();
+  private readonly noticeHandlers = new Set<MuxNoticeHandler>();
   private readonly listeners = new Listeners();
   private snapshot: ConnectionSnapshot = {
     state: 'offline',
@@ -130,14 +142,14 @@ export class MuxConnection {
     if (!WebSocketImpl) throw new Error('no WebSocket class: pass WebSocketImpl (e.g. ws in Node)');
     this.now = options.now ?? Date.now;
     this.log = options.log ?? consoleLog;
+    const baseUrl = toMuxUrl(options.url, {
+      ...(options.token !== undefined && { token: options.token }),
+      ...(options.device !== undefined && { device: options.device }),
+    });
+    const query = options.query;
     this.socket = new ReconnectingSocket(
       {
-        url: askForStore(
-          toMuxUrl(options.url, {
-            ...(options.token !== undefined && { token: options.token }),
-            ...(options.device !== undefined && { device: options.device }),
-          }),
-        ),
+        url: query ? () => withQuery(askForStore(baseUrl), query()) : askForStore(baseUrl),
         WebSocketImpl,
         backoff: options.backoff ?? defaultBackoff,
         connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
@@ -202,6 +214,12 @@ export class MuxConnection {
     return () => void this.requestHandlers.delete(handler);
   }
 
+  /** Routes `notice` frames (and online) to `handler`; returns the detach function. */
+  attachNotices(handler: MuxNoticeHandler): () => void {
+    this.noticeHandlers.add(handler);
+    return () => void this.noticeHandlers.delete(handler);
+  }
+
   /** Sends one frame if the socket is open; returns false (nothing sent) otherwise. */
   send(frame: Uint8Array): boolean {
     return this.socket.send(frame);
@@ -225,13 +243,14 @@ export class MuxConnection {
     this.feedHandlers.clear();
     this.requestHandlers.clear();
     this.storeListeners.clear();
+    this.noticeHandlers.clear();
     this.update({});
     this.listeners.clear();
   }
 
   /** Listener and timer counts, for tests that prove destroy() releases everything. */
   debugCounts(): { handlers: number; listeners: number; timers: number; socket: boolean } {
-    return { handlers: this.handlers.size + this.feedHandlers.size + this.requestHandlers.size, listeners: this.listeners.size, ...this.socket.debugCounts };
+    return { handlers: this.handlers.size + this.feedHandlers.size + this.requestHandlers.size + this.noticeHandlers.size, listeners: this.listeners.size, ...this.socket.debugCounts };
   }
 
   private handleOpen(): void {
@@ -239,6 +258,7 @@ export class MuxConnection {
     this.update({ lastContactAt: this.now(), relayStore: null });
     for (const handler of [...this.handlers.values()]) this.callHandler(() => handler.onOnline());
     for (const handler of [...this.feedHandlers]) this.callHandler(() => handler.onOnline());
+    for (const handler of [...this.noticeHandlers]) this.callHandler(() => handler.onOnline());
   }
 
   private handleClosed(error: SocketClosedError | null): void {
@@ -303,6 +323,9 @@ export class MuxConnection {
       case 'sendLogRequest':
         for (const handler of [...this.requestHandlers]) this.callHandler(() => handler(frame));
         return;
+      case 'notice':
+        for (const handler of [...this.noticeHandlers]) this.callHandler(() => handler.onNotice(frame));
+        return;
       default:
         this.log.warn(`relay sent a ${frame.type} frame, which only devices send; ignored`);
         return;
@@ -338,6 +361,13 @@ function askForStore(muxUrl: string): string {
   const url = new URL(muxUrl);
   url.searchParams.set('store', '1');
   return url.toString();
+  }
+
+/** `url` with `params` added. */
+function withQuery(url: string, params: Record<string, string>): string {
+  const u = new URL(url);
+  for (const [key, value] of Object.entries(params)) u.searchParams.set(key, value);
+  return u.toString();
 }
 
 /** Words for a lost socket: "cannot reach the relay (1006)", "relay closed the connection: relay shutting down (1001)". */

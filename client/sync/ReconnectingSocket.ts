@@ -11,7 +11,8 @@ export type SocketState = 'connecting' | 'online' | 'offline' | 'destroyed';
 
 /** Options of a ReconnectingSocket (all required; MuxConnection fills in defaults). */
 export interface ReconnectingSocketOptions {
-  url: string;
+  /** A function is asked again at every connect (a query parameter that changes, e.g. `notices=`). */
+  url: string | (() => string);
   WebSocketImpl: WebSocketConstructor;
   backoff: BackoffOptions;
   /** A socket not open after this long is abandoned and retried. */
@@ -122,11 +123,12 @@ export class ReconnectingSocket {
 
   private open(): void {
     let ws: WebSocketLike;
+    const url = typeof this.options.url === 'function' ? this.options.url() : this.options.url;
     try {
-      ws = new this.options.WebSocketImpl(this.options.url);
+      ws = new this.options.WebSocketImpl(url);
     } catch (err) {
       this.failedAttempts += 1;
-      this.events.onClosed({ message: `cannot open a socket to ${this.options.url}: ${String(err)}`, local: true });
+      this.events.onClosed({ message: `cannot open a socket to ${url}: ${String(err)}`, local: true });
       this.scheduleRetry();
       return;
     }

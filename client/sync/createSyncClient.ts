@@ -55,6 +55,8 @@ export interface SyncClientOptions {
   staleAfterMs?: number;
   /** Connect at once (default true). */
   autoConnect?: boolean;
+  /** More query parameters of the `/mux` URL, asked for at every connect (see MuxConnectionOptions). */
+  query?: () => Record<string, string>;
   log?: SyncLog;
   now?: () => number;
 }
@@ -140,6 +142,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     ...(options.connectTimeoutMs !== undefined && { connectTimeoutMs: options.connectTimeoutMs }),
     ...(options.staleAfterMs !== undefined && { staleAfterMs: options.staleAfterMs }),
     ...(options.autoConnect !== undefined && { autoConnect: options.autoConnect }),
+    ...(options.query && { query: options.query }),
     ...(options.log && { log: options.log }),
     now,
   });

@@ -12,6 +12,7 @@ import type { StageTimings } from '../diag/StageTimings';
 import type { NoticeLog } from '../notices/NoticeLog';
 import type { RecentRefusals } from '../health/RecentRefusals';
 import type { SendLogPulls } from '../health/SendLogPulls';
+import type { NoticeReceipts } from '../notices/NoticeReceipts';
 
 export interface ConnectionOptions<C> {
   /** Who is on the other end, as authenticated at the upgrade. */
@@ -36,6 +37,8 @@ export interface ConnectionOptions<C> {
    * connection that asked for it (`store=1`); absent: never sent.
    */
   store?: string;
+  /** Where `/mux` connections record how far their device holds the notices, and its last contact. */
+  noticeReceipts?: NoticeReceipts;
   /** Where per-stage timings of changes go (diagnostics on). */
   stages?: StageTimings;
   /** Where acknowledged and refused changes are counted (/metrics). */

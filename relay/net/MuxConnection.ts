@@ -45,6 +45,7 @@ import type { SendLogPulls } from '../health/SendLogPulls';
 import { refusalRecorder } from '../health/refusalRecorder';
 import { ThrottledWarnings } from '../sync/ThrottledWarnings';
 import { NoticeSeenGate } from './NoticeSeenGate';
+import type { NoticeReceipts } from '../notices/NoticeReceipts';
 
 /** One document as seen through one mux connection: y-websocket messages inside `doc` frames. */
 class MuxDocPeer implements SessionPeer {
@@ -108,6 +109,7 @@ export class MuxConnection implements SessionEndpoint<number> {
   private warningsMade: ThrottledWarnings<'unknownNotice' | 'noticeSeenTooFast' | 'unreadableHeartbeat'> | null = null;
   /** The store identity this device asked for in its status frames (ConnectionOptions.store). */
   private readonly store: string | undefined;
+  private readonly noticeReceipts: NoticeReceipts | undefined;
 
   readonly principal: Principal;
   private readonly registry: DocRegistry;
@@ -129,6 +131,7 @@ export class MuxConnection implements SessionEndpoint<number> {
     this.notices = options.notices;
     this.sendLogPulls = options.sendLogPulls;
     this.store = options.store;
+    this.noticeReceipts = options.noticeReceipts;
     this.writes = writePolicyFor(principal);
     this.socket = new GuardedSocket(ws, limits.maxBufferedBytes, log, this);
     this.session = new PeerSession({ endpoint: this, log, refusals: options.refusals, newer: newerChangeNo, tooLargeCloses: false, nameDocInCloses: true, stages: options.stages, metrics: options.metrics, onRefused: refusalRecorder(options) });
@@ -145,6 +148,7 @@ export class MuxConnection implements SessionEndpoint<number> {
       this.watcher = null;
       for (const peer of this.peers.values()) peer.room.unsubscribe(peer);
       this.peers.clear();
+      if (principal.device) this.noticeReceipts?.disconnected(principal.user, principal.device);
       this.onClosed(this);
     });
     ws.on('error', (err) => this.log.warn({ conn: this.label, err: err.message }, 'socket error'));
@@ -242,6 +246,8 @@ export class MuxConnection implements SessionEndpoint<number> {
         if (malformed !== null) this.socket.close(CloseCode.malformed, `sendLog: ${malformed}`);
         return;
       }
+      case 'noticesHeld':
+        return this.noticesHeld(frame.seq);
       default:
         return this.socket.close(CloseCode.unknownType, `a device may not send ${frame.type} frames`);
     }
@@ -334,6 +340,7 @@ export class MuxConnection implements SessionEndpoint<number> {
         notices.acknowledge(seq, by).then(
           (known) => {
             if (!known) gate.failed(seq);
+            else if (by.device) this.noticeReceipts?.heard(by.user, by.device, seq);
           },
           (err: unknown) => {
             gate.failed(seq);
@@ -341,6 +348,12 @@ export class MuxConnection implements SessionEndpoint<number> {
           },
         );
     }
+  }
+
+  /** The device holds every notice up to `seq` (a claim about itself only; capped at what exists). */
+  private noticesHeld(seq: number): void {
+    const device = this.principal.device;
+    if (device && this.notices) this.noticeReceipts?.heard(this.principal.user, device, Math.min(seq, this.notices.lastSeq));
   }
 
   /** Opens (subscribes) a document on first use; null if refused. */

@@ -21,6 +21,7 @@ import type { DocStore } from '../storage/DocStore';
 import type { NoticeLog } from '../notices/NoticeLog';
 import type { RecentRefusals } from '../health/RecentRefusals';
 import type { SendLogPulls } from '../health/SendLogPulls';
+import type { NoticeReceipts } from '../notices/NoticeReceipts';
 import type { ChangeFeed } from '../sync/ChangeFeed';
 import type { DocRegistry } from '../sync/DocRegistry';
 import { sendStatus, type ConnectionSet } from './ConnectionSet';
@@ -53,6 +54,8 @@ export interface UpgradeRouterOptions {
   sendLogPulls?: SendLogPulls;
   /** The data folder's identity (storeIdentity.ts), in the `status` frames of `/mux` devices that ask (`store=1`). */
   storeId?: string;
+  /** How far each device holds the notices (its `?notices=`), for the read-by list. */
+  noticeReceipts?: NoticeReceipts;
 }
 
 export class UpgradeRouter {
@@ -167,11 +170,13 @@ export class UpgradeRouter {
       refusalLog: this.options.refusalLog,
       sendLogPulls: this.options.sendLogPulls,
       ...(store !== undefined && { store }),
+      noticeReceipts: this.options.noticeReceipts,
     };
     if (docName === null) {
       const conn = new MuxConnection(ws, options);
       connections.track(conn, token);
       sendStatus(conn, this.options.store.health());
+      if (principal.device) this.options.noticeReceipts?.connected(principal.user, principal.device, noticesAfter === null ? null : Math.min(Number(noticesAfter), this.options.notices?.lastSeq ?? 0));
       // Before any document frame: the device sends none before it is open, and these go in this same turn.
       if (noticesAfter !== null) for (const notice of this.options.notices?.since(Number(noticesAfter)) ?? []) conn.sendNotice(notice);
       return;

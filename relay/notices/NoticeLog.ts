@@ -31,15 +31,19 @@ export interface StoredNotice extends NoticeActor {
   body: NoticeBody;
 }
 
-type NoticeLine = { t: 'notice' } & StoredNotice;
+/** `key`: the issuer's idempotency key, when it gave one (a retry with it gets the same notice). */
+type NoticeLine = { t: 'notice'; key?: string } & StoredNotice;
 type AckLine = { t: 'ack'; seq: number } & NoticeAck;
 
-export type IssueResult = { ok: true; notice: StoredNotice } | { ok: false; reason: string };
+/** `repeated`: the issuer's key named a notice already stored, which is answered again and not stored twice. */
+export type IssueResult = { ok: true; notice: StoredNotice; repeated?: true } | { ok: false; reason: string };
 
 export class NoticeLog {
   private readonly notices: StoredNotice[] = [];
   private readonly acks = new Map<number, NoticeAck[]>();
   private readonly activeHolds = new Set<number>();
+  /** Seq of each notice issued with an idempotency key, by `<user> <key>`. */
+  private readonly keyed = new Map<string, number>();
   private readonly listeners = new Set<(notice: StoredNotice) => void>();
   /** Appends wait for the one before. */
   private tail: Promise<unknown> = Promise.resolve();
@@ -119,15 +123,21 @@ export class NoticeLog {
    * Checks `body` (validateNotice, against the holds active when its turn
    * comes) and stores it with the next seq. Who may issue it is the caller's
    * check (mayIssueNotice). Rejects when the disk fails: nothing is stored.
+   * With `key` (the issuer's own id for this notice, e.g. made on a device
+   * while offline), a notice the same user already issued with that key is
+   * answered again instead of being stored twice, so a retry is always safe.
    */
-  issue(body: unknown, by: NoticeActor): Promise<IssueResult> {
+  issue(body: unknown, by: NoticeActor, options: { key?: string } = {}): Promise<IssueResult> {
     return this.enqueue(async () => {
+      const earlier = options.key === undefined ? undefined : this.keyed.get(`${by.user} ${options.key}`);
+      if (earlier !== undefined) return { ok: true, notice: this.get(earlier)!, repeated: true };
       const verdict = validateNotice(body, { activeHolds: this.activeHolds });
       if (!verdict.ok) return verdict;
       const line: NoticeLine = { t: 'notice', seq: this.lastSeq + 1, at: this.now(), user: by.user, device: by.device, body: verdict.notice };
+      if (options.key !== undefined) line.key = options.key;
       await this.append(line);
-      const { t: _t, ...notice } = line;
       this.take(line);
+      const notice = this.get(line.seq)!;
       for (const listener of this.listeners) listener(notice);
       return { ok: true, notice };
     });
@@ -182,8 +192,9 @@ export class NoticeLog {
       this.acks.set(line.seq, list);
       return;
     }
-    const { t: _t, ...notice } = line;
+    const { t: _t, key, ...notice } = line;
     this.notices.push(notice);
+    if (key !== undefined) this.keyed.set(`${notice.user} ${key}`, notice.seq);
     if (notice.body.kind === 'hold') this.activeHolds.add(notice.seq);
     if (notice.body.kind === 'release') this.activeHolds.delete(notice.body.hold);
   }

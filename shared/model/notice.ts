@@ -88,6 +88,15 @@ export function mayIssueNotice(role: Role, kind: NoticeKind): boolean {
   return kind === 'safety' ? canWrite(role) : canHold(role);
 }
 
+/**
+ * True when `role` may see who read a notice: supervisors and admins, who
+ * follow up on the ones who have not, and auditors, who read everything;
+ * crews may not watch each other.
+ */
+export function mayReadNoticeReads(role: Role): boolean {
+  return canHold(role) || !canWrite(role);
+}
+
 const bad = (reason: string): NoticeVerdict => ({ ok: false, reason });
 
 /** `value` as a non-blank string of at most `max` characters, or the verdict refusing it. */

@@ -24,6 +24,8 @@ export const MuxType = {
   notice: 6,
   /** Client -> relay: the user has read notice `seq` on this device. */
   noticeSeen: 7,
+  /** Client -> relay: every notice up to `seq` is stored on this device (the read-by list's "received"). */
+  noticesHeld: 8,
   /** Client -> relay: send what these documents' state vectors lack, from what is durably stored. */
   fetch: 10,
   /** Relay -> client: answers of one `fetch`, many documents per frame, the last frame flagged. */
@@ -55,6 +57,7 @@ export type StatusFrame = { type: 'status'; storageOk: boolean; detail: string; 
 /** `json` is the stored notice as GET /api/notices lists it, without its acks (PROTOCOL.md §7). */
 export type NoticeFrame = { type: 'notice'; seq: number; json: string };
 export type NoticeSeenFrame = { type: 'noticeSeen'; seq: number };
+export type NoticesHeldFrame = { type: 'noticesHeld'; seq: number };
 /** One document of a `fetch`: its name and the state vector the device holds. */
 export interface FetchItem {
   doc: string;
@@ -83,6 +86,7 @@ export type MuxFrame =
   | StatusFrame
   | NoticeFrame
   | NoticeSeenFrame
+  | NoticesHeldFrame
   | FetchFrame
   | StatesFrame
   | WatchFrame
@@ -203,6 +207,13 @@ export function writeNoticeFrame(seq: number, json: string): Uint8Array {
 export function writeNoticeSeenFrame(seq: number): Uint8Array {
   const e = encoding.createEncoder();
   encoding.writeVarUint(e, MuxType.noticeSeen);
+  encoding.writeVarUint(e, seq);
+  return encoding.toUint8Array(e);
+}
+
+export function writeNoticesHeldFrame(seq: number): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MuxType.noticesHeld);
   encoding.writeVarUint(e, seq);
   return encoding.toUint8Array(e);
 }
@@ -340,6 +351,9 @@ export function readMuxFrame(bytes: Uint8Array): MuxFrame {
         break;
       case MuxType.noticeSeen:
         frame = { type: 'noticeSeen', seq: decoding.readVarUint(d) };
+        break;
+      case MuxType.noticesHeld:
+        frame = { type: 'noticesHeld', seq: decoding.readVarUint(d) };
         break;
       case MuxType.fetch:
         frame = {

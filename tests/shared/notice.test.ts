@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ROLES, type Role } from '../../shared/auth/roles';
-import { mayIssueNotice, validateNotice, NOTICE_KINDS, type NoticeKind } from '../../shared/model/notice';
+import { mayIssueNotice, mayReadNoticeReads, validateNotice, NOTICE_KINDS, type NoticeKind } from '../../shared/model/notice';
 
 const context = { activeHolds: new Set([3]) };
 
@@ -48,5 +48,12 @@ describe('who may issue which notice', () => {
   };
   it.each(ROLES.map((role) => [role, expected[role]] as const))('a %s may issue %j', (role, kinds) => {
     expect(NOTICE_KINDS.filter((kind) => mayIssueNotice(role, kind))).toEqual(kinds);
+  });
+});
+
+describe('who may see who read a notice', () => {
+  const expected: Record<Role, boolean> = { crew: false, supervisor: true, auditor: true, admin: true };
+  it.each(ROLES.map((role) => [role, expected[role]] as const))('a %s: %s', (role, may) => {
+    expect(mayReadNoticeReads(role)).toBe(may);
   });
 });

@@ -36,6 +36,8 @@ import { RefusalRecovery } from './RefusalRecovery';
 import { currentRole, type Session } from './session';
 import { IndexeddbSetAsideStore, type SetAsideStore } from './SetAsideStore';
 import { Photos } from './photos/Photos';
+import { DeviceNotices, noticesQuery } from './notices/DeviceNotices';
+import { IndexeddbNoticeStore, MemoryNoticeStore, noticesDbName, type NoticeStore } from './notices/NoticeStore';
 import { SiteSource } from './SiteSource';
 import { UserNames } from './UserNames';
 
@@ -67,6 +69,8 @@ export interface WorkspaceOptions {
   feed?: StateFeed;
   /** Records left on screen kept open as documents (default 5). */
   keepOpen?: number;
+  /** The priority channel's store (default IndexedDB `tally.notices.<site>`; memory where there is no IndexedDB). */
+  notices?: NoticeStore;
   /** Deletes the working copy (y-indexeddb database) of a record released last session; default: IndexedDB's, in browsers. */
   deleteWorkingCopy?: (docName: string) => void;
 }
@@ -93,6 +97,8 @@ export class Workspace {
   readonly held: HeldRecords;
   /** Photos taken, kept, sent and shown on this device (see photos/Photos). */
   readonly photos: Photos;
+  /** Safety alerts, quality holds and their acknowledgements on this device (see DeviceNotices). */
+  readonly notices: DeviceNotices;
   private readonly store: KeyValueStore;
   private readonly records: DeviceRecordStore;
   private readonly feed: StateFeed;
@@ -167,7 +173,18 @@ export class Workspace {
       token: options.session.token,
       device: options.device,
       storageAfter,
+      query: () => noticesQuery(options.session.site, this.store),
       ...options.sync,
+    });
+    this.notices = new DeviceNotices({
+      site: options.session.site,
+      relayUrl: options.session.relayUrl,
+      token: options.session.token,
+      device: options.device,
+      user: options.session.user,
+      connection: this.client.connection,
+      store: options.notices ?? (typeof indexedDB === 'undefined' ? new MemoryNoticeStore() : new IndexeddbNoticeStore(noticesDbName(options.session.site))),
+      kv: this.store,
     });
     this.site = new SiteSource(this.client.open(siteDocName(toSiteId(options.session.site))));
     this.names = new UserNames({ doc: this.site.synced.doc, store: this.store, key: `tally.names.${options.session.site}`, self: options.session.user });
@@ -444,6 +461,7 @@ export class Workspace {
     this.destroyed = true;
     this.refusals.destroy();
     this.photos.destroy();
+    this.notices.destroy();
     this.offSite();
     this.offHeld();
     this.offOnline();

@@ -49,7 +49,23 @@ export interface RecordSummary {
   readonly lastChangeAt: number;
   /** Every status/hold/count proposal in the record with its outcome, for "My proposals". */
   readonly proposals: readonly SummaryProposal[];
+  /**
+   * The distinct goods of its live lines (item and lot) or counts (item and bin), at most
+   * MAX_GOODS, so the list can flag a record with a lot on quality hold (absent in summaries
+   * stored before it existed: such a record is flagged once it is summarized again).
+   */
+  readonly goods?: readonly SummaryGoods[];
 }
+
+/** Goods a record names. */
+export interface SummaryGoods {
+  readonly item: string;
+  readonly lot?: string;
+  readonly bin?: string;
+}
+
+/** A summary stays small: a record naming more goods lists only the first ones. */
+export const MAX_GOODS = 200;
 
 /** What a summary is made from. */
 export interface SummaryInput {
@@ -82,7 +98,18 @@ export function recordSummary(input: SummaryInput): RecordSummary {
     qty: totals.qty,
     lastChangeAt,
     proposals: proposalsOf(record, review),
+    goods: goodsOf(record, kind),
   };
+}
+
+function goodsOf(record: RecordSnapshot, kind: RecordKind | null): SummaryGoods[] {
+  const goods = new Map<string, SummaryGoods>();
+  const add = (g: SummaryGoods) => {
+    if (goods.size < MAX_GOODS) goods.set(`${g.item}\u0000${g.lot ?? ''}\u0000${g.bin ?? ''}`, g);
+  };
+  if (kind === 'count') for (const c of currentCounts(record.entries)) add({ item: c.item, bin: c.bin });
+  else for (const l of liveLines(record.entries)) add(l.lot ? { item: l.item, lot: l.lot } : { item: l.item });
+  return [...goods.values()];
 }
 
 /** The summary of a record document (a Y.Doc the caller already has). */

@@ -21,4 +21,5 @@ export const lazyScreens = {
   users: () => import('./Users.svelte'),
   siteHealth: () => import('./SiteHealth.svelte'),
   more: () => import('./More.svelte'),
+  notices: () => import('./Notices.svelte'),
 };

@@ -27,6 +27,7 @@ export type RouteName =
   | 'more'
   | 'users'
   | 'siteHealth'
+  | 'notices'
   | 'enrol'
   | 'notFound';
 
@@ -48,6 +49,7 @@ const ROUTES: ReadonlyArray<[RouteName, RegExp, string[]]> = [
   ['more', /^\/more$/, []],
   ['users', /^\/users$/, []],
   ['siteHealth', /^\/site-health$/, []],
+  ['notices', /^\/notices$/, []],
   ['enrol', /^\/enrol$/, []],
 ];
 
