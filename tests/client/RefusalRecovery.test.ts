@@ -134,7 +134,7 @@ describe('RefusalRecovery with the real relay', () => {
     await source.synced.whenLoaded;
     expect(linesOf(source.get().entries)).toEqual([5, 50]);
     addReceiveLine(source.doc, second.author, { item: 'SKU-1', qty: 30 });
-    second.saveField(source, 'dock', '4');
+    second.actions.saveField(source, 'dock', '4');
     second.client.connection.reconnectNow();
 
     const [work] = await recovered(second);

@@ -10,6 +10,7 @@ import * as Y from 'yjs';
 import { createAuthor, createReceipt, entriesOf, type PhotoEntry } from '../../shared/model';
 import { IndexeddbMediaStore, mediaDbName, type MediaStore } from '../../client/app/lib/photos/MediaStore';
 import { Photos, type PhotoLink } from '../../client/app/lib/photos/Photos';
+import { RecordActions } from '../../client/app/lib/RecordActions';
 import { sha256Hex } from '../../client/app/lib/photos/sha256';
 import { cameraJpeg } from './exifJpeg';
 
@@ -47,7 +48,7 @@ describe('Photos', () => {
 
   function start(options: { store?: MediaStore; records: ConstructorParameters<typeof Photos>[0]['records']; estimate?: () => Promise<StorageEstimate> }): Photos {
     store = new IndexeddbMediaStore(mediaDbName(site));
-    photos = new Photos({ site, relayUrl: 'http://127.0.0.1:9', token: 't', author, link: offline, store: options.store ?? store, records: options.records, estimate: options.estimate ?? (async () => ({ usage: 0, quota: 100 * GB })) });
+    photos = new Photos({ site, relayUrl: 'http://127.0.0.1:9', token: 't', actions: new RecordActions({ author }), link: offline, store: options.store ?? store, records: options.records, estimate: options.estimate ?? (async () => ({ usage: 0, quota: 100 * GB })) });
     return photos;
   }
 

@@ -64,3 +64,31 @@ describe('import boundaries', () => {
     expect(crossings(side)).toEqual([]);
   });
 });
+
+/** The record model's writers: screens reach them only through the app's RecordActions. */
+const RECORD_WRITERS = ['addReceiveLine', 'reverseEntry', 'addCount', 'requestRecount', 'addPhoto', 'proposeChange', 'resolveConflict', 'editField', 'appendEntry', 'createReceipt', 'createCountSheet'];
+
+/** Names imported from the record model (shared/model, shared/review) by `source`. */
+function modelImports(source: string): string[] {
+  return [...source.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*['"][^'"]*shared\/(?:model|review)(?:\/[^'"]*)?['"]/g)].flatMap((m) =>
+    m[1]!
+      .split(',')
+      .map((name) => name.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0]!)
+      .filter(Boolean),
+  );
+}
+
+describe('one way for screens to write', () => {
+  it('finds the names it checks', () => {
+    expect(modelImports(`import { addReceiveLine, type EntryId } from '../../../shared/model';\nimport { editField as edit } from '../../../shared/review/editField';`)).toEqual(['addReceiveLine', 'EntryId', 'editField']);
+  });
+
+  it.each(['client/app/screens', 'client/app/components'])('%s write records only through RecordActions', (dir) => {
+    const direct = sourcesUnder(join(ROOT, dir)).flatMap((file) =>
+      modelImports(readFileSync(file, 'utf8'))
+        .filter((name) => RECORD_WRITERS.includes(name))
+        .map((name) => `${relative(ROOT, file)}: ${name}`),
+    );
+    expect(direct).toEqual([]);
+  });
+});

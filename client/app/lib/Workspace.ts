@@ -10,7 +10,6 @@ import { canWrite, type Role } from '../../../shared/auth/roles';
 import {
   createCountSheet,
   createReceipt,
-  proposeChange,
   readRecord,
   recordDocName,
   recordIdOfDocName,
@@ -18,15 +17,14 @@ import {
   toRecordId,
   toSiteId,
   type Author,
-  type FieldName,
   type DeviceId,
 } from '../../../shared/model';
 import { readWriters } from '../../../shared/model/writers';
-import { editField } from '../../../shared/review';
 import { deviceAuthor, randomId, type KeyValueStore, type SeqCounter } from './device';
 import { DeviceRecordStore, heldRecordsDbName, IndexeddbByteStore, MemoryByteStore } from './DeviceRecordStore';
 import { Emitter } from './Emitter';
 import { HeldRecords, type FetchOptions } from './HeldRecords';
+import { RecordActions } from './RecordActions';
 import { RecordSource, type RecordView } from './RecordSource';
 import { recordRows, type RecordRow } from './recordRows';
 import { recordSummary, type RecordSummary } from './recordSummary';
@@ -87,6 +85,8 @@ export class Workspace {
   readonly session: Session;
   readonly device: DeviceId;
   readonly author: Author;
+  /** The one way screens write to a record (see RecordActions). */
+  readonly actions: RecordActions;
   readonly client: SyncClient;
   readonly site: SiteSource;
   /** Users' display names, cached on the device (see UserNames). */
@@ -163,6 +163,7 @@ export class Workspace {
     this.recheckKey = `tally.recheck.${options.session.site}`;
     this.keepOpen = options.keepOpen ?? KEEP_OPEN;
     this.author = deviceAuthor(options.session.user.id, options.device, options.seq);
+    this.actions = new RecordActions({ author: this.author });
     // The site document and the working copies are read after the first records list is on show
     // (see deferredPersistence.ts): the list reads the record store's summaries, and decoding a
     // month of records' index first would keep a phone busy for half a second before it.
@@ -210,7 +211,7 @@ export class Workspace {
       site: options.session.site,
       relayUrl: options.session.relayUrl,
       token: options.session.token,
-      author: this.author,
+      actions: this.actions,
       records: this,
       link: { online: () => this.client.connection.online, recordsPending: () => this.client.status.get().pendingTotal, subscribe: (l) => this.client.status.subscribe(l) },
     });
@@ -444,16 +445,6 @@ export class Workspace {
       release();
     }
     return id;
-  }
-
-  /** Proposes a status or hold change of the record, based on the review revision this device has seen. */
-  propose(source: RecordSource, field: 'status' | 'hold', value: string | boolean): void {
-    proposeChange(source.doc, this.author, { field, value, baseRevision: source.get().review?.revision ?? 0 });
-  }
-
-  /** Edits a descriptive field from the value it shows (audited); the relay re-titles the record's row in the site index. */
-  saveField(source: RecordSource, field: FieldName, value: string): void {
-    editField(source.doc, this.author, field, value);
   }
 
   /** Stops syncing and releases everything; the records stay on the device. */

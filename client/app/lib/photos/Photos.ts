@@ -9,7 +9,8 @@
  * token), checked against their hash and kept.
  */
 import type * as Y from 'yjs';
-import { addPhoto, type Author, type EntryId, type PhotoEntry } from '../../../../shared/model';
+import type { EntryId, PhotoEntry } from '../../../../shared/model';
+import type { RecordActions } from '../RecordActions';
 import { Emitter } from '../Emitter';
 import { mediaDbName, IndexeddbMediaStore, MemoryMediaStore, type MediaStore, type StoredFile, type TakenPhoto } from './MediaStore';
 import { PhotoCompressor } from './PhotoCompressor';
@@ -38,7 +39,8 @@ export interface PhotosOptions {
   site: string;
   relayUrl: string;
   token: string;
-  author: Author;
+  /** How the photo's entry is written (the app's one way to write a record). */
+  actions: Pick<RecordActions, 'addPhoto'>;
   records: PhotoRecords;
   link: PhotoLink;
   /** Default IndexedDB `tally.media.<site>` (memory where there is none). */
@@ -157,7 +159,7 @@ export class Photos {
       );
       const source = this.options.records.record(recordId);
       await source.synced.whenLoaded;
-      const entry = addPhoto(source.doc, this.options.author, {
+      const entry = this.options.actions.addPhoto(source, {
         photoId: c.photoId,
         thumbId: c.thumbId,
         bytes: c.photo.size,
