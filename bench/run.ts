@@ -5,11 +5,12 @@
  * numbers to latest.json). How to read it: bench/README.md.
  *
  * Options: --only=tally,y-websocket,hocuspocus,floor  --workloads=idle,catchup,latency,
- * throughput,handover,big,many  --quick (small sizes, for trying the bench out)
+ * throughput,handover,big,many,fetch,photos,backup  --quick (small sizes, for trying the bench out)
  * --profile (CPU profile of the Tally relay, written to bench/results/prof/)
  * --keep (leave the servers' data directories in place)
  * --relay-flags=--trace-gc,--max-semi-space-size=32 (extra node flags for the Tally relay)
- * --relay-out=/tmp/relay.log (append the Tally relay's stdout and stderr to a file).
+ * --relay-out=/tmp/relay.log (append the Tally relay's stdout and stderr to a file)
+ * --name=site-ops (write bench/results/site-ops.md and .json instead of latest.*).
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -31,6 +32,8 @@ import { defaultThroughput, runThroughput } from './workloads/throughput';
 import { runIdleMemory } from './workloads/idleMemory';
 import { runBigDocument, runCatchUpStorage, runManyDocuments } from './workloads/storageStart';
 import { runBulkFetch } from './workloads/bulkFetch';
+import { defaultPhotoUploads, runPhotoUploads } from './workloads/photoUploads';
+import { defaultBackupUnderLoad, runBackupUnderLoad } from './workloads/backupUnderLoad';
 import { renderReport, type BenchReport, type ServerResults } from './lib/report';
 import { ensureRelayBuilt } from '../build/relayBundle';
 
@@ -45,9 +48,9 @@ const quick = args.has('quick');
 const allSpecs: LaunchSpec[] = [tallySpec, yWebsocketSpec, hocuspocusSpec, floorSpec];
 const only = args.get('only')?.split(',');
 const specs = only ? allSpecs.filter((s) => only.includes(s.id)) : allSpecs;
-const allWorkloads = ['idle', 'catchup', 'latency', 'throughput', 'handover', 'big', 'many', 'fetch'] as const;
+const allWorkloads = ['idle', 'catchup', 'latency', 'throughput', 'handover', 'big', 'many', 'fetch', 'photos', 'backup'] as const;
 /** Workloads of Tally's own protocol, which the other servers do not speak. */
-const tallyOnly: readonly WorkloadId[] = ['fetch'];
+const tallyOnly: readonly WorkloadId[] = ['fetch', 'photos', 'backup'];
 type WorkloadId = (typeof allWorkloads)[number];
 const wanted = args.get('workloads')?.split(',');
 const workloads = allWorkloads.filter((w) => !wanted || wanted.includes(w));
@@ -63,9 +66,13 @@ const sizes = {
   bigTimeLimitMs: (id: string) => (quick ? 10_000 : id === 'tally' ? 60_000 : 25_000),
   manyDocuments: quick ? 500 : 10_000,
   fetchRecords: quick ? 300 : 1_000,
+  photos: quick ? { ...defaultPhotoUploads, devices: 4, photosPerDevice: 3 } : defaultPhotoUploads,
+  backup: quick ? { ...defaultBackupUnderLoad, documents: 1_000, storeBytes: 50 * 2 ** 20, baselineMs: 3_000 } : defaultBackupUnderLoad,
 };
 
 const WORKLOAD_LIMIT_MS = 240_000;
+/** The backup workload seeds a gigabyte first. */
+const BACKUP_LIMIT_MS = 600_000;
 
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 
@@ -117,7 +124,8 @@ async function main(): Promise<void> {
       try {
         // Every workload bounds its own waits; this is the backstop for a server that hangs.
         const limit = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`${w} took longer than ${WORKLOAD_LIMIT_MS / 1000} s`)), WORKLOAD_LIMIT_MS);
+          const limitMs = w === 'backup' ? BACKUP_LIMIT_MS : WORKLOAD_LIMIT_MS;
+          timer = setTimeout(() => reject(new Error(`${w} took longer than ${limitMs / 1000} s`)), limitMs);
         });
         await Promise.race([runWorkload(w, server, r, catchUpData), limit]);
       } catch (err) {
@@ -161,11 +169,13 @@ async function main(): Promise<void> {
       bigUpdates: sizes.bigUpdates,
       manyDocuments: sizes.manyDocuments,
       fetchRecords: sizes.fetchRecords,
+      photos: sizes.photos,
+      backup: sizes.backup,
     },
   };
   const markdown = renderReport(report);
   mkdirSync(resultsDir, { recursive: true });
-  const name = quick ? 'quick' : 'latest';
+  const name = quick ? 'quick' : (args.get('name') ?? 'latest');
   writeFileSync(join(resultsDir, `${name}.md`), markdown);
   writeFileSync(join(resultsDir, `${name}.json`), JSON.stringify(report, null, 2) + '\n');
   process.stdout.write(markdown);
@@ -209,6 +219,13 @@ async function runWorkload(
       return;
     case 'fetch':
       r.bulkFetch = await runBulkFetch(server, sizes.fetchRecords);
+      return;
+    case 'photos':
+      await server.startFresh('photos');
+      r.photoUploads = await runPhotoUploads(server, sizes.photos);
+      return;
+    case 'backup':
+      r.backupUnderLoad = await runBackupUnderLoad(server, sizes.backup);
       return;
   }
 }

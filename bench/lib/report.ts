@@ -12,6 +12,9 @@ import type { ThroughputOptions, ThroughputResult } from '../workloads/throughpu
 import type { IdleMemoryResult } from '../workloads/idleMemory';
 import type { BigDocumentResult, CatchUpStorageResult, ManyDocumentsResult } from '../workloads/storageStart';
 import type { BulkFetchResult } from '../workloads/bulkFetch';
+import type { PhotoUploadOptions, PhotoUploadResult } from '../workloads/photoUploads';
+import type { BackupUnderLoadOptions, BackupUnderLoadResult } from '../workloads/backupUnderLoad';
+import { renderSiteOperations } from './siteOpsReport';
 
 export interface ServerResults {
   startEmptyMs?: number;
@@ -24,6 +27,8 @@ export interface ServerResults {
   big?: BigDocumentResult;
   many?: ManyDocumentsResult;
   bulkFetch?: BulkFetchResult;
+  photoUploads?: PhotoUploadResult;
+  backupUnderLoad?: BackupUnderLoadResult;
   /** Whole-workload cost (setup included), by workload id. */
   costs: Record<string, Cost>;
   errors: Record<string, string>;
@@ -48,6 +53,8 @@ export interface BenchReport {
     manyDocuments: number;
     /** Records of the shift-start fetch workload (absent in reports made before it existed). */
     fetchRecords?: number;
+    photos?: PhotoUploadOptions;
+    backup?: BackupUnderLoadOptions;
   };
 }
 
@@ -343,6 +350,7 @@ export function renderReport(report: BenchReport): string {
     });
     lines.push(`| ${row.workload} | ${escape(row.measure)} | ${escape(row.target)} | ${cells.join(' | ')} |`);
   }
+  lines.push(...renderSiteOperations(results.tally));
   lines.push('');
   lines.push('## What each workload cost');
   lines.push('');
