@@ -48,11 +48,12 @@ export function renderSiteOperations(tally: ServerResults | undefined): string[]
   const b = tally.backupUnderLoad;
   if (b) {
     const o = b.options;
-    const span = (s: LatencySpan) => `p50 ${ms(s.p50)}, p99 ${ms(s.p99)}, max ${ms(s.max)} (${num(s.count)} changes${s.missing ? `, ${num(s.missing)} not acked` : ''}); loop delay p99 ${ms(s.loopDelayP99)}, max ${ms(s.loopDelayMax)}`;
+    const span = (s: LatencySpan) =>
+      `p50 ${ms(s.p50)}, p99 ${ms(s.p99)}, max ${ms(s.max)} (${num(s.count)} changes${s.missing ? `, ${num(s.missing)} not acked` : ''}); loop delay p99 ${ms(s.loopDelayP99)}, max ${ms(s.loopDelayMax)}; fsync p50 ${ms(s.fsyncP50)}, p99 ${ms(s.fsyncP99)}`;
     const ratio = b.during.p99 / b.without.p99;
     lines.push(
       `| backup | ${num(o.documents)} records, ${bytes(b.storeBytesOnDisk)} on disk (${num(b.seededUpdates)} updates, seeded through LevelDocStore in ${ms(b.seedMs)}): GET /api/admin/backup to a file | | ${ms(b.backupMs)}, archive ${bytes(b.archiveBytes)} (${num(b.archiveBytes / b.storeBytesOnDisk, 2)} x the store) | | |`,
-      `| backup | ack latency of a steady ${num(o.rate)} changes/s over ${num(o.loadDocs)} /mux devices: during the backup / before and after it | p99 ≤ 2 x without | ${span(b.during)} | ${span(b.without)} | p99 ${num(ratio, 2)} x${mark(ratio <= 2)}, p50 ${num(b.during.p50 / b.without.p50, 2)} x |`,
+      `| backup | ack latency of a steady ${num(o.rate)} changes/s over ${num(o.loadDocs)} /mux devices: during the backup / before and after it | p99 ≤ 2 x without | ${span(b.during)} | ${span(b.without)} (before: p50 ${ms(b.before.p50)}, p99 ${ms(b.before.p99)}; after: p50 ${ms(b.after.p50)}, p99 ${ms(b.after.p99)}) | p99 ${num(ratio, 2)} x${mark(ratio <= 2)}, p50 ${num(b.during.p50 / b.without.p50, 2)} x |`,
       `| backup | relay RSS (of it anonymous, without LevelDB's mapped table files), highest during / before the backup; generator lag p99; archive written ${o.archiveTo === 'file' ? 'to a file on the same disk' : 'nowhere (counted and dropped)'} | | ${bytes(b.rssDuring)} (${bytes(b.anonDuring)}) | ${bytes(b.rssBefore)} (${bytes(b.anonBefore)}) | lag ${ms(b.sendLagP99)} |`,
     );
   }
