@@ -17,11 +17,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { copyFileSync, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { Level } from 'level';
 import { USERS_CLI_ARGS } from '../../build/relayBundle';
 import { LevelDocStore } from '../../relay/storage/LevelDocStore';
 import type { BenchDiagnostics } from '../servers/ChildServer';
@@ -90,7 +92,7 @@ export interface LatencySpan {
 
 export interface BackupUnderLoadResult {
   options: BackupUnderLoadOptions;
-  /** Keys of the seeded store and its size on disk before the run. */
+  /** Keys of the seeded store and its size on disk before the run (seeded and compacted in `seedMs`). */
   seededUpdates: number;
   storeBytesOnDisk: number;
   seedMs: number;
@@ -113,28 +115,53 @@ export interface BackupUnderLoadResult {
 
 /** Runs the workload on `server` (Tally's relay): seeds a fresh store, starts it, loads it, backs it up. */
 export async function runBackupUnderLoad(server: ChildServer, o: BackupUnderLoadOptions = defaultBackupUnderLoad): Promise<BackupUnderLoadResult> {
+  const admin = addAdmin();
   // A fresh folder the relay has stamped, stopped again so the store can be seeded directly.
   await server.startFresh('backup');
   await server.stop();
-  const adminToken = addAdmin(server.dataDir);
+  // The bench user and an admin; the relay is stopped, so a lock file it left behind is nobody's.
+  copyFileSync(admin.usersFile, join(server.dataDir, 'users.json'));
+  rmSync(join(server.dataDir, 'users.json.lock'), { force: true });
+  rmSync(dirname(admin.usersFile), { recursive: true, force: true });
+  const adminToken = admin.token;
   const t0 = performance.now();
   const seededUpdates = await seedStore(join(server.dataDir, 'docs'), o);
+  await settle(join(server.dataDir, 'docs'));
   const seedMs = performance.now() - t0;
   const storeBytesOnDisk = dirBytes(join(server.dataDir, 'docs'));
   await server.start(60_000);
   return measure(server, o, adminToken, { seededUpdates, storeBytesOnDisk, seedMs });
 }
 
-/** Enrols an admin (backups are theirs to take) with the relay's own users CLI; its token. */
-function addAdmin(dataDir: string): string {
+/** The bench's users file with an admin added (backups are theirs to take), by the relay's own users CLI. */
+function addAdmin(): { usersFile: string; token: string } {
+  const bench = tallyCredentials();
+  if (!bench) throw new Error('the backup workload needs the bench user (relay/cli/users.ts)');
+  const dir = mkdtempSync(join(tmpdir(), 'bench-backup-users-'));
+  copyFileSync(bench.usersFile, join(dir, 'users.json'));
   let out: string;
   try {
-    out = execFileSync(process.execPath, [...USERS_CLI_ARGS, 'add', 'bench-admin', '--role', 'admin', '--data', dataDir], { cwd: repoRoot, encoding: 'utf8', stdio: 'pipe' });
+    out = execFileSync(process.execPath, [...USERS_CLI_ARGS, 'add', 'bench-admin', '--role', 'admin', '--data', dir], { cwd: repoRoot, encoding: 'utf8', stdio: 'pipe' });
   } catch (err) {
     throw new Error(`cannot enrol the bench admin: ${String((err as { stderr?: string }).stderr ?? err).trim()}`);
   }
   const lines = out.trim().split('\n');
-  return lines[lines.length - 1]!.trim();
+  return { usersFile: join(dir, 'users.json'), token: lines[lines.length - 1]!.trim() };
+}
+
+/**
+ * Compacts the whole seeded store, so that LevelDB's own background compaction
+ * of a freshly written gigabyte does not run (and fsync) during the measured
+ * spans: a store that grew over months is settled too.
+ */
+async function settle(docsDir: string): Promise<void> {
+  const db = new Level<string, Uint8Array>(docsDir, { keyEncoding: 'utf8', valueEncoding: 'view' });
+  await db.open();
+  try {
+    await (db as unknown as { compactRange(start: string, end: string): Promise<void> }).compactRange('\x00', '\xff');
+  } finally {
+    await db.close();
+  }
 }
 
 /** Writes `documents` records of `updatesPerDoc` updates each, many appends in flight; the number of updates. */
