@@ -7,22 +7,20 @@
  * bench client, MuxDevice: `loadDocs` devices, one record each, `rate`
  * changes a second in all on a fixed schedule, latency timed from the
  * scheduled moment as in ackLatency.ts) runs for `baselineMs`; then an admin
- * takes a backup with GET /api/admin/backup (streamed to a file, as
- * `npm run backup` does), and the load goes on until it is done and
+ * takes a backup with GET /api/admin/backup (streamed to a file by a process
+ * of its own, as `npm run backup` does), and the load goes on until it is done and
  * `afterMs` more. Reported: backup time and archive size, and ack latency of
  * the changes scheduled during the backup against those scheduled before and
  * after it (both: on a machine shared with other work, one span alone can
  * catch a stall that has nothing to do with the backup), with the relay's
  * event-loop delay over each span.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Readable, Transform, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { Level } from 'level';
 import { USERS_CLI_ARGS } from '../../build/relayBundle';
 import { LevelDocStore } from '../../relay/storage/LevelDocStore';
@@ -258,17 +256,7 @@ async function measure(server: ChildServer, o: BackupUnderLoadOptions, adminToke
   const anonDuringSampler = anonSampler(server, 200);
   const archive = join(server.dataDir, '..', `backup-${process.pid}.tar`);
   const backupStart = performance.now();
-  let archiveBytes = 0;
-  const res = await fetch(`http://127.0.0.1:${server.port}/api/admin/backup`, { headers: { authorization: `Bearer ${adminToken}` }, signal: AbortSignal.timeout(o.backupTimeoutMs) });
-  if (!res.ok || !res.body) throw new Error(`backup answered ${res.status}: ${await res.text()}`);
-  const count = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      archiveBytes += chunk.byteLength;
-      done(null, chunk);
-    },
-  });
-  const sink = o.archiveTo === 'file' ? createWriteStream(archive) : new Writable({ write: (_chunk, _enc, done) => done() });
-  await pipeline(Readable.fromWeb(res.body as never), count, sink);
+  const archiveBytes = await downloadBackup(`http://127.0.0.1:${server.port}/api/admin/backup`, adminToken, o.archiveTo === 'file' ? archive : '-', o.backupTimeoutMs);
   const backupEnd = performance.now();
   const duringDiag = await server.diagnostics();
   const rssDuring = Math.max(...rssDuringSampler.stop().samples);
@@ -336,6 +324,22 @@ async function measure(server: ChildServer, o: BackupUnderLoadOptions, adminToke
     anonDuring,
     sendLagP99: quantile(lags, 0.99),
   };
+}
+
+/** Runs bench/clients/backupDownload.mjs (a process of its own, as `npm run backup` is); the archive's bytes. */
+function downloadBackup(url: string, token: string, out: string, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'bench/clients/backupDownload.mjs'), url, token, out], { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (code === 0) resolve((JSON.parse(stdout) as { bytes: number }).bytes);
+      else reject(new Error(`the backup download failed (${signal ?? code}): ${stderr.trim()}`));
+    });
+  });
 }
 
 /** The highest of the known values (undefined when none is). */
