@@ -10,7 +10,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Writable } from 'node:stream';
 import { pack as tarPack, type Pack } from 'tar-stream';
 
@@ -52,6 +54,32 @@ export const MANIFEST = 'manifest.json';
  * bench machine (README, Benchmark: backup).
  */
 const DOCS_CHUNK_BYTES = 1024 * 1024;
+/**
+ * The share of the relay's event loop a backup leaves itself: acks, frames
+ * and fsync completions wait behind every piece of it, and on a busy machine
+ * a backup left to run flat out held acks for hundreds of ms (README,
+ * Benchmark: backup). A backup on a quiet relay is barely slowed.
+ */
+const BACKUP_LOOP_SHARE = 0.5;
+/** The longest pause between two chunks. */
+const MAX_PAUSE_MS = 500;
+
+/**
+ * Returns a function to await between two pieces of work: it yields a turn
+ * of the event loop, and pauses longer while the loop was busier than
+ * `share` since the last call (busy with anything: the relay's own work
+ * counts too, so a backup slows down while devices are writing).
+ */
+function loopPacer(share: number): () => Promise<void> {
+  let since = performance.eventLoopUtilization();
+  return async () => {
+    const { active, idle } = performance.eventLoopUtilization(since);
+    const pauseMs = Math.min(MAX_PAUSE_MS, active / share - (active + idle));
+    await (pauseMs >= 1 ? sleep(pauseMs) : new Promise((resolve) => setImmediate(resolve)));
+    since = performance.eventLoopUtilization();
+  };
+}
+
 /** The files beside the store that a relay needs (absent ones are left out). */
 export const DATA_FILES = ['users.json', 'devices.json', 'notices.log'] as const;
 
@@ -68,6 +96,7 @@ export async function writeBackup(sources: BackupSources, out: Writable): Promis
     await entry(pack, name, data);
   };
 
+  const pace = loopPacer(BACKUP_LOOP_SHARE);
   let chunk: Buffer[] = [];
   let chunkBytes = 0;
   // Hashed record by record as they are read, not a whole chunk at once (which held the event loop).
@@ -82,9 +111,7 @@ export async function writeBackup(sources: BackupSources, out: Writable): Promis
     chunkBytes = 0;
     chunkHash = createHash('sha256');
     await entry(pack, name, data);
-    // A fast reader takes each chunk at once, and the next would be read in the same turn of the
-    // event loop: let the relay's own I/O (fsync completions, acks, frames) run first.
-    await new Promise((resolve) => setImmediate(resolve));
+    await pace();
   };
   const documentEntries = await sources.exportSnapshot(async (key, value) => {
     const record = encodeRecord(key, value);
