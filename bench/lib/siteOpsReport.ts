@@ -54,6 +54,7 @@ export function renderSiteOperations(tally: ServerResults | undefined): string[]
     lines.push(
       `| backup | ${num(o.documents)} records, ${bytes(b.storeBytesOnDisk)} on disk (${num(b.seededUpdates)} updates, seeded through LevelDocStore and compacted in ${ms(b.seedMs)}): GET /api/admin/backup to a file | | ${ms(b.backupMs)}, archive ${bytes(b.archiveBytes)} (${num(b.archiveBytes / b.storeBytesOnDisk, 2)} x the store) | | |`,
       `| backup | ack latency of a steady ${num(o.rate)} changes/s over ${num(o.loadDocs)} /mux devices: during the backup / before and after it | p99 ≤ 2 x without | ${span(b.during)} | ${span(b.without)} (before: p50 ${ms(b.before.p50)}, p99 ${ms(b.before.p99)}; after: p50 ${ms(b.after.p50)}, p99 ${ms(b.after.p99)}) | p99 ${num(ratio, 2)} x${mark(ratio <= 2)}, p50 ${num(b.during.p50 / b.without.p50, 2)} x |`,
+      `| backup | worst ack latency of each second, from 3 s before the backup (s: ms); the relay's stages during it, p50 / p99 | | ${b.worstPerSecond.map((w) => `${w.atS}: ${num(w.ms)}`).join(', ')} | ${Object.entries(b.duringStages ?? {}).map(([stage, f]) => `${stage} ${ms(f!.p50)} / ${ms(f!.p99)}`).join(' · ')} | |`,
       `| backup | relay RSS (of it anonymous, without LevelDB's mapped table files), highest during / before the backup; generator lag p99; archive written ${o.archiveTo === 'file' ? 'to a file on the same disk' : 'nowhere (counted and dropped)'} | | ${bytes(b.rssDuring)} (${bytes(b.anonDuring)}) | ${bytes(b.rssBefore)} (${bytes(b.anonBefore)}) | lag ${ms(b.sendLagP99)} |`,
     );
   }

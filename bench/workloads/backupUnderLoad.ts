@@ -109,6 +109,10 @@ export interface BackupUnderLoadResult {
   anonDuring: number;
   /** How late the generator itself sent, p99, over the whole run. */
   sendLagP99: number;
+  /** The worst ack latency of each second from 3 s before the backup to 3 s after it (when the stalls happen). */
+  worstPerSecond: Array<{ atS: number; ms: number }>;
+  /** The relay's stage timings over the backup (relay/diag/StageTimings.ts: queued, apply, store.wait, store.write, ack). */
+  duringStages?: BenchDiagnostics['stages'];
 }
 
 /** Runs the workload on `server` (Tally's relay): seeds a fresh store, starts it, loads it, backs it up. */
@@ -302,6 +306,15 @@ async function measure(server: ChildServer, o: BackupUnderLoadOptions, adminToke
       fsyncP99: maxOf(diags.map((d) => d?.stages['store.write']?.p99)),
     };
   };
+  const worstPerSecond: Array<{ atS: number; ms: number }> = [];
+  for (let i = 0; i < next; i++) {
+    const atS = Math.floor((scheduled[i]! - backupStart) / 1_000);
+    if (scheduled[i]! < backupStart - 3_000 || scheduled[i]! > backupEnd + 3_000) continue;
+    const latency = acked[i] === undefined ? Infinity : acked[i]! - scheduled[i]!;
+    const slot = worstPerSecond.find((w) => w.atS === atS);
+    if (slot) slot.ms = Math.max(slot.ms, Math.round(latency));
+    else worstPerSecond.push({ atS, ms: Math.round(latency) });
+  }
   const lags = Float64Array.from(sent.slice(0, next).map((s, i) => s - scheduled[i]!)).sort();
   return {
     options: o,
@@ -323,6 +336,8 @@ async function measure(server: ChildServer, o: BackupUnderLoadOptions, adminToke
     anonBefore,
     anonDuring,
     sendLagP99: quantile(lags, 0.99),
+    worstPerSecond,
+    duringStages: duringDiag?.stages,
   };
 }
 
