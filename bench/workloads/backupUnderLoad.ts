@@ -129,6 +129,9 @@ export async function runBackupUnderLoad(server: ChildServer, o: BackupUnderLoad
   const t0 = performance.now();
   const seededUpdates = await seedStore(join(server.dataDir, 'docs'), o);
   await settle(join(server.dataDir, 'docs'));
+  // Written pages reach the disk up to 30 s later (vm.dirty_expire_centisecs): a gigabyte of them
+  // would be written back during the measured spans and hold the relay's fsyncs. Flush them now.
+  execFileSync('sync');
   const seedMs = performance.now() - t0;
   const storeBytesOnDisk = dirBytes(join(server.dataDir, 'docs'));
   await server.start(60_000);
