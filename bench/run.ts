@@ -5,12 +5,13 @@
  * numbers to latest.json). How to read it: bench/README.md.
  *
  * Options: --only=tally,y-websocket,hocuspocus,floor  --workloads=idle,catchup,latency,
- * throughput,handover,big,many,fetch,fanout  --fanout-sizes=1000,5000  --quick (small sizes, for trying the bench out)
+ * throughput,handover,big,many,fetch,fanout,photos,backup  --fanout-sizes=1000,5000  --quick (small sizes, for trying the bench out)
  * --profile (CPU profile of the Tally relay, written to bench/results/prof/)
  * --keep (leave the servers' data directories in place)
  * --out=fanout (write bench/results/fanout.md and .json instead of latest or quick)
  * --relay-flags=--trace-gc,--max-semi-space-size=32 (extra node flags for the Tally relay)
- * --relay-out=/tmp/relay.log (append the Tally relay's stdout and stderr to a file).
+ * --relay-out=/tmp/relay.log (append the Tally relay's stdout and stderr to a file)
+ * --name=site-ops (write bench/results/site-ops.md and .json instead of latest.*).
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -33,6 +34,8 @@ import { runIdleMemory } from './workloads/idleMemory';
 import { runBigDocument, runCatchUpStorage, runManyDocuments } from './workloads/storageStart';
 import { runBulkFetch } from './workloads/bulkFetch';
 import { defaultFanout, runFanout, type FanoutOptions } from './workloads/fanout';
+import { defaultPhotoUploads, runPhotoUploads } from './workloads/photoUploads';
+import { defaultBackupUnderLoad, runBackupUnderLoad } from './workloads/backupUnderLoad';
 import { renderReport, type BenchReport, type ServerResults } from './lib/report';
 import { ensureRelayBuilt } from '../build/relayBundle';
 
@@ -47,9 +50,9 @@ const quick = args.has('quick');
 const allSpecs: LaunchSpec[] = [tallySpec, yWebsocketSpec, hocuspocusSpec, floorSpec];
 const only = args.get('only')?.split(',');
 const specs = only ? allSpecs.filter((s) => only.includes(s.id)) : allSpecs;
-const allWorkloads = ['idle', 'catchup', 'latency', 'throughput', 'handover', 'big', 'many', 'fetch', 'fanout'] as const;
+const allWorkloads = ['idle', 'catchup', 'latency', 'throughput', 'handover', 'big', 'many', 'fetch', 'fanout', 'photos', 'backup'] as const;
 /** Workloads of Tally's own protocol, which the other servers do not speak. */
-const tallyOnly: readonly WorkloadId[] = ['fetch'];
+const tallyOnly: readonly WorkloadId[] = ['fetch', 'photos', 'backup'];
 /** The fan-out compares Tally with Hocuspocus's stateless broadcast and the bare-ws floor only. */
 const fanoutServers: readonly string[] = ['tally', 'hocuspocus', 'floor'];
 type WorkloadId = (typeof allWorkloads)[number];
@@ -71,9 +74,13 @@ const sizes = {
     ...(quick ? { ...defaultFanout, sizes: [100, 500], notices: 5, warmup: 1 } : defaultFanout),
     ...(args.get('fanout-sizes') ? { sizes: args.get('fanout-sizes')!.split(',').map(Number) } : {}),
   } satisfies FanoutOptions,
+  photos: quick ? { ...defaultPhotoUploads, devices: 4, photosPerDevice: 3 } : defaultPhotoUploads,
+  backup: quick ? { ...defaultBackupUnderLoad, documents: 1_000, storeBytes: 50 * 2 ** 20, baselineMs: 5_000 } : defaultBackupUnderLoad,
 };
 
 const WORKLOAD_LIMIT_MS = 240_000;
+/** The backup workload seeds a gigabyte first. */
+const BACKUP_LIMIT_MS = 600_000;
 
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 
@@ -126,7 +133,8 @@ async function main(): Promise<void> {
       try {
         // Every workload bounds its own waits; this is the backstop for a server that hangs.
         const limit = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`${w} took longer than ${WORKLOAD_LIMIT_MS / 1000} s`)), WORKLOAD_LIMIT_MS);
+          const limitMs = w === 'backup' ? BACKUP_LIMIT_MS : WORKLOAD_LIMIT_MS;
+          timer = setTimeout(() => reject(new Error(`${w} took longer than ${limitMs / 1000} s`)), limitMs);
         });
         await Promise.race([runWorkload(w, server, r, catchUpData), limit]);
       } catch (err) {
@@ -171,11 +179,13 @@ async function main(): Promise<void> {
       manyDocuments: sizes.manyDocuments,
       fetchRecords: sizes.fetchRecords,
       fanout: sizes.fanout,
+      photos: sizes.photos,
+      backup: sizes.backup,
     },
   };
   const markdown = renderReport(report);
   mkdirSync(resultsDir, { recursive: true });
-  const name = args.get('out') ?? (quick ? 'quick' : 'latest');
+  const name = args.get('out') ?? args.get('name') ?? (quick ? 'quick' : 'latest');
   writeFileSync(join(resultsDir, `${name}.md`), markdown);
   writeFileSync(join(resultsDir, `${name}.json`), JSON.stringify(report, null, 2) + '\n');
   process.stdout.write(markdown);
@@ -225,6 +235,13 @@ async function runWorkload(
       if (server.spec.dialect === 'hocuspocus') server.nextEnv = { HOCUSPOCUS_BROADCAST: '1' };
       await server.startFresh('fanout');
       r.fanout = await runFanout(server, sizes.fanout);
+      return;
+    case 'photos':
+      await server.startFresh('photos');
+      r.photoUploads = await runPhotoUploads(server, sizes.photos);
+      return;
+    case 'backup':
+      r.backupUnderLoad = await runBackupUnderLoad(server, sizes.backup);
       return;
   }
 }

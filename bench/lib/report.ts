@@ -13,6 +13,9 @@ import type { IdleMemoryResult } from '../workloads/idleMemory';
 import type { BigDocumentResult, CatchUpStorageResult, ManyDocumentsResult } from '../workloads/storageStart';
 import type { BulkFetchResult } from '../workloads/bulkFetch';
 import type { FanoutOptions, FanoutResult } from '../workloads/fanout';
+import type { PhotoUploadOptions, PhotoUploadResult } from '../workloads/photoUploads';
+import type { BackupUnderLoadOptions, BackupUnderLoadResult } from '../workloads/backupUnderLoad';
+import { renderSiteOperations } from './siteOpsReport';
 
 export interface ServerResults {
   startEmptyMs?: number;
@@ -26,6 +29,8 @@ export interface ServerResults {
   many?: ManyDocumentsResult;
   bulkFetch?: BulkFetchResult;
   fanout?: FanoutResult;
+  photoUploads?: PhotoUploadResult;
+  backupUnderLoad?: BackupUnderLoadResult;
   /** Whole-workload cost (setup included), by workload id. */
   costs: Record<string, Cost>;
   errors: Record<string, string>;
@@ -52,6 +57,8 @@ export interface BenchReport {
     fetchRecords?: number;
     /** The fan-out's device counts and notices (absent in reports made before it existed). */
     fanout?: FanoutOptions;
+    photos?: PhotoUploadOptions;
+    backup?: BackupUnderLoadOptions;
   };
 }
 
@@ -351,6 +358,7 @@ export function renderReport(report: BenchReport): string {
     });
     lines.push(`| ${row.workload} | ${escape(row.measure)} | ${escape(row.target)} | ${cells.join(' | ')} |`);
   }
+  lines.push(...renderSiteOperations(results.tally));
   lines.push('');
   lines.push('## What each workload cost');
   lines.push('');

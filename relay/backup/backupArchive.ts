@@ -1,7 +1,7 @@
 /**
  * The relay's backup archive: one tar file (tar-stream) holding everything a
  * relay needs to start again: the documents (every LevelDB key and value, from
- * one snapshot, in chunks of at most 4 MiB), the users and device files, the
+ * one snapshot, in chunks of about 1 MiB), the users and device files, the
  * photos, and last a manifest with each entry's size and SHA-256. Written
  * while the relay runs and acknowledges writes; read back (and checked entry by
  * entry) only by a restore (restoreBackup.ts).
@@ -10,7 +10,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Writable } from 'node:stream';
 import { pack as tarPack, type Pack } from 'tar-stream';
 
@@ -45,8 +47,39 @@ export interface BackupManifest {
 
 export const BACKUP_FORMAT = 'tally-relay-backup';
 export const MANIFEST = 'manifest.json';
-/** A chunk of the document store is written once it holds this many bytes. */
-const DOCS_CHUNK_BYTES = 4 * 1024 * 1024;
+/**
+ * A chunk of the document store is written once it holds this many bytes.
+ * Whatever is done to a whole chunk at once holds the event loop, and acks
+ * wait behind it: at 4 MiB, joining and hashing one took 6 to 16 ms on the
+ * bench machine (README, Benchmark: backup).
+ */
+const DOCS_CHUNK_BYTES = 1024 * 1024;
+/**
+ * The share of the relay's event loop a backup leaves itself: acks, frames
+ * and fsync completions wait behind every piece of it, and on a busy machine
+ * a backup left to run flat out held acks for hundreds of ms (README,
+ * Benchmark: backup). A backup on a quiet relay is barely slowed.
+ */
+const BACKUP_LOOP_SHARE = 0.5;
+/** The longest pause between two chunks. */
+const MAX_PAUSE_MS = 500;
+
+/**
+ * Returns a function to await between two pieces of work: it yields a turn
+ * of the event loop, and pauses longer while the loop was busier than
+ * `share` since the last call (busy with anything: the relay's own work
+ * counts too, so a backup slows down while devices are writing).
+ */
+function loopPacer(share: number): () => Promise<void> {
+  let since = performance.eventLoopUtilization();
+  return async () => {
+    const { active, idle } = performance.eventLoopUtilization(since);
+    const pauseMs = Math.min(MAX_PAUSE_MS, active / share - (active + idle));
+    await (pauseMs >= 1 ? sleep(pauseMs) : new Promise((resolve) => setImmediate(resolve)));
+    since = performance.eventLoopUtilization();
+  };
+}
+
 /** The files beside the store that a relay needs (absent ones are left out). */
 export const DATA_FILES = ['users.json', 'devices.json', 'notices.log'] as const;
 
@@ -63,19 +96,27 @@ export async function writeBackup(sources: BackupSources, out: Writable): Promis
     await entry(pack, name, data);
   };
 
+  const pace = loopPacer(BACKUP_LOOP_SHARE);
   let chunk: Buffer[] = [];
   let chunkBytes = 0;
+  // Hashed record by record as they are read, not a whole chunk at once (which held the event loop).
+  let chunkHash = createHash('sha256');
   let chunks = 0;
   const flushChunk = async (): Promise<void> => {
     if (chunk.length === 0) return;
-    const data = Buffer.concat(chunk);
+    const data = Buffer.concat(chunk, chunkBytes);
+    const name = docsChunkName(chunks++);
+    entries.push({ name, bytes: data.byteLength, sha256: chunkHash.digest('hex') });
     chunk = [];
     chunkBytes = 0;
-    await addBuffer(docsChunkName(chunks++), data);
+    chunkHash = createHash('sha256');
+    await entry(pack, name, data);
+    await pace();
   };
   const documentEntries = await sources.exportSnapshot(async (key, value) => {
     const record = encodeRecord(key, value);
     chunk.push(record);
+    chunkHash.update(record);
     chunkBytes += record.byteLength;
     if (chunkBytes >= DOCS_CHUNK_BYTES) await flushChunk();
   });
