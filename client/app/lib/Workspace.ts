@@ -493,7 +493,9 @@ export class Workspace {
     this.recordOffs.set(
       id,
       source.subscribe(() => {
-        this.invalidate();
+        // The record's own screen reads the source itself; lists, counts and badges over every record
+        // hear of it a moment later, so a scan into a long receipt does not also re-summarize it.
+        this.invalidate({ soon: true });
         this.noteIfClean(id, source);
         this.trim();
       }),
