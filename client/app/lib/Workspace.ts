@@ -495,7 +495,7 @@ export class Workspace {
       source.subscribe(() => {
         // The record's own screen reads the source itself; lists, counts and badges over every record
         // hear of it a moment later, so a scan into a long receipt does not also re-summarize it.
-        this.invalidate({ soon: true });
+        this.invalidate({ soon: true, keepCaches: true });
         this.noteIfClean(id, source);
         this.trim();
       }),
@@ -754,18 +754,30 @@ export class Workspace {
     if (!this.destroyed) this.held.request(ids);
   }
 
-  private invalidate(options: { soon?: boolean } = {}): void {
-    this.rows = null;
-    this.views = null;
-    this.summaryMap = null;
+  /**
+   * Drops the cached rows, views and summaries and tells subscribers: at once,
+   * or `soon` (within HELD_NEWS_MS, many changes told once). With `keepCaches`
+   * the caches also stay until then, so whoever reads meanwhile (a badge
+   * re-rendered by the same scan) gets the last lists, not a new summary of a
+   * long record made in the scan's own frame.
+   */
+  private invalidate(options: { soon?: boolean; keepCaches?: boolean } = {}): void {
+    const clear = () => {
+      this.rows = null;
+      this.views = null;
+      this.summaryMap = null;
+    };
     if (!options.soon) {
+      clear();
       if (this.newsTimer !== null) clearTimeout(this.newsTimer);
       this.newsTimer = null;
       this.recordsChanged.emit();
       return;
     }
+    if (!options.keepCaches) clear();
     this.newsTimer ??= setTimeout(() => {
       this.newsTimer = null;
+      clear();
       if (!this.destroyed) this.recordsChanged.emit();
     }, HELD_NEWS_MS);
   }
