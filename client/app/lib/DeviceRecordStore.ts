@@ -49,6 +49,8 @@ export interface HeldRecord {
   readonly summary: RecordSummary;
   /** The record's whole Yjs state, merged into one update. */
   readonly state: Uint8Array;
+  /** Its state vector, when the caller already has it (read from the state otherwise: a second full decode). */
+  readonly vector?: Uint8Array;
 }
 
 const STATE = 'state:';
@@ -127,7 +129,7 @@ export class DeviceRecordStore {
     await this.bytes.put(
       records.flatMap((r) => [
         { key: STATE + r.summary.id, value: r.state },
-        { key: VECTOR + r.summary.id, value: Y.encodeStateVectorFromUpdate(r.state) },
+        { key: VECTOR + r.summary.id, value: r.vector ?? Y.encodeStateVectorFromUpdate(r.state) },
         { key: SUMMARY + r.summary.id, value: encoder.encode(JSON.stringify(r.summary)) },
       ]),
       options,

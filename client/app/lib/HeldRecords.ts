@@ -274,7 +274,7 @@ export class HeldRecords {
     for (const { id, update } of changed) {
       const before = stored.get(id);
       const state = before ? Y.mergeUpdates([before, update]) : update;
-      records.push({ state, summary: summarizeState(id, state) });
+      records.push({ state, ...heldFromState(id, state) });
       // Summarising builds a document per record: let the page answer taps every few of them.
       if (performance.now() - sliceStart > SLICE_MS) {
         await yieldToPage();
@@ -311,11 +311,17 @@ export class HeldRecords {
 
 /** The summary of a record held only as stored state (a Y.Doc built for the moment). */
 export function summarizeState(id: string, state: Uint8Array): RecordSummary {
+  return heldFromState(id, state).summary;
+}
+
+/** The summary and state vector of a stored state, from the one Y.Doc built for the moment. */
+function heldFromState(id: string, state: Uint8Array): { summary: RecordSummary; vector: Uint8Array } {
   // A guid of our own: a Y.Doc otherwise draws a random uuid, which is not free on a phone.
   const doc = new Y.Doc({ guid: id });
   try {
     Y.applyUpdate(doc, state);
-    return summarizeDoc(id, doc, null);
+    // From the document, not the update: reading a vector out of an update decodes all of it again.
+    return { summary: summarizeDoc(id, doc, null), vector: Y.encodeStateVector(doc) };
   } finally {
     doc.destroy();
   }
