@@ -96,6 +96,11 @@ export class HeldRecords {
     );
   }
 
+  /** True while an exchange with the relay is fetching records (a shift start, a catch-up). */
+  get fetching(): boolean {
+    return this.running !== null;
+  }
+
   /** Goes up whenever a record is added to or dropped from the held set (not when one changes). */
   get membership(): number {
     return this.membershipVersion;

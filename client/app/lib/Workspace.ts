@@ -47,6 +47,8 @@ const KEEP_OPEN = 5;
 const STORE_CLEAN_AFTER_MS = 1_000;
 /** Held records stored within this long reach the screens as one change. */
 const HELD_NEWS_MS = 200;
+/** How often lists and counts hear of held records while a fetch stores batch after batch. */
+const BULK_NEWS_MS = 1_000;
 /** Device storage of the documents opened at start waits at most this long for the first records list. */
 const STORAGE_AFTER_LIST_MAX_MS = 1_500;
 
@@ -221,9 +223,10 @@ export class Workspace {
       this.fetchRecent();
     });
     this.offHeld = this.held.subscribe(() => {
-      // A shift start stores a batch every few frames: screens hear of it at most every HELD_NEWS_MS,
-      // so a month of records is not re-listed (and re-counted) once per batch.
-      this.invalidate({ soon: true });
+      // A shift start stores a batch every few frames: screens hear of it at most every HELD_NEWS_MS
+      // (every BULK_NEWS_MS while a fetch runs: its own screen shows progress), so a month of records
+      // is not re-listed and re-counted once per batch, which grew with the square of the records held.
+      this.invalidate({ soon: true, ...(this.held.fetching && { waitMs: BULK_NEWS_MS }) });
       // At once, not once batches settle: a change made between a record's fetch and its watch would be missed.
       this.watchHeld();
       this.pinConflicted();
@@ -761,7 +764,7 @@ export class Workspace {
    * re-rendered by the same scan) gets the last lists, not a new summary of a
    * long record made in the scan's own frame.
    */
-  private invalidate(options: { soon?: boolean; keepCaches?: boolean } = {}): void {
+  private invalidate(options: { soon?: boolean; keepCaches?: boolean; waitMs?: number } = {}): void {
     const clear = () => {
       this.rows = null;
       this.views = null;
@@ -779,7 +782,7 @@ export class Workspace {
       this.newsTimer = null;
       clear();
       if (!this.destroyed) this.recordsChanged.emit();
-    }, HELD_NEWS_MS);
+    }, options.waitMs ?? HELD_NEWS_MS);
   }
 
   /** Ids with a working copy that may hold work: this session's and, once, the ones listed before issue 11. */
