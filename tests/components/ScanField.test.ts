@@ -26,7 +26,8 @@ describe('ScanField', () => {
 
   it('ignores an Enter on an empty field', async () => {
     const onscan = vi.fn();
-    await render(ScanField, { onscan });
+    const screen = await render(ScanField, { onscan });
+    await expect.element(screen.getByTestId('scan-field')).toHaveFocus();
     await userEvent.keyboard('{Enter}   {Enter}');
     expect(onscan).not.toHaveBeenCalled();
   });
@@ -54,6 +55,8 @@ describe('ScanField', () => {
   it('submits what was typed from an Add button through submit()', async () => {
     const onscan = vi.fn();
     const screen = await render(ScanField, { onscan });
+    // The field takes focus right after the screen's first frame; a scan comes after that.
+    await expect.element(screen.getByTestId('scan-field')).toHaveFocus();
     await userEvent.keyboard('ABC');
     screen.component.submit();
     expect(onscan).toHaveBeenCalledWith('ABC');
