@@ -151,7 +151,6 @@ export class Workspace {
   private views: RecordView[] | null = null;
   private summaryMap: Map<string, RecordSummary> | null = null;
   private readonly storageTimer: ReturnType<typeof setTimeout>;
-  private siteTimer: ReturnType<typeof setTimeout> | null = null;
   /** Opens the gate of device storage (see the constructor). */
   private listShown: () => void = () => undefined;
 
@@ -220,15 +219,8 @@ export class Workspace {
     });
     this.openWorkingCopies();
     this.offSite = this.site.subscribe(() => {
-      // The site document tells of every write it stores and ack it gets, not only of new rows: lists
-      // and the look for new records follow it a moment later (once a second while a fetch runs),
-      // since each pass goes over every record (during a 5,000-record shift start, seconds of them).
-      const waitMs = this.held.fetching ? BULK_NEWS_MS : HELD_NEWS_MS;
-      this.invalidate({ soon: true, waitMs });
-      this.siteTimer ??= setTimeout(() => {
-        this.siteTimer = null;
-        if (!this.destroyed) this.fetchRecent();
-      }, waitMs);
+      this.invalidate();
+      this.fetchRecent();
     });
     this.offHeld = this.held.subscribe(() => {
       // A shift start stores a batch every few frames: screens hear of it at most every HELD_NEWS_MS
@@ -474,7 +466,6 @@ export class Workspace {
     for (const off of this.recordOffs.values()) off();
     this.recordOffs.clear();
     if (this.newsTimer !== null) clearTimeout(this.newsTimer);
-    if (this.siteTimer !== null) clearTimeout(this.siteTimer);
     // Releasing storage waits for it to have opened: let it, rather than wait for the list forever.
     this.listShown();
     clearTimeout(this.storageTimer);
