@@ -25,6 +25,7 @@ import { randomId } from './device';
 import { Emitter } from './Emitter';
 import { applyReRecord, planReRecord, type ReRecordPlan } from './reRecord';
 import type { SetAsideOutcome, SetAsideStore, SetAsideWork } from './SetAsideStore';
+import { sameBytes } from './sameBytes';
 
 /** Options of a RefusalRecovery. */
 export interface RefusalRecoveryOptions {
@@ -236,10 +237,6 @@ export class RefusalRecovery {
     this.works = [...others, work].sort((a, b) => a.at - b.at);
     if (!this.destroyed) this.emitter.emit();
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 /** Resolves once the relay has sent its copy of `synced` (on the current connection). */

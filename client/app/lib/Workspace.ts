@@ -38,6 +38,7 @@ import { DeviceNotices, noticesQuery } from './notices/DeviceNotices';
 import { IndexeddbNoticeStore, MemoryNoticeStore, noticesDbName, type NoticeStore } from './notices/NoticeStore';
 import { SiteSource } from './SiteSource';
 import { UserNames } from './UserNames';
+import { sameBytes } from './sameBytes';
 
 /** Records the site lists from this far back are held on every device (older ones are fetched when opened). */
 export const RECENT_MS = 30 * 24 * 60 * 60 * 1000;
@@ -129,6 +130,8 @@ export class Workspace {
   private readonly writeCounts = new Map<string, number>();
   private readonly writeOffs = new Map<string, () => void>();
   private readonly cleanTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Each open record's Yjs snapshot (state vector and deletions) as the record store last got it: unchanged is not stored again. */
+  private readonly storedSnapshots = new Map<string, Uint8Array>();
   /** Open record documents, least recently used first. */
   private readonly sources = new Map<string, RecordSource>();
   private readonly recordOffs = new Map<string, () => void>();
@@ -512,7 +515,11 @@ export class Workspace {
     // as it opens (a second full encode of a long receipt); the record store keeps it while the record is in use.
     void Promise.all([this.held.state(id), synced.whenLoaded]).then(
       ([state]) => {
-        if (state && this.sources.get(id) === source) source.synced.applyKnown(state);
+        if (!state || this.sources.get(id) !== source) return;
+        // An empty working copy: the document is now exactly what the record store holds.
+        const onlyStored = Y.encodeStateVector(synced.doc).length <= 1;
+        source.synced.applyKnown(state);
+        if (onlyStored) this.storedSnapshots.set(id, snapshotOf(synced.doc));
       },
       () => undefined,
     );
@@ -623,14 +630,19 @@ export class Workspace {
     this.writeOffs.get(id)?.();
     this.writeOffs.delete(id);
     this.writeCounts.delete(id);
+    this.storedSnapshots.delete(id);
     const timer = this.cleanTimers.get(id);
     if (timer !== undefined) clearTimeout(timer);
     this.cleanTimers.delete(id);
   }
 
-  /** An open record with nothing pending: stores it a moment later and then calls it clean (see cleanKey). */
+  /** An open record with nothing pending: stores it a moment after its last change and then calls it clean (see cleanKey). */
   private noteIfClean(id: string, source: RecordSource): void {
-    if (this.destroyed || this.cleanTimers.has(id) || this.unsettled(source)) return;
+    // Each change puts it off: encoding a long receipt must not land between two scans.
+    const pending = this.cleanTimers.get(id);
+    if (pending !== undefined) clearTimeout(pending);
+    this.cleanTimers.delete(id);
+    if (this.destroyed || this.unsettled(source)) return;
     const timer = setTimeout(() => whenIdle(() => {
       this.cleanTimers.delete(id);
       if (this.destroyed || this.sources.get(id) !== source || this.unsettled(source)) return;
@@ -675,10 +687,21 @@ export class Workspace {
 
   /** Writes open records' merged state and summary to the record store, in one write. */
   private async storeOpen(sources: readonly RecordSource[]): Promise<void> {
+    const snapshots = new Map<string, Uint8Array>();
     const records = sources
       .filter((s) => s.get().sync.loaded && s.get().meta !== null)
-      .map((s) => ({ state: Y.encodeStateAsUpdate(s.doc), summary: this.liveSummary(s) as RecordSummary }));
+      .filter((s) => {
+        // The store holds this already (nothing written or received since it got it): no second encode of the whole state.
+        const snapshot = snapshotOf(s.doc);
+        const stored = this.storedSnapshots.get(s.id);
+        if (stored && sameBytes(stored, snapshot)) return false;
+        snapshots.set(s.id, snapshot);
+        return true;
+      })
+      // The vector from the document: reading it out of the encoded state would decode all of it again.
+      .map((s) => ({ state: Y.encodeStateAsUpdate(s.doc), vector: Y.encodeStateVector(s.doc), summary: this.liveSummary(s) as RecordSummary }));
     await this.held.put(records);
+    for (const [id, snapshot] of snapshots) if (this.sources.has(id)) this.storedSnapshots.set(id, snapshot);
   }
 
   /** The summary of an open record's current view (null until it is loaded and its creation is known). */
@@ -836,6 +859,11 @@ function holdsWorkOf(state: Uint8Array, device: DeviceId): boolean {
   } finally {
     doc.destroy();
   }
+}
+
+/** A document's Yjs snapshot (state vector and delete set), encoded: equal bytes, equal content. */
+function snapshotOf(doc: Y.Doc): Uint8Array {
+  return Y.encodeSnapshot(Y.snapshot(doc));
 }
 
 /** Runs `work` when the page is idle (encoding a big record must not land between two scans). */
