@@ -1,11 +1,14 @@
 /**
  * `watchChanges`: the device hears which held records changed on the relay
  * without a subscription per record (PROTOCOL.md §2 `watch`/`changed`). The
- * relay keeps one watch set per connection, so the union of every caller's
- * names is sent whenever it changes and again after every reconnect; each
- * `changed` is passed to the callers watching the names it carries.
+ * relay keeps one watch set per connection: names newly watched are added to
+ * it (`watchAdd`, so a shift start storing a month of records batch by batch
+ * sends each name once, not the whole set again per batch), the whole union
+ * of every caller's names is sent when a name is dropped and again after
+ * every reconnect; each `changed` is passed to the callers watching the
+ * names it carries.
  */
-import { writeWatchFrame, type ChangedFrame } from '../../shared/protocol/muxMessages';
+import { writeWatchAddFrame, writeWatchFrame, type ChangedFrame } from '../../shared/protocol/muxMessages';
 import type { MuxConnection } from './MuxConnection';
 import type { SyncLog } from './SyncError';
 
@@ -20,6 +23,12 @@ interface Registration {
 /** Every `watchChanges` call of one client, sent as one watch set. */
 export class ChangeWatcher {
   private readonly registrations = new Set<Registration>();
+  /** How many registrations watch each name: the union is its keys. */
+  private readonly watchers = new Map<string, number>();
+  /** Names newly in the union since the last frame. */
+  private added = new Set<string>();
+  /** A name left the union since the last frame: the whole set goes out. */
+  private dropped = false;
   private sendQueued = false;
   /** Names the relay watches for this socket (a new socket watches none). */
   private relayWatches = 0;
@@ -32,7 +41,7 @@ export class ChangeWatcher {
     this.detach = connection.attachFeed({
       onOnline: () => {
         this.relayWatches = 0;
-        this.sendWatchSet();
+        this.sendWholeSet();
       },
       onOffline: () => {},
       onFrame: (frame) => {
@@ -45,15 +54,32 @@ export class ChangeWatcher {
   watch(docs: readonly string[], onChanged: (names: string[]) => void): () => void {
     const registration: Registration = { docs: new Set(docs), onChanged };
     this.registrations.add(registration);
+    for (const doc of registration.docs) {
+      const count = this.watchers.get(doc) ?? 0;
+      this.watchers.set(doc, count + 1);
+      if (count === 0) this.added.add(doc);
+    }
     this.queueSend();
     return () => {
-      if (this.registrations.delete(registration)) this.queueSend();
+      if (!this.registrations.delete(registration)) return;
+      for (const doc of registration.docs) {
+        const count = this.watchers.get(doc) ?? 0;
+        if (count > 1) {
+          this.watchers.set(doc, count - 1);
+          continue;
+        }
+        this.watchers.delete(doc);
+        this.added.delete(doc);
+        this.dropped = true;
+      }
+      this.queueSend();
     };
   }
 
   /** Stops routing frames (the client is being destroyed). */
   destroy(): void {
     this.registrations.clear();
+    this.watchers.clear();
     this.detach();
   }
 
@@ -63,14 +89,24 @@ export class ChangeWatcher {
     this.sendQueued = true;
     queueMicrotask(() => {
       this.sendQueued = false;
-      this.sendWatchSet();
+      this.sendChanges();
     });
   }
 
-  private sendWatchSet(): void {
-    const union = new Set<string>();
-    for (const { docs } of this.registrations) for (const doc of docs) union.add(doc);
-    let names = [...union];
+  /** Only additions since the last frame: added to the relay's set; otherwise the whole set again. */
+  private sendChanges(): void {
+    if (this.dropped || this.watchers.size > MAX_WATCHED_DOCS) return this.sendWholeSet();
+    if (this.added.size === 0) return;
+    // Offline, nothing is sent: the whole set goes out when the socket opens.
+    const added = [...this.added];
+    if (this.connection.send(writeWatchAddFrame(added))) this.relayWatches += added.length;
+    this.added = new Set();
+  }
+
+  private sendWholeSet(): void {
+    this.added = new Set();
+    this.dropped = false;
+    let names = [...this.watchers.keys()];
     if (names.length > MAX_WATCHED_DOCS) {
       this.log.warn(`watching ${names.length} records; the relay watches ${MAX_WATCHED_DOCS}, the rest are not watched`);
       names = names.slice(0, MAX_WATCHED_DOCS);

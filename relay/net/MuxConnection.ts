@@ -22,6 +22,7 @@ import {
   type ChangeFrame,
   type FetchFrame,
   type MuxFrame,
+  type WatchAddFrame,
   type WatchFrame,
 } from '../../shared/protocol/muxMessages';
 import type { DocRegistry } from '../sync/DocRegistry';
@@ -237,6 +238,8 @@ export class MuxConnection implements SessionEndpoint<number> {
         return this.fetch(frame);
       case 'watch':
         return this.watch(frame);
+      case 'watchAdd':
+        return this.watchAdd(frame);
       case 'noticeSeen':
         return this.noticeSeen(frame.seq);
       case 'heartbeat':
@@ -289,17 +292,34 @@ export class MuxConnection implements SessionEndpoint<number> {
       return this.socket.close(CloseCode.malformed, `watch of ${frame.docs.length} documents (at most ${MAX_WATCHED_DOCS})`);
     }
     if (!this.changeFeed) return;
+    this.watcher ??= this.changeFeed.watcher((docs) => this.socket.send(writeChangedFrame(docs)));
+    this.watcher.replace(this.watchable('watch', frame.docs));
+  }
+
+  /** Adds to the watched set; a set that would pass MAX_WATCHED_DOCS closes the socket (4400), as a `watch` that big does. */
+  private watchAdd(frame: WatchAddFrame): void {
+    const allowed = this.changeFeed ? this.watchable('watchAdd', frame.docs) : [];
+    const after = (this.watcher?.size ?? 0) + allowed.length;
+    if (frame.docs.length > MAX_WATCHED_DOCS || after > MAX_WATCHED_DOCS) {
+      return this.socket.close(CloseCode.malformed, `watchAdd to ${Math.max(after, frame.docs.length)} documents (at most ${MAX_WATCHED_DOCS})`);
+    }
+    if (!this.changeFeed) return;
+    this.watcher ??= this.changeFeed.watcher((docs) => this.socket.send(writeChangedFrame(docs)));
+    this.watcher.add(allowed);
+  }
+
+  /** The names of `docs` this connection may read; the others are left out and logged. */
+  private watchable(kind: 'watch' | 'watchAdd', docs: readonly string[]): string[] {
     const refused: string[] = [];
-    const allowed = frame.docs.filter((doc) => {
+    const allowed = docs.filter((doc) => {
       const ok = isDocName(doc) && this.writes.refuseOpen(doc, this.registry.site) === null;
       if (!ok) refused.push(doc.slice(0, 200));
       return ok;
     });
     if (refused.length > 0) {
-      this.log.warn({ conn: this.label, refused: refused.length, docs: refused.slice(0, 10) }, 'watch named documents this connection may not read: left out');
+      this.log.warn({ conn: this.label, refused: refused.length, docs: refused.slice(0, 10) }, `${kind} named documents this connection may not read: left out`);
     }
-    this.watcher ??= this.changeFeed.watcher((docs) => this.socket.send(writeChangedFrame(docs)));
-    this.watcher.replace(allowed);
+    return allowed;
   }
 
   /** Keeps the device's report of itself; a claim that does not read closes the socket (4400). */

@@ -16,6 +16,8 @@ export const CHANGED_INTERVAL_MS = 500;
 export interface Watcher {
   /** Replaces the watched set (empty: none). The caller checked the names. */
   replace(docs: Iterable<string>): void;
+  /** Adds to the watched set. The caller checked the names and the size. */
+  add(docs: Iterable<string>): void;
   /** Number of documents watched. */
   readonly size: number;
   /** Stops watching everything and cancels a pending `changed`. */
@@ -89,6 +91,14 @@ class ConnectionWatcher implements Watcher {
     this.docs = next;
     // Names no longer watched are not announced.
     for (const doc of this.pending) if (!next.has(doc)) this.pending.delete(doc);
+  }
+
+  add(docs: Iterable<string>): void {
+    for (const doc of docs) {
+      if (this.docs.has(doc)) continue;
+      this.docs.add(doc);
+      this.feed.add(doc, this);
+    }
   }
 
   close(): void {

@@ -40,6 +40,8 @@ export const MuxType = {
   sendLogRequest: 15,
   /** Client -> relay: the device's send log as JSON, answering `sendLogRequest(requestId)`. */
   sendLog: 16,
+  /** Client -> relay: adds documents to the watched set (a shift start watches each batch as it is stored). */
+  watchAdd: 17,
 } as const;
 export type MuxTypeName = keyof typeof MuxType;
 
@@ -71,6 +73,7 @@ export interface StateItem {
 export type FetchFrame = { type: 'fetch'; requestId: number; docs: FetchItem[] };
 export type StatesFrame = { type: 'states'; requestId: number; docs: StateItem[]; last: boolean };
 export type WatchFrame = { type: 'watch'; docs: string[] };
+export type WatchAddFrame = { type: 'watchAdd'; docs: string[] };
 export type ChangedFrame = { type: 'changed'; docs: string[] };
 /** `json` is a DeviceHeartbeat (shared/health/heartbeat.ts), unchecked until the relay reads it. */
 export type HeartbeatFrame = { type: 'heartbeat'; json: string };
@@ -90,6 +93,7 @@ export type MuxFrame =
   | FetchFrame
   | StatesFrame
   | WatchFrame
+  | WatchAddFrame
   | ChangedFrame
   | HeartbeatFrame
   | SendLogRequestFrame
@@ -247,6 +251,10 @@ export function writeWatchFrame(docs: readonly string[]): Uint8Array {
   return writeNamesFrame(MuxType.watch, docs);
 }
 
+export function writeWatchAddFrame(docs: readonly string[]): Uint8Array {
+  return writeNamesFrame(MuxType.watchAdd, docs);
+}
+
 export function writeChangedFrame(docs: readonly string[]): Uint8Array {
   return writeNamesFrame(MuxType.changed, docs);
 }
@@ -372,6 +380,9 @@ export function readMuxFrame(bytes: Uint8Array): MuxFrame {
         break;
       case MuxType.watch:
         frame = { type: 'watch', docs: readList(d, decoding.readVarString) };
+        break;
+      case MuxType.watchAdd:
+        frame = { type: 'watchAdd', docs: readList(d, decoding.readVarString) };
         break;
       case MuxType.changed:
         frame = { type: 'changed', docs: readList(d, decoding.readVarString) };

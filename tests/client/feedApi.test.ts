@@ -206,5 +206,26 @@ describe('the bulk API of the sync client', () => {
       expect(other).toEqual([[watched[9]!.name]]);
       expect(heard.flat()).not.toContain(watched[9]!.name);
     });
+
+    it('adds a later caller\'s records to the relay\'s set, and drops only the names nobody watches any more', async () => {
+      const watchedDocs = (): number => f.relay!.stats().watchedDocs;
+      // A shift start watches batch after batch: 50 records, then 50 more, one of them watched twice.
+      const first = client.watchChanges(records.slice(0, 50).map((r) => r.name), () => undefined);
+      await expect.poll(watchedDocs).toBe(50);
+      const heard: string[] = [];
+      const secondHeard = new Promise<void>((resolve) =>
+        client.watchChanges(records.slice(49, 100).map((r) => r.name), (names) => {
+          heard.push(...names);
+          resolve();
+        }),
+      );
+      await expect.poll(watchedDocs).toBe(100);
+      first();
+      // Record 49 is still watched by the second caller.
+      await expect.poll(watchedDocs).toBe(51);
+      await addLine(writer, author, records[49]!);
+      await secondHeard;
+      expect(heard).toEqual([records[49]!.name]);
+    });
   });
 });

@@ -10,7 +10,7 @@ import { startTestRelay, type TestRelay } from '../support/testRelay';
 import { createSiteUsers, type SiteUser, type SiteUsers } from '../support/siteUsers';
 import { addLine, fetchRaw, seedReceipts, testAuthor, type SeededRecord } from '../support/feedClient';
 import { tryReadFrame } from '../support/muxClient';
-import { writeChangeFrame, writeWatchFrame, type ChangedFrame } from '../../shared/protocol/muxMessages';
+import { writeChangeFrame, writeWatchAddFrame, writeWatchFrame, type ChangedFrame } from '../../shared/protocol/muxMessages';
 import { CloseCode } from '../../shared/protocol/closeCodes';
 import { MAX_WATCHED_DOCS } from '../../relay/sync/ChangeFeed';
 import type { Author } from '../../shared/model/author';
@@ -141,6 +141,26 @@ describe('watch', () => {
   it(`closes with 4400 on a watch of more than ${MAX_WATCHED_DOCS} names`, async () => {
     const device = await mux(users.crew2, 'bob-phone');
     device.send(writeWatchFrame(Array.from({ length: MAX_WATCHED_DOCS + 1 }, (_, i) => `record:R-${i}`)));
+    expect((await device.closed).code).toBe(CloseCode.malformed.code);
+  });
+
+  it('adds to a watch set with watchAdd: the earlier names stay watched, the new ones are named too', async () => {
+    const device = await watching(records.slice(0, 100).map((r) => r.name));
+    device.send(writeWatchAddFrame([...records.slice(100).map((r) => r.name), 'bogus:thing', records[3]!.name]));
+    await fetchRaw(device, 2, []);
+    expect(t.relay.stats().watchedDocs).toBe(200);
+    for (const record of [records[150]!, records[3]!]) {
+      const told = toldChanged(device, record.name);
+      await addLine(writer, ann, record);
+      expect((await told).docs).toEqual([record.name]);
+    }
+    const line = t.logs.find((l) => l.msg?.startsWith('watchAdd named documents this connection may not read'));
+    expect(line?.obj).toMatchObject({ refused: 1, docs: ['bogus:thing'] });
+  });
+
+  it(`closes with 4400 on a watchAdd that takes the set past ${MAX_WATCHED_DOCS} names`, async () => {
+    const device = await watching(Array.from({ length: MAX_WATCHED_DOCS - 1 }, (_, i) => `record:R-${i}`));
+    device.send(writeWatchAddFrame(['record:R-last', 'record:R-past']));
     expect((await device.closed).code).toBe(CloseCode.malformed.code);
   });
 

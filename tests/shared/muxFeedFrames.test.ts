@@ -5,13 +5,14 @@ import {
   writeChangedFrame,
   writeFetchFrame,
   writeStatesFrame,
+  writeWatchAddFrame,
   writeWatchFrame,
 } from '../../shared/protocol/muxMessages';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex').replace(/(..)(?!$)/g, '$1 ');
 
-describe('fetch, states, watch and changed frames', () => {
+describe('fetch, states, watch, watchAdd and changed frames', () => {
   it.each([
     ['a fetch of one document', writeFetchFrame(1, [{ doc: 'a', stateVector: hex('00') }]), '0a 01 01 01 61 01 00'],
     ['an empty fetch', writeFetchFrame(300, []), '0a ac 02 00'],
@@ -26,6 +27,7 @@ describe('fetch, states, watch and changed frames', () => {
     ['a states frame that is not the last', writeStatesFrame(2, [], false), '0b 02 00 00'],
     ['a watch of two names', writeWatchFrame(['a', 'b']), '0c 02 01 61 01 62'],
     ['an empty watch (none)', writeWatchFrame([]), '0c 00'],
+    ['a watchAdd of two names', writeWatchAddFrame(['a', 'b']), '11 02 01 61 01 62'],
     ['a changed naming one document', writeChangedFrame(['a']), '0d 01 01 61'],
   ])('writes %s as the grammar says', (_what, bytes, expected) => {
     expect(toHex(bytes)).toBe(expected);
@@ -40,6 +42,7 @@ describe('fetch, states, watch and changed frames', () => {
     ],
     ['states not last', '0b 02 00 00', { type: 'states', requestId: 2, docs: [], last: false }],
     ['watch', '0c 02 01 61 01 62', { type: 'watch', docs: ['a', 'b'] }],
+    ['watchAdd', '11 01 01 63', { type: 'watchAdd', docs: ['c'] }],
     ['changed', '0d 01 01 61', { type: 'changed', docs: ['a'] }],
   ])('reads %s', (_what, bytes, frame) => {
     expect(readMuxFrame(hex(bytes))).toEqual(frame);
@@ -52,6 +55,7 @@ describe('fetch, states, watch and changed frames', () => {
     ['a states frame without its last flag', '0b 01 00'],
     ['a states frame whose last flag is neither 0 nor 1', '0b 01 00 02'],
     ['a watch with a truncated name', '0c 01 05 61 62'],
+    ['a watchAdd counting more names than it carries', '11 02 01 61'],
     ['trailing bytes after a changed frame', '0d 01 01 61 00'],
   ])('refuses %s as malformed', (_what, bytes) => {
     expect(() => readMuxFrame(hex(bytes))).toThrow(MalformedFrameError);

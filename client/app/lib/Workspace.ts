@@ -18,6 +18,7 @@ import {
   toSiteId,
   type Author,
   type DeviceId,
+  type RecordIndexEntry,
 } from '../../../shared/model';
 import { readWriters } from '../../../shared/model/writers';
 import { deviceAuthor, randomId, type KeyValueStore, type SeqCounter } from './device';
@@ -146,13 +147,17 @@ export class Workspace {
   private readonly offStore: () => void;
   private readonly contactKey: string;
   private readonly liveSummaries = new WeakMap<RecordView, RecordSummary>();
-  private stopWatching: (() => void) | null = null;
+  /** The held records watched on the relay, each batch of them with its own stop function. */
+  private watched = new Set<string>();
+  private stopWatching: Array<() => void> = [];
   private watchedKey = '';
   private wasOnline = false;
   private destroyed = false;
   private rows: RecordRow[] | null = null;
   private views: RecordView[] | null = null;
   private summaryMap: Map<string, RecordSummary> | null = null;
+  /** The site's record index as lists last heard of it. */
+  private siteRecords: readonly RecordIndexEntry[] | null = null;
   private readonly storageTimer: ReturnType<typeof setTimeout>;
   /** Opens the gate of device storage (see the constructor). */
   private listShown: () => void = () => undefined;
@@ -222,6 +227,11 @@ export class Workspace {
     });
     this.openWorkingCopies();
     this.offSite = this.site.subscribe(() => {
+      // The site document also tells of its own sync state (every write and ack): only a change of its
+      // record index reaches lists and the look for new records, each a pass over every record.
+      const records = this.site.get().records;
+      if (records === this.siteRecords) return;
+      this.siteRecords = records;
       this.invalidate();
       this.fetchRecent();
     });
@@ -464,8 +474,7 @@ export class Workspace {
     this.offOnline();
     this.offStore();
     this.offContact();
-    this.stopWatching?.();
-    this.stopWatching = null;
+    this.unwatchHeld();
     for (const off of this.recordOffs.values()) off();
     this.recordOffs.clear();
     if (this.newsTimer !== null) clearTimeout(this.newsTimer);
@@ -740,9 +749,25 @@ export class Workspace {
     const key = online ? `online ${this.held.membership}` : 'offline';
     if (key === this.watchedKey) return;
     this.watchedKey = key;
-    const names = online ? [...this.held.summaries().keys()].map((id) => recordDocName(toRecordId(id))) : [];
-    this.stopWatching?.();
-    this.stopWatching = names.length === 0 ? null : this.feed.watchChanges(names, (changed) => this.onChanged(changed));
+    if (!online) return this.unwatchHeld();
+    const held = this.held.summaries();
+    // A record let go of: watched again from scratch. Otherwise (a shift start storing batch after batch) only the new ones.
+    for (const id of this.watched) {
+      if (held.has(id)) continue;
+      this.unwatchHeld();
+      break;
+    }
+    const added = [...held.keys()].filter((id) => !this.watched.has(id));
+    if (added.length === 0) return;
+    for (const id of added) this.watched.add(id);
+    const names = added.map((id) => recordDocName(toRecordId(id)));
+    this.stopWatching.push(this.feed.watchChanges(names, (changed) => this.onChanged(changed)));
+  }
+
+  private unwatchHeld(): void {
+    for (const stop of this.stopWatching) stop();
+    this.stopWatching = [];
+    this.watched = new Set();
   }
 
   private onChanged(names: string[]): void {
