@@ -28,6 +28,7 @@ import { ConnectionSet } from './net/ConnectionSet';
 import { UpgradeRouter } from './net/UpgradeRouter';
 import { noticeFrame } from './net/MuxConnection';
 import { ChangeFeed } from './sync/ChangeFeed';
+import { RecordSummaries } from './sync/RecordSummaries';
 import type { UserStore } from './auth/UserStore';
 import { authenticateWith, openPrincipal } from './auth/authenticateUpgrade';
 import type { DeviceStore } from './auth/DeviceStore';
@@ -155,6 +156,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const stages = options.diagnostics?.stages;
   const registry = new DocRegistry({ store, limits, log, site, follow: (room) => follow(room), stages, scheduler: options.scheduler });
   const changeFeed = new ChangeFeed(registry);
+  const recordSummaries = new RecordSummaries(registry);
   // The site document's derived parts (record index, display names) are the relay's to write.
   const siteWriter = new SiteDocWriter({ registry, site, log });
   const userNames = users ? new SiteUserNames({ users, writer: siteWriter }) : undefined;
@@ -237,7 +239,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   };
   const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : http.createServer(onRequest);
 
-  const router = new UpgradeRouter({ authenticate, devices, connections, perUser, registry, changeFeed, store, limits, log, stages, notices, noticeReceipts, metrics: options.metrics?.registry, refusalLog, sendLogPulls, storeId: options.storeId });
+  const router = new UpgradeRouter({ authenticate, devices, connections, perUser, registry, changeFeed, recordSummaries, store, limits, log, stages, notices, noticeReceipts, metrics: options.metrics?.registry, refusalLog, sendLogPulls, storeId: options.storeId });
   // Each new notice goes to every connected device at once, one frame built for all.
   const unsubscribeNotices = notices?.onNotice((notice) => connections.broadcastNotice(noticeFrame(notice)));
   server.on('upgrade', router.upgrade);
@@ -292,6 +294,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         clearTimeout(timer);
         registry.destroyAll();
         changeFeed.destroy();
+        recordSummaries.destroy();
         await notices?.close();
         await noticeReceipts?.close();
         // Give clients a moment to answer the 1001 close; then cut.

@@ -22,6 +22,12 @@ const FETCH_FRAME_BYTES = 512 * 1024;
 export interface FetchedState {
   name: string;
   update: Uint8Array;
+  /**
+   * Asked with `summaries`, for a record the device held nothing of: the relay's summary of it
+   * (JSON, unchecked) and the state vector of `update`; absent when the relay sent none.
+   */
+  summary?: string;
+  stateVector?: Uint8Array;
 }
 
 /** What `fetchStates` is asked for. */
@@ -32,6 +38,8 @@ export interface FetchStatesRequest {
   onBatch: (batch: FetchedState[]) => void | Promise<void>;
   /** Ends the call early with `complete: false` (after the batch being handed over, if any). */
   signal?: AbortSignal;
+  /** Asks the relay to summarize each record the device holds nothing of (`fetchSummarized`). */
+  summaries?: boolean;
 }
 
 /** How a `fetchStates` call ended. */
@@ -105,7 +113,7 @@ export class StatesFetcher {
           if (dropped || signal?.aborted) return finish(false);
           const frame = received.shift()!;
           try {
-            await onBatch(frame.docs.map(({ doc, update }) => ({ name: doc, update })));
+            await onBatch(frame.docs.map(fetchedState));
           } catch (error) {
             return finish({ error });
           }
@@ -131,7 +139,7 @@ export class StatesFetcher {
         },
       });
       signal?.addEventListener('abort', onAbort);
-      if (!this.connection.send(writeFetchFrame(requestId, docs))) finish(false);
+      if (!this.connection.send(writeFetchFrame(requestId, docs, request.summaries === true))) finish(false);
     });
   }
 }
@@ -150,4 +158,8 @@ function* fetchChunks(docs: FetchStatesRequest['docs']): Generator<FetchItem[]> 
     bytes += name.length + stateVector.byteLength;
   }
   if (chunk.length > 0) yield chunk;
+}
+
+function fetchedState({ doc, update, summary, stateVector }: StatesFrame['docs'][number]): FetchedState {
+  return summary && stateVector?.length ? { name: doc, update, summary, stateVector } : { name: doc, update };
 }

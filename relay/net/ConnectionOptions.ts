@@ -6,6 +6,7 @@ import type { RelayLimits } from '../limits';
 import type { RelayLog } from '../log';
 import type { ChangeFeed } from '../sync/ChangeFeed';
 import type { DocRegistry } from '../sync/DocRegistry';
+import type { RecordSummaries } from '../sync/RecordSummaries';
 import type { Principal } from './Principal';
 import type { RefusalBudget } from './RefusalBudget';
 import type { StageTimings } from '../diag/StageTimings';
@@ -21,6 +22,8 @@ export interface ConnectionOptions<C> {
   registry: DocRegistry;
   /** Where `/mux` connections watch documents for changes (without it, `watch` frames are ignored). */
   changeFeed?: ChangeFeed;
+  /** Where `/mux` connections get the summaries a `fetchSummarized` asks for (without it, answered empty). */
+  recordSummaries?: RecordSummaries;
   limits: RelayLimits;
   log: RelayLog;
   /** The relay's number for this connection, in log labels. */

@@ -28,6 +28,7 @@ import {
 import type { DocRegistry } from '../sync/DocRegistry';
 import { MAX_FETCHES_WAITING, answerFetch, malformedFetch } from '../sync/BulkFetch';
 import { MAX_WATCHED_DOCS, type ChangeFeed, type Watcher } from '../sync/ChangeFeed';
+import type { RecordSummaries } from '../sync/RecordSummaries';
 import type { DocRoom, Refusal } from '../sync/DocRoom';
 import type { Broadcast } from '../sync/RoomPeer';
 import type { RelayLimits } from '../limits';
@@ -97,6 +98,7 @@ export class MuxConnection implements SessionEndpoint<number> {
   /** The documents this connection watches, made on its first `watch`. */
   private watcher: Watcher | null = null;
   private readonly changeFeed: ChangeFeed | undefined;
+  private readonly recordSummaries: RecordSummaries | undefined;
   private readonly notices: NoticeLog | undefined;
   private readonly sendLogPulls: SendLogPulls | undefined;
   /** When the socket was admitted, and when the device was last heard from (relay time, ms): the health page. */
@@ -129,6 +131,7 @@ export class MuxConnection implements SessionEndpoint<number> {
     this.connId = options.connId;
     this.onClosed = options.onClosed;
     this.changeFeed = options.changeFeed;
+    this.recordSummaries = options.recordSummaries;
     this.notices = options.notices;
     this.sendLogPulls = options.sendLogPulls;
     this.store = options.store;
@@ -272,6 +275,7 @@ export class MuxConnection implements SessionEndpoint<number> {
         send: (bytes) => this.socket.sendDrained(bytes),
         log: this.log,
         label: this.label,
+        summaries: this.recordSummaries,
       });
     const run = (this.fetching ?? Promise.resolve())
       .then(() => (this.socket.isOpen ? answer() : undefined))

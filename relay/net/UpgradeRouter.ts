@@ -22,6 +22,7 @@ import type { NoticeLog } from '../notices/NoticeLog';
 import type { RecentRefusals } from '../health/RecentRefusals';
 import type { SendLogPulls } from '../health/SendLogPulls';
 import type { NoticeReceipts } from '../notices/NoticeReceipts';
+import type { RecordSummaries } from '../sync/RecordSummaries';
 import type { ChangeFeed } from '../sync/ChangeFeed';
 import type { DocRegistry } from '../sync/DocRegistry';
 import { sendStatus, type ConnectionSet } from './ConnectionSet';
@@ -39,6 +40,7 @@ export interface UpgradeRouterOptions {
   perUser: PerUserLimits;
   registry: DocRegistry;
   changeFeed: ChangeFeed;
+  recordSummaries: RecordSummaries;
   /** Its health is sent to each new `/mux` connection. */
   store: DocStore;
   limits: RelayLimits;
@@ -159,6 +161,7 @@ export class UpgradeRouter {
       principal,
       registry,
       changeFeed: this.options.changeFeed,
+      recordSummaries: this.options.recordSummaries,
       limits,
       log,
       connId,

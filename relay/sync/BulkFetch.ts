@@ -1,8 +1,9 @@
 /**
  * Answers a device's `fetch` (PROTOCOL.md §2): for each named document, what
  * the device's state vector lacks, from what is durably stored, in `states`
- * frames of many documents each. No room is opened and no Y.Doc is built:
- * the stored updates are merged and diffed as bytes. The next frame is built
+ * frames of many documents each. No room is opened: the stored updates are
+ * merged and diffed as bytes (a `fetchSummarized` also gets each record the
+ * device held nothing of summarized, see RecordSummaries). The next frame is built
  * only once the previous one left the socket, so a slow phone fetching a
  * month of records never makes the relay hold the whole answer.
  */
@@ -10,6 +11,7 @@ import * as Y from 'yjs';
 import { isDocName } from '../../shared/protocol/docNames';
 import { writeStatesFrame, type FetchFrame, type StateItem } from '../../shared/protocol/muxMessages';
 import type { RelayLog } from '../log';
+import type { RecordSummaries } from './RecordSummaries';
 
 /** Documents one `fetch` may name; more closes the socket with 4400. */
 export const MAX_DOCS_PER_FETCH = 5_000;
@@ -41,6 +43,8 @@ export interface BulkFetchOptions {
   log: RelayLog;
   /** The connection, in log lines. */
   label: string;
+  /** Where a `fetchSummarized` gets its summaries (without it, they are answered empty). */
+  summaries?: Pick<RecordSummaries, 'version' | 'of'>;
 }
 
 /**
@@ -66,8 +70,12 @@ export function malformedFetch(frame: FetchFrame): string | null {
 export function updateLacking(parts: readonly Uint8Array[], stateVector: Uint8Array): Uint8Array {
   if (parts.length === 0) return EMPTY_UPDATE;
   const merged = parts.length === 1 ? parts[0]! : Y.mergeUpdates(parts as Uint8Array[]);
-  const holdsNothing = stateVector.length === 1 && stateVector[0] === 0;
-  return holdsNothing ? merged : Y.diffUpdate(merged, stateVector);
+  return holdsNothing(stateVector) ? merged : Y.diffUpdate(merged, stateVector);
+}
+
+/** The state vector of a device that holds nothing of a document. */
+function holdsNothing(stateVector: Uint8Array): boolean {
+  return stateVector.length === 1 && stateVector[0] === 0;
 }
 
 /**
@@ -77,6 +85,7 @@ export function updateLacking(parts: readonly Uint8Array[], stateVector: Uint8Ar
  */
 export async function answerFetch(request: FetchFrame, options: BulkFetchOptions): Promise<boolean> {
   const { docs, requestId } = request;
+  const summarized = request.summaries === true;
   const refused: string[] = [];
   const answers: Promise<StateItem>[] = [];
   const answer = (i: number): Promise<StateItem> => {
@@ -84,9 +93,17 @@ export async function answerFetch(request: FetchFrame, options: BulkFetchOptions
     const why = isDocName(doc) ? options.refuse(doc) : 'invalid document name';
     if (why !== null) {
       refused.push(doc.slice(0, 200));
-      return Promise.resolve({ doc, update: EMPTY_UPDATE });
+      return Promise.resolve(request.summaries ? { doc, update: EMPTY_UPDATE, summary: '', stateVector: NO_VECTOR } : { doc, update: EMPTY_UPDATE });
     }
-    return options.readDurable(doc).then((parts) => ({ doc, update: lacking(doc, parts, stateVector, options) }));
+    // A summary is of the whole state: made only where the answer is the whole state.
+    const summaries = request.summaries && holdsNothing(stateVector) ? options.summaries : undefined;
+    const version = summaries?.version(doc) ?? 0;
+    return options.readDurable(doc).then((parts): StateItem => {
+      const update = lacking(doc, parts, stateVector, options);
+      if (!request.summaries) return { doc, update };
+      const made = summaries && update !== EMPTY_UPDATE ? summaries.of(doc, update, version) : null;
+      return { doc, update, summary: made?.summary ?? '', stateVector: made?.stateVector ?? NO_VECTOR };
+    });
   };
   let batch: StateItem[] = [];
   let bytes = 0;
@@ -100,9 +117,9 @@ export async function answerFetch(request: FetchFrame, options: BulkFetchOptions
     // Let go of what was sent, so a 5,000-document answer is not kept whole.
     answers[i] = DONE;
     batch.push(item);
-    bytes += item.update.byteLength + item.doc.length;
+    bytes += item.update.byteLength + item.doc.length + (item.summary?.length ?? 0);
     if (bytes >= STATES_FRAME_BYTES && i < docs.length - 1) {
-      if (!(await options.send(writeStatesFrame(requestId, batch, false)))) return false;
+      if (!(await options.send(writeStatesFrame(requestId, batch, false, summarized)))) return false;
       batch = [];
       bytes = 0;
     }
@@ -113,8 +130,10 @@ export async function answerFetch(request: FetchFrame, options: BulkFetchOptions
       'fetch named documents this connection may not read: answered empty',
     );
   }
-  return options.send(writeStatesFrame(requestId, batch, true));
+  return options.send(writeStatesFrame(requestId, batch, true, summarized));
 }
+
+const NO_VECTOR = new Uint8Array(0);
 
 const DONE: Promise<StateItem> = Promise.resolve({ doc: '', update: EMPTY_UPDATE });
 

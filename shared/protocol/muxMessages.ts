@@ -42,6 +42,10 @@ export const MuxType = {
   sendLog: 16,
   /** Client -> relay: adds documents to the watched set (a shift start watches each batch as it is stored). */
   watchAdd: 17,
+  /** Client -> relay: a `fetch` whose answers also carry each whole record's summary and state vector. */
+  fetchSummarized: 18,
+  /** Relay -> client: answers of a `fetchSummarized`: a `states` frame whose documents also carry those. */
+  summarizedStates: 19,
 } as const;
 export type MuxTypeName = keyof typeof MuxType;
 
@@ -69,9 +73,17 @@ export interface FetchItem {
 export interface StateItem {
   doc: string;
   update: Uint8Array;
+  /**
+   * In a `summarizedStates` answer, for a document the device held nothing of: the record's summary
+   * as JSON and the state vector of `update` ('' and empty bytes for any other document).
+   */
+  summary?: string;
+  stateVector?: Uint8Array;
 }
-export type FetchFrame = { type: 'fetch'; requestId: number; docs: FetchItem[] };
-export type StatesFrame = { type: 'states'; requestId: number; docs: StateItem[]; last: boolean };
+/** `summaries` is set (true) for a `fetchSummarized`. */
+export type FetchFrame = { type: 'fetch'; requestId: number; docs: FetchItem[]; summaries?: true };
+/** `summarized` is set (true) for a `summarizedStates`. */
+export type StatesFrame = { type: 'states'; requestId: number; docs: StateItem[]; last: boolean; summarized?: true };
 export type WatchFrame = { type: 'watch'; docs: string[] };
 export type WatchAddFrame = { type: 'watchAdd'; docs: string[] };
 export type ChangedFrame = { type: 'changed'; docs: string[] };
@@ -222,9 +234,10 @@ export function writeNoticesHeldFrame(seq: number): Uint8Array {
   return encoding.toUint8Array(e);
 }
 
-export function writeFetchFrame(requestId: number, docs: readonly FetchItem[]): Uint8Array {
+/** A `fetch`, or with `summaries` a `fetchSummarized`. */
+export function writeFetchFrame(requestId: number, docs: readonly FetchItem[], summaries = false): Uint8Array {
   const e = encoding.createEncoder();
-  encoding.writeVarUint(e, MuxType.fetch);
+  encoding.writeVarUint(e, summaries ? MuxType.fetchSummarized : MuxType.fetch);
   encoding.writeVarUint(e, requestId);
   encoding.writeVarUint(e, docs.length);
   for (const { doc, stateVector } of docs) {
@@ -234,18 +247,24 @@ export function writeFetchFrame(requestId: number, docs: readonly FetchItem[]): 
   return encoding.toUint8Array(e);
 }
 
-export function writeStatesFrame(requestId: number, docs: readonly StateItem[], last: boolean): Uint8Array {
+/** A `states` frame, or with `summarized` a `summarizedStates` (each document with its summary and state vector). */
+export function writeStatesFrame(requestId: number, docs: readonly StateItem[], last: boolean, summarized = false): Uint8Array {
   const e = encoding.createEncoder();
-  encoding.writeVarUint(e, MuxType.states);
+  encoding.writeVarUint(e, summarized ? MuxType.summarizedStates : MuxType.states);
   encoding.writeVarUint(e, requestId);
   encoding.writeVarUint(e, docs.length);
-  for (const { doc, update } of docs) {
+  for (const { doc, update, summary, stateVector } of docs) {
     encoding.writeVarString(e, doc);
     encoding.writeVarUint8Array(e, update);
+    if (!summarized) continue;
+    encoding.writeVarString(e, summary ?? '');
+    encoding.writeVarUint8Array(e, stateVector ?? NO_BYTES);
   }
   encoding.writeVarUint(e, last ? 1 : 0);
   return encoding.toUint8Array(e);
 }
+
+const NO_BYTES = new Uint8Array(0);
 
 export function writeWatchFrame(docs: readonly string[]): Uint8Array {
   return writeNamesFrame(MuxType.watch, docs);
@@ -364,10 +383,26 @@ export function readMuxFrame(bytes: Uint8Array): MuxFrame {
         frame = { type: 'noticesHeld', seq: decoding.readVarUint(d) };
         break;
       case MuxType.fetch:
+      case MuxType.fetchSummarized:
         frame = {
           type: 'fetch',
           requestId: decoding.readVarUint(d),
           docs: readList(d, (d) => ({ doc: decoding.readVarString(d), stateVector: decoding.readVarUint8Array(d) })),
+          ...(type === MuxType.fetchSummarized && { summaries: true as const }),
+        };
+        break;
+      case MuxType.summarizedStates:
+        frame = {
+          type: 'states',
+          requestId: decoding.readVarUint(d),
+          docs: readList(d, (d) => ({
+            doc: decoding.readVarString(d),
+            update: decoding.readVarUint8Array(d),
+            summary: decoding.readVarString(d),
+            stateVector: decoding.readVarUint8Array(d),
+          })),
+          last: readFlag(d),
+          summarized: true,
         };
         break;
       case MuxType.states:

@@ -15,7 +15,7 @@ import { MemoryDevice } from '../../client/sync/MemoryDocPersistence';
 import { waitFor, type Subscribable } from '../../client/sync/waitFor';
 import { SeqCounter, type KeyValueStore } from '../../client/app/lib/device';
 import { DeviceRecordStore, MemoryByteStore } from '../../client/app/lib/DeviceRecordStore';
-import { HeldRecords } from '../../client/app/lib/HeldRecords';
+import { HeldRecords, summarizeState } from '../../client/app/lib/HeldRecords';
 import { startShift, type ShiftProgress } from '../../client/app/lib/shiftStart';
 import type { FetchStatesRequest, StateFeed } from '../../client/app/lib/stateFeed';
 import { MemorySetAsideStore } from '../../client/app/lib/SetAsideStore';
@@ -313,6 +313,38 @@ describe('Workspace: one device store, records opened on demand', () => {
     expect((await held.fetch(ids)).complete).toBe(true);
     expect(held.summaries().size).toBe(40);
     expect(answered.reduce((a, b) => a + b, 0)).toBe(40 - heldAfterPartial);
+  });
+
+  it('takes the relay\'s summaries of records fetched whole, the same as the device would make; one that does not read is made on the device', async () => {
+    const ids = await seed(12);
+    const standIn = createSyncClient({ url: fixture.url, token: ana.token, device: 'phone-1', persistence: 'none', ...syncOptions() });
+    feeds.push(standIn);
+    expect(await waitFor(standIn.connection, (c) => c.online, 5_000)).toBe(true);
+    let relaySummaries = 0;
+    // The sync client's feed, observed: the relay's summary of one record is spoilt on the way.
+    const observed: StateFeed = {
+      watchChanges: (docs, onChanged) => standIn.watchChanges(docs, onChanged),
+      fetchStates: (request: FetchStatesRequest) =>
+        standIn.fetchStates({
+          ...request,
+          onBatch: (batch) => {
+            relaySummaries += batch.filter((b) => b.summary).length;
+            return request.onBatch(batch.map((b) => (b.name === `record:${ids[3]}` ? { ...b, summary: '{"id":"someone else"}' } : b)));
+          },
+        }),
+    };
+    const ownBytes = new MemoryByteStore();
+    const held = new HeldRecords({ store: new DeviceRecordStore(ownBytes), feed: observed, online: () => standIn.connection.online });
+    await held.whenLoaded;
+    expect((await held.fetch(ids)).complete).toBe(true);
+    expect(relaySummaries).toBe(12);
+    for (const id of ids) {
+      const state = (await held.state(id))!;
+      expect(held.summaries().get(id), id).toEqual(summarizeState(id, state));
+    }
+    const vectors = await new DeviceRecordStore(ownBytes).stateVectors(ids);
+    for (const id of ids) expect(vectors.get(id), id).toEqual(Y.encodeStateVectorFromUpdate((await held.state(id))!));
+    held.close();
   });
 });
 

@@ -1,7 +1,7 @@
 /** Which held records a device lets go of: old, unused, and nothing pending. */
 import { describe, expect, it } from 'vitest';
 import { recordsToForget } from '../../client/app/lib/heldWindow';
-import type { RecordSummary } from '../../client/app/lib/recordSummary';
+import type { RecordSummary } from '../../shared/summary/recordSummary';
 
 const DAY = 24 * 60 * 60 * 1000;
 const NOW = 100 * DAY;

@@ -24,7 +24,7 @@ import { myProposals, outcomeText, SeenOutcomes } from '../../client/app/lib/pro
 import { statusActions, syncLabels } from '../../client/app/lib/recordState';
 import { parseSignInLink } from '../../client/app/lib/session';
 import { recordRows } from '../../client/app/lib/recordRows';
-import { recordSummary, type RecordSummary } from '../../client/app/lib/recordSummary';
+import { recordSummary, type RecordSummary } from '../../shared/summary/recordSummary';
 
 function memoryStore(): KeyValueStore & { data: Map<string, string> } {
   const data = new Map<string, string>();

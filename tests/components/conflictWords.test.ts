@@ -24,7 +24,7 @@ import { applyReviewEvent, emptyReviewState, type ReviewState } from '../../shar
 import { historyCsv, recordHistory } from '../../client/app/lib/history';
 import { myProposals, proposalState } from '../../client/app/lib/proposals';
 import { statusShown } from '../../client/app/lib/recordState';
-import { recordSummary } from '../../client/app/lib/recordSummary';
+import { recordSummary } from '../../shared/summary/recordSummary';
 
 const roles: Record<string, Role> = { ana: 'crew', ben: 'crew', sam: 'supervisor' };
 const NAMES: Record<string, string> = { ana: 'Ana', ben: 'Ben', sam: 'Sam' };

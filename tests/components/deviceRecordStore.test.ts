@@ -25,7 +25,7 @@ import {
 } from '../../client/app/lib/DeviceRecordStore';
 import { summarizeState } from '../../client/app/lib/HeldRecords';
 import { heldRecordsDbName, startHeldPreload, takeHeldPreload } from '../../client/app/lib/heldStoreLayout';
-import { recordSummary, type RecordSummary } from '../../client/app/lib/recordSummary';
+import { recordSummary, type RecordSummary } from '../../shared/summary/recordSummary';
 
 const ana = () => createAuthor({ user: 'ana', device: 'dock-1', now: () => 1000 });
 const ben = () => createAuthor({ user: 'ben', device: 'dock-2', now: () => 4000 });

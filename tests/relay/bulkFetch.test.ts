@@ -19,6 +19,8 @@ import { MAX_DOCS_PER_FETCH, MAX_FETCHES_WAITING } from '../../relay/sync/BulkFe
 import { HoldingStore, startRelayFixture, type RelayFixture } from '../client/relayFixture';
 import { toMuxUrl } from '../../client/sync/muxUrl';
 import type { Author } from '../../shared/model/author';
+import { readRecord, recordIdOfDocName } from '../../shared/model';
+import { summarizeDoc } from '../../shared/summary/recordSummary';
 
 const EMPTY = Y.encodeStateAsUpdate(new Y.Doc());
 
@@ -94,6 +96,42 @@ describe('fetch', () => {
     applyStates(frames, held);
     for (const r of changed) await expectStored(t.store, r.name, held.get(r.name));
     expect(held.get(records[3]!.name)!.getArray('entries').toJSON().some((e) => (e as { item?: string }).item === 'SKU-NEW')).toBe(true);
+  });
+
+  it('summarizes each record the device holds nothing of when asked (fetchSummarized), as the device would, with its state vector', async () => {
+    const device = await mux(users.crew2);
+    const part = applyStates(await fetchRaw(device, 1, [{ doc: records[1]!.name, stateVector: NOTHING }]));
+    const frames = await fetchRaw(
+      device,
+      2,
+      [
+        ...records.slice(0, 40).map((r) => ({ doc: r.name, stateVector: r === records[1] ? Y.encodeStateVector(part.get(r.name)!) : NOTHING })),
+        { doc: 'record:R-never-stored', stateVector: NOTHING },
+        { doc: 'site:other', stateVector: NOTHING },
+      ],
+      true,
+    );
+    expect(frames.every((f) => f.summarized)).toBe(true);
+    const items = new Map(frames.flatMap((f) => f.docs.map((d) => [d.doc, d] as const)));
+    for (const r of records.slice(0, 40)) {
+      const item = items.get(r.name)!;
+      if (r === records[1]) {
+        // It held part of it: no summary of the whole.
+        expect(item.summary).toBe('');
+        continue;
+      }
+      const doc = docFromUpdates([item.update]);
+      expect(JSON.parse(item.summary!)).toEqual(JSON.parse(JSON.stringify(summarizeDoc(recordIdOfDocName(r.name)!, doc, null))));
+      expect(item.stateVector).toEqual(Y.encodeStateVector(doc));
+    }
+    for (const name of ['record:R-never-stored', 'site:other']) expect(items.get(name)).toMatchObject({ update: EMPTY, summary: '', stateVector: new Uint8Array(0) });
+
+    // A durable change since: the next answer is of the record as it is now, not as it was summarized.
+    await addLine(writer, ann, records[7]!);
+    const again = (await fetchRaw(device, 3, [{ doc: records[7]!.name, stateVector: NOTHING }], true))[0]!.docs[0]!;
+    const summary = JSON.parse(again.summary!) as { lines: number };
+    expect(summary.lines).toBe(readRecord(docFromUpdates([again.update])).entries.filter((e) => e.kind === 'line').length);
+    expect(summary.lines).toBe(JSON.parse(items.get(records[7]!.name)!.summary!).lines + 1);
   });
 
   it('resumes after the link is cut halfway: nothing missing, nothing sent twice', async () => {

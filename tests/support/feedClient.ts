@@ -63,8 +63,8 @@ export function statesFrames(c: RawClient, requestId: number): StatesFrame[] {
 }
 
 /** Sends a fetch of `docs` (name -> state vector) and resolves with every states frame of it, the last one flagged. */
-export async function fetchRaw(c: RawClient, requestId: number, docs: Array<{ doc: string; stateVector: Uint8Array }>): Promise<StatesFrame[]> {
-  c.send(writeFetchFrame(requestId, docs));
+export async function fetchRaw(c: RawClient, requestId: number, docs: Array<{ doc: string; stateVector: Uint8Array }>, summaries = false): Promise<StatesFrame[]> {
+  c.send(writeFetchFrame(requestId, docs, summaries));
   await c.waitFor((m) => {
     const f = tryReadFrame(m);
     return f?.type === 'states' && f.requestId === requestId && f.last ? f : undefined;

@@ -12,7 +12,7 @@
  */
 import * as Y from 'yjs';
 import { HELD_OBJECTS, openHeldDb, readPrefix, SUMMARY_PREFIX, takeHeldPreload } from './heldStoreLayout';
-import type { RecordSummary } from './recordSummary';
+import type { RecordSummary } from '../../../shared/summary/recordSummary';
 
 export { heldRecordsDbName } from './heldStoreLayout';
 

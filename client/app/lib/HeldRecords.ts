@@ -3,8 +3,10 @@
  * memory (read once from the device record store at start) and the fetching
  * of what the device lacks from the relay, merged into the store in large
  * batches. Which records are open as documents is the Workspace's business;
- * this module never keeps a Y.Doc (it builds one briefly per fetched record,
- * to summarize it, and drops it).
+ * this module never keeps a Y.Doc. A record fetched whole comes with the
+ * relay's summary of it and its state vector (`fetchSummarized`), so a shift
+ * start builds no document at all; one merged into what the device held (or
+ * whose summary does not read) is summarized here from a Y.Doc built briefly.
  *
  * Fetching runs through ONE queue: a background catch-up, the change feed and
  * a shift start asking for the same records share a single exchange with the
@@ -15,7 +17,7 @@ import * as Y from 'yjs';
 import { recordDocName, recordIdOfDocName, toRecordId } from '../../../shared/model';
 import type { DeviceRecordStore, HeldRecord } from './DeviceRecordStore';
 import { Emitter } from './Emitter';
-import { summarizeDoc, type RecordSummary } from './recordSummary';
+import { readSummaryJson, summarizeDoc, type RecordSummary } from '../../../shared/summary/recordSummary';
 import type { FetchedState, StateFeed } from './stateFeed';
 
 /** Progress of a fetch: records stored so far of `total`. */
@@ -251,6 +253,7 @@ export class HeldRecords {
         void this.inOrder(() => this.mergeBatch(batch));
       },
       signal,
+      summaries: true,
     });
     await this.writes;
     return result.complete;
@@ -266,18 +269,23 @@ export class HeldRecords {
   /** Merges one batch of fetched states into the store, in one read and one write. */
   private async mergeBatch(batch: readonly FetchedState[]): Promise<void> {
     if (this.closed) return;
-    const answers: Array<{ id: string; update: Uint8Array }> = [];
-    for (const { name, update } of batch) {
-      const id = recordIdOfDocName(name);
-      if (id) answers.push({ id, update });
+    const answers: Array<{ id: string; update: Uint8Array; fetched: FetchedState }> = [];
+    for (const fetched of batch) {
+      const id = recordIdOfDocName(fetched.name);
+      if (id) answers.push({ id, update: fetched.update, fetched });
     }
     // Nothing new from the relay (or a record it does not have): nothing to write.
     const changed = answers.filter((a) => !isEmptyUpdate(a.update));
     const stored = await this.store.states(changed.filter((a) => this.byId.has(a.id)).map((a) => a.id));
     const records: HeldRecord[] = [];
     let sliceStart = performance.now();
-    for (const { id, update } of changed) {
+    for (const { id, update, fetched } of changed) {
       const before = stored.get(id);
+      const fromRelay = before ? null : relaySummary(id, fetched);
+      if (fromRelay) {
+        records.push({ state: update, ...fromRelay });
+        continue;
+      }
       const state = before ? Y.mergeUpdates([before, update]) : update;
       records.push({ state, ...heldFromState(id, state) });
       // Summarising builds a document per record: let the page answer taps every few of them.
@@ -317,6 +325,19 @@ export class HeldRecords {
 /** The summary of a record held only as stored state (a Y.Doc built for the moment). */
 export function summarizeState(id: string, state: Uint8Array): RecordSummary {
   return heldFromState(id, state).summary;
+}
+
+/** The relay's summary and state vector of a record fetched whole, when they read (see readSummaryJson). */
+function relaySummary(id: string, fetched: FetchedState): { summary: RecordSummary; vector: Uint8Array } | null {
+  if (!fetched.summary || !fetched.stateVector) return null;
+  try {
+    // Sent back in the next fetch: one that does not read would get the socket closed.
+    Y.decodeStateVector(fetched.stateVector);
+  } catch {
+    return null;
+  }
+  const summary = readSummaryJson(fetched.summary, id);
+  return summary && { summary: { ...summary, pending: 0 }, vector: fetched.stateVector };
 }
 
 /** The summary and state vector of a stored state, from the one Y.Doc built for the moment. */

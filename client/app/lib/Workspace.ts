@@ -28,7 +28,7 @@ import { HeldRecords, type FetchOptions } from './HeldRecords';
 import { RecordActions } from './RecordActions';
 import { RecordSource, type RecordView } from './RecordSource';
 import { recordRows, type RecordRow } from './recordRows';
-import { recordSummary, type RecordSummary } from './recordSummary';
+import { recordSummary, type RecordSummary } from '../../../shared/summary/recordSummary';
 import type { StateFeed } from './stateFeed';
 import { recordsToForget } from './heldWindow';
 import { RefusalRecovery } from './RefusalRecovery';

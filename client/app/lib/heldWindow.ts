@@ -5,7 +5,7 @@
  * start fetches). A record open on screen or holding work (a working copy)
  * is never let go; a record let go is fetched again when someone opens it.
  */
-import type { RecordSummary } from './recordSummary';
+import type { RecordSummary } from '../../../shared/summary/recordSummary';
 
 /** What `recordsToForget` needs to decide. */
 export interface HeldWindow {

@@ -11,7 +11,7 @@ import type { Conflict, Outcome } from '../../../shared/review';
 import type { KeyValueStore } from './device';
 import { Emitter } from './Emitter';
 import { valueText } from './recordState';
-import type { RecordSummary } from './recordSummary';
+import type { RecordSummary } from '../../../shared/summary/recordSummary';
 
 /** One proposal and its fate. */
 export interface MyProposal {

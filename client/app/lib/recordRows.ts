@@ -8,7 +8,7 @@
  * not hold shows as "not on this device yet".
  */
 import { type RecordIndexEntry, type RecordKind } from '../../../shared/model';
-import type { RecordSummary } from './recordSummary';
+import type { RecordSummary } from '../../../shared/summary/recordSummary';
 import { statusOf, statusText, SyncLabel } from './recordState';
 
 /** One row of the record list. */

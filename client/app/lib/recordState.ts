@@ -6,7 +6,10 @@
 import { can, canHold, type Role } from '../../../shared/auth/roles';
 import type { DocSyncState } from '../../../client/sync';
 import type { RecordKind } from '../../../shared/model';
-import { initialStatus, TRANSITIONS, type Conflict, type ReviewState } from '../../../shared/review';
+import { TRANSITIONS, type Conflict, type ReviewState } from '../../../shared/review';
+import { openConflicts } from '../../../shared/review/recordStatus';
+
+export { openConflicts, statusOf, statusShown, statusText, type StatusShown } from '../../../shared/review/recordStatus';
 
 /** A record's sync state as the list shows it, most urgent first. */
 export const SyncLabel = {
@@ -28,38 +31,6 @@ export const SYNC_LABEL_TEXT: Record<SyncLabel, string> = {
   notOnDevice: 'Not on this device yet',
   loading: 'Loading',
 };
-
-/** The record's status: the review map's, or where a record of its kind starts. */
-export function statusOf(kind: RecordKind, review: ReviewState | null): string {
-  return review?.status ?? initialStatus(kind);
-}
-
-/** A record's status as the header shows it: undecided while a status conflict is open. */
-export interface StatusShown {
-  /** The status the review map holds (the incumbent while undecided). */
-  readonly status: string;
-  /** "Received", or "Undecided: received or rejected". */
-  readonly text: string;
-  readonly undecided: boolean;
-}
-
-/** The record's status in words; an open status conflict reads as undecided, never as the incumbent. */
-export function statusShown(kind: RecordKind, review: ReviewState | null): StatusShown {
-  const status = statusOf(kind, review);
-  const conflict = openConflicts(review).find((c) => c.field === 'status');
-  if (!conflict) return { status, text: statusText(status), undecided: false };
-  // Sorted: the candidates' order is the relay's arrival order, which the words must not depend on.
-  const values = [...new Set(conflict.candidates.map((c) => String(c.value)))].sort();
-  return { status, text: `Undecided: ${values.join(' or ')}`, undecided: true };
-}
-
-/** The review map's open conflicts, oldest first. */
-export function openConflicts(review: ReviewState | null): Conflict[] {
-  if (!review) return [];
-  return Object.values(review.conflicts)
-    .filter((c) => c.status === 'open')
-    .sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
-}
 
 /**
  * The sync states a record shows, most urgent first: conflict, on hold, and
@@ -120,11 +91,6 @@ export function conflictSubject(c: Pick<Conflict, 'field' | 'bin' | 'item' | 'na
     default:
       return c.field;
   }
-}
-
-/** Status names as crews say them. */
-export function statusText(status: string): string {
-  return status.charAt(0).toUpperCase() + status.slice(1);
 }
 
 /** A reviewed value in words ("received", "on hold", "12"). */

@@ -15,9 +15,9 @@ import {
   type EntryOf,
   type RecordKind,
   type RecordSnapshot,
-} from '../../../shared/model';
-import { readReviewState, shownFields, type Conflict, type Outcome, type ReviewState } from '../../../shared/review';
-import { openConflicts, statusOf, statusShown } from './recordState';
+} from '../model';
+import { readReviewState, shownFields, type Conflict, type Outcome, type ReviewState } from '../review';
+import { openConflicts, statusOf, statusShown } from '../review/recordStatus';
 
 /** A proposal made in a record and what the relay made of it (see proposals.ts). */
 export interface SummaryProposal {
@@ -136,4 +136,34 @@ function proposalsOf(record: RecordSnapshot, review: ReviewState | null): Summar
     out.push({ proposal: entry, outcome, conflict });
   }
   return out;
+}
+
+/**
+ * A summary read back from JSON someone else made (the relay's, in a
+ * `summarizedStates` answer): the summary when it is one of record `id` with
+ * every field the list reads of the right type, otherwise null (the caller
+ * then summarizes the state itself).
+ */
+export function readSummaryJson(json: string, id: string): RecordSummary | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const s = value as Record<string, unknown>;
+  const numbers = ['createdAt', 'openConflicts', 'pending', 'lines', 'qty', 'lastChangeAt'];
+  const ok =
+    s.id === id &&
+    (s.kind === null || s.kind === 'receipt' || s.kind === 'count') &&
+    typeof s.title === 'string' &&
+    typeof s.createdBy === 'string' &&
+    typeof s.status === 'string' &&
+    (s.statusText === undefined || typeof s.statusText === 'string') &&
+    typeof s.hold === 'boolean' &&
+    numbers.every((key) => typeof s[key] === 'number' && Number.isFinite(s[key])) &&
+    Array.isArray(s.proposals) &&
+    (s.goods === undefined || (Array.isArray(s.goods) && s.goods.every((g) => typeof g === 'object' && g !== null && typeof (g as SummaryGoods).item === 'string')));
+  return ok ? (s as unknown as RecordSummary) : null;
 }
