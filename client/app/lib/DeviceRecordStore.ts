@@ -13,6 +13,7 @@
 import * as Y from 'yjs';
 import { HELD_OBJECTS, openHeldDb, readPrefix, SUMMARY_PREFIX, takeHeldPreload } from './heldStoreLayout';
 import type { RecordSummary } from '../../../shared/summary/recordSummary';
+import { readSummaryValue, writeSummaryValue } from './summaryValue';
 
 export { heldRecordsDbName } from './heldStoreLayout';
 
@@ -55,14 +56,16 @@ export interface HeldRecord {
 
 const STATE = 'state:';
 const SUMMARY = SUMMARY_PREFIX;
-/** The state vector of a held state, kept apart: asking the relay for what is new reads these few bytes, not the state. */
+/**
+ * Where versions before summaryValue.ts kept a state's vector (now in the summary's value: asking the
+ * relay for what is new reads those few bytes, never the state). Read when a summary has none; removed with its record.
+ */
 const VECTOR = 'vector:';
 /** Written durably to make the relaxed writes before it durable (see `flush`). */
 const FLUSHED = 'flushed';
 /** From this many keys on, a read takes the whole prefix in one request (see `read`). */
 const WHOLE_PREFIX_FROM = 64;
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** The device record store; see the module comment. */
 export class DeviceRecordStore {
@@ -74,7 +77,7 @@ export class DeviceRecordStore {
     const out: RecordSummary[] = [];
     for (const row of rows) {
       try {
-        out.push(JSON.parse(decoder.decode(row.value)) as RecordSummary);
+        out.push(readSummaryValue(row.value).summary);
       } catch {
         // An unreadable summary is rebuilt the next time its record is fetched or opened.
       }
@@ -111,26 +114,40 @@ export class DeviceRecordStore {
 
   /** The state vector of each of `ids` this device holds (absent ids are left out). */
   async stateVectors(ids: readonly string[]): Promise<Map<string, Uint8Array>> {
-    const vectors = await this.read(VECTOR, ids);
+    const summaries = await this.read(SUMMARY, ids);
     const out = new Map<string, Uint8Array>();
     const unknown: string[] = [];
-    vectors.forEach((vector, i) => {
-      if (vector) out.set(ids[i] as string, vector);
-      else unknown.push(ids[i] as string);
+    summaries.forEach((value, i) => {
+      const id = ids[i] as string;
+      if (!value) return;
+      let vector: Uint8Array | null = null;
+      try {
+        vector = readSummaryValue(value).vector;
+      } catch {
+        // Unreadable: the vector is read from the state below.
+      }
+      if (vector) out.set(id, vector);
+      else unknown.push(id);
     });
-    // A state stored without its vector (an older version of the app): read from the state itself.
-    if (unknown.length > 0) for (const [id, state] of await this.states(unknown)) out.set(id, Y.encodeStateVectorFromUpdate(state));
+    if (unknown.length === 0) return out;
+    // Stored by an older version of the app: the vector under its own key, or read from the state itself.
+    const vectors = await this.read(VECTOR, unknown);
+    const fromState: string[] = [];
+    vectors.forEach((vector, i) => {
+      if (vector) out.set(unknown[i] as string, vector);
+      else fromState.push(unknown[i] as string);
+    });
+    if (fromState.length > 0) for (const [id, state] of await this.states(fromState)) out.set(id, Y.encodeStateVectorFromUpdate(state));
     return out;
   }
 
-  /** Stores `records` (state, its vector and summary each) in one atomic write. */
+  /** Stores `records` (state, and summary with the state's vector, each) in one atomic write. */
   async putMany(records: readonly HeldRecord[], options: PutOptions): Promise<void> {
     if (records.length === 0) return;
     await this.bytes.put(
       records.flatMap((r) => [
         { key: STATE + r.summary.id, value: r.state },
-        { key: VECTOR + r.summary.id, value: r.vector ?? Y.encodeStateVectorFromUpdate(r.state) },
-        { key: SUMMARY + r.summary.id, value: encoder.encode(JSON.stringify(r.summary)) },
+        { key: SUMMARY + r.summary.id, value: writeSummaryValue(r.summary, r.vector ?? Y.encodeStateVectorFromUpdate(r.state)) },
       ]),
       options,
     );
