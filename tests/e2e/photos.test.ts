@@ -186,6 +186,8 @@ describe('photos on records, end to end', () => {
     await crew.waitOnline(false);
     await thumbnailsShown(crew, 3);
     expect(await photoStates(crew)).toEqual(['device', 'device', 'device']);
+    // The header's count names the photos beside the line's changes, also after the reload.
+    await expect.poll(() => crew.byTestId('pending-count').locator('.full').textContent(), { timeout: 30_000 }).toMatch(/^\d+ changes?, 3 photos on this device only$/);
     await crew.snap('photos-offline');
 
     await crew.go('/handover');
@@ -233,6 +235,7 @@ describe('photos on records, end to end', () => {
     }
     await crew.go('/sync');
     expect(await crew.byTestId('photos-pending-count').textContent()).toBe('0');
+    await crew.byTestId('pending-count').waitFor({ state: 'detached', timeout: 30_000 });
   });
 
   it('a second crew device and an auditor see the photos, and the handover says nothing is left', async () => {
