@@ -236,10 +236,18 @@ async function runWorkload(
       await server.startFresh('fanout');
       r.fanout = await runFanout(server, sizes.fanout);
       return;
-    case 'photos':
-      await server.startFresh('photos');
+    case 'photos': {
+      // --expose-gc lets the workload read what the relay still holds after a full collection (/debug/diagnostics?gc=1).
+      const flags = server.nodeFlags;
+      server.nodeFlags = [...flags, '--expose-gc'];
+      try {
+        await server.startFresh('photos');
+      } finally {
+        server.nodeFlags = flags;
+      }
       r.photoUploads = await runPhotoUploads(server, sizes.photos);
       return;
+    }
     case 'backup':
       r.backupUnderLoad = await runBackupUnderLoad(server, sizes.backup);
       return;

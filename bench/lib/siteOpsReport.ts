@@ -7,23 +7,10 @@
 import { bytes, ms, type ServerResults } from './report';
 import type { UploadRun } from '../workloads/photoUploads';
 import type { LatencySpan } from '../workloads/backupUnderLoad';
+import { rssFlat } from './rssFlatness';
 
 const num = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const mark = (ok: boolean) => (ok ? ' ✅' : ' ❌');
-
-/**
- * Flat: the highest RSS of the run's second half exceeds the first half's by
- * less than this share of the starting RSS. Under load RSS is a sawtooth that
- * climbs until the garbage collector runs (bench/README.md, throughput), so
- * start-to-peak says little; a server holding photos whole would keep climbing.
- */
-export const FLAT_RSS_SHARE = 0.1;
-
-/** Whether a run's RSS stayed flat (see FLAT_RSS_SHARE). */
-export function rssFlat(r: UploadRun): boolean {
-  const half = Math.ceil(r.rssByTenth.length / 2);
-  return Math.max(...r.rssByTenth.slice(half)) - Math.max(...r.rssByTenth.slice(0, half)) <= FLAT_RSS_SHARE * r.rssStart;
-}
 
 /** The section's markdown lines; none when neither workload ran. */
 export function renderSiteOperations(tally: ServerResults | undefined): string[] {
@@ -36,11 +23,16 @@ export function renderSiteOperations(tally: ServerResults | undefined): string[]
     const shape = `${devices} devices x ${photosPerDevice} photos of ${bytes(photoBytes)}`;
     const sentRatio = (r: UploadRun) => r.bytesSent / r.bytesStored;
     const growth = (r: UploadRun) => r.rssPeak - r.rssStart;
-    const flat = rssFlat(p.tally);
+    const flat = rssFlat(p.tally.rssLate, p.floor.rssLate, photoBytes);
+    const late = (r: UploadRun) => `${bytes(r.rssLate.perPhoto)} per photo (${bytes(r.rssLate.warmRss)} -> ${bytes(r.rssLate.lateRss)}, ${num(r.rssLate.latePhotos)} photos)`;
+    const held = (r: UploadRun) =>
+      r.held ? `${bytes(r.held.before.heapUsed)} -> ${bytes(r.held.after.heapUsed)}, ${bytes(r.held.before.arrayBuffers)} -> ${bytes(r.held.after.arrayBuffers)}` : 'not measured (relay without --expose-gc)';
     lines.push(
       `| photo uploads | ${shape}: first byte to all on the relay (tus, every connection cut once mid-upload) / plain PUTs, no cuts | | ${ms(p.tally.ms)}, ${num(p.tally.cuts)} cuts over ${num(p.tally.connections)} connections | ${ms(p.floor.ms)} | ${num(p.tally.ms / p.floor.ms, 2)} x |`,
       `| photo uploads | bytes sent to the relay / bytes stored (headers included; devices wrote ${bytes(p.tally.bytesOnLink)} into the link, the rest lost in the cuts) | ≤ 1.1 | ${num(sentRatio(p.tally), 3)} (${bytes(p.tally.bytesSent)} / ${bytes(p.tally.bytesStored)})${mark(sentRatio(p.tally) <= 1.1)} | ${num(sentRatio(p.floor), 3)} | |`,
-      `| photo uploads | server RSS: start / peak / end (peak of each tenth of the run) | flat: 2nd half's peak ≤ 1st half's + 10% of start | ${bytes(p.tally.rssStart)} / ${bytes(p.tally.rssPeak)} / ${bytes(p.tally.rssEnd)} (${p.tally.rssByTenth.map((v) => num(v / 2 ** 20)).join(', ')} MB)${mark(flat)} | ${bytes(p.floor.rssStart)} / ${bytes(p.floor.rssPeak)} / ${bytes(p.floor.rssEnd)} | +${bytes(growth(p.tally))} vs +${bytes(growth(p.floor))} |`,
+      `| photo uploads | server RSS: start / peak / end (peak of each tenth of the run) | | ${bytes(p.tally.rssStart)} / ${bytes(p.tally.rssPeak)} / ${bytes(p.tally.rssEnd)} (${p.tally.rssByTenth.map((v) => num(v / 2 ** 20)).join(', ')} MB) | ${bytes(p.floor.rssStart)} / ${bytes(p.floor.rssPeak)} / ${bytes(p.floor.rssEnd)} (${p.floor.rssByTenth.map((v) => num(v / 2 ** 20)).join(', ')} MB) | +${bytes(growth(p.tally))} vs +${bytes(growth(p.floor))} |`,
+      `| photo uploads | server RSS growth over the last two thirds of the run, per photo stored then (peak of the first third -> peak after it, photos) | flat: ≤ the floor's + 10% of a photo | ${late(p.tally)}${mark(flat)} | ${late(p.floor)} | |`,
+      `| photo uploads | relay memory after a full GC, before -> after the run: heap used, ArrayBuffers (what it holds, garbage apart) | | ${held(p.tally)} | | |`,
       `| photo uploads | server CPU | | ${ms(p.tally.serverCpuMs)} | ${ms(p.floor.serverCpuMs)} | ${num(p.tally.serverCpuMs / p.floor.serverCpuMs, 2)} x |`,
     );
   }

@@ -23,7 +23,8 @@ import { putFloorSpec } from '../servers/putFloorServer';
 import { tallyCredentials } from '../servers/tallyCredentials';
 import { CuttingProxy } from '../lib/CuttingProxy';
 import { pool } from '../clients/makeDevice';
-import { rssSampler } from '../lib/measure';
+import { lateGrowth, type LateGrowth, type RssSample } from '../lib/rssFlatness';
+import type { BenchDiagnostics } from '../servers/ChildServer';
 
 export interface PhotoUploadOptions {
   devices: number;
@@ -59,6 +60,14 @@ export interface UploadRun {
   rssEnd: number;
   /** Highest RSS in each tenth of the run (to see a climb). */
   rssByTenth: number[];
+  /** RSS growth over the run's last two thirds, per photo stored then (bench/lib/rssFlatness.ts). */
+  rssLate: LateGrowth;
+  /**
+   * The relay's memory after a full garbage collection, before the first byte
+   * and after the last answer (Tally only, started with --expose-gc): what it
+   * still holds, apart from garbage not yet collected.
+   */
+  held?: { before: BenchDiagnostics['memory']; after: BenchDiagnostics['memory'] };
   serverCpuMs: number;
 }
 
@@ -120,12 +129,27 @@ type Send = (proxyPort: number, photo: Photo) => Promise<void>;
 async function measure(server: ChildServer, link: { cutAfterBytes: readonly [number, number] | null }, o: PhotoUploadOptions, byDevice: Photo[][], send: Send): Promise<Omit<UploadRun, 'bytesStored'>> {
   const proxy = new CuttingProxy({ targetPort: server.port, cutAfterBytes: link.cutAfterBytes, random: seeded(15) });
   await proxy.listen();
-  const rss = rssSampler(server, 100);
+  const heldBefore = await heldMemory(server);
   const cpu0 = server.totalCpuMs();
   const t0 = performance.now();
+  const samples: RssSample[] = [];
+  const sample = (): void => {
+    const rss = server.rss();
+    if (rss > 0) samples.push({ atMs: performance.now() - t0, rss });
+  };
+  sample();
+  const sampling = setInterval(sample, 100);
+  const storedAtMs: number[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const all = Promise.all(byDevice.map((mine) => pool(mine, 1, (photo) => send(proxy.port, photo))));
+    const all = Promise.all(
+      byDevice.map((mine) =>
+        pool(mine, 1, async (photo) => {
+          await send(proxy.port, photo);
+          storedAtMs.push(performance.now() - t0);
+        }),
+      ),
+    );
     const limit = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`photos not all stored after ${o.timeoutMs / 1000} s`)), o.timeoutMs);
     });
@@ -135,11 +159,14 @@ async function measure(server: ChildServer, link: { cutAfterBytes: readonly [num
   }
   const ms = performance.now() - t0;
   const serverCpuMs = server.totalCpuMs() - cpu0;
-  const { samples, peak } = rss.stop();
+  clearInterval(sampling);
+  sample();
   await proxy.close();
-  const tenth = Math.max(1, Math.ceil(samples.length / 10));
+  const heldAfter = heldBefore && (await heldMemory(server));
+  const rss = samples.map((s) => s.rss);
+  const tenth = Math.max(1, Math.ceil(rss.length / 10));
   const rssByTenth: number[] = [];
-  for (let i = 0; i < samples.length; i += tenth) rssByTenth.push(Math.max(...samples.slice(i, i + tenth)));
+  for (let i = 0; i < rss.length; i += tenth) rssByTenth.push(Math.max(...rss.slice(i, i + tenth)));
   return {
     ms,
     photos: byDevice.flat().length,
@@ -147,12 +174,32 @@ async function measure(server: ChildServer, link: { cutAfterBytes: readonly [num
     bytesOnLink: proxy.bytesFromClients,
     connections: proxy.connections,
     cuts: proxy.cuts,
-    rssStart: samples[0] ?? 0,
-    rssPeak: peak,
-    rssEnd: samples[samples.length - 1] ?? 0,
+    rssStart: rss[0] ?? 0,
+    rssPeak: Math.max(0, ...rss),
+    rssEnd: rss[rss.length - 1] ?? 0,
     rssByTenth,
+    rssLate: lateGrowth(samples, storedAtMs, ms),
+    ...(heldBefore && heldAfter && { held: { before: heldBefore, after: heldAfter } }),
     serverCpuMs,
   };
+}
+
+/** The server's memory after a full collection (`/debug/diagnostics?gc=1`); undefined for a server without it, or not started with --expose-gc. */
+async function heldMemory(server: ChildServer): Promise<BenchDiagnostics['memory'] | undefined> {
+  const read = async (): Promise<BenchDiagnostics['memory'] | undefined> => {
+    const res = await fetch(`http://127.0.0.1:${server.port}/debug/diagnostics?gc=1`, { signal: AbortSignal.timeout(5_000) });
+    if (res.status !== 200) return undefined;
+    const { memory } = (await res.json()) as BenchDiagnostics;
+    return memory?.collected ? memory : undefined;
+  };
+  try {
+    // V8 frees ArrayBuffers on a thread of its own after a collection: the second reading sees them gone.
+    if (!(await read())) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    return await read();
+  } catch {
+    return undefined;
+  }
 }
 
 /** One photo with tus-js-client, as the app sends it: resumed from the relay's offset after every cut. */

@@ -60,13 +60,15 @@ export class PhotoStore {
   /**
    * Checks the finished upload in `uploadFile` against the name it declared
    * and stores it as `photos/<sha256>` (a hard link: the upload's bytes are
-   * not copied, and a later HEAD on the upload still finds them). Resolves
-   * once the photo and its folder are on disk.
+   * not copied, and a later HEAD on the upload still finds them). `digest`
+   * is the upload's SHA-256 when it was hashed on its way in; without it the
+   * file is read (streamed) to hash it. Resolves once the photo and its
+   * folder are on disk.
    */
-  async accept(uploadFile: string, declared: string): Promise<StoredPhoto | PhotoRefusal> {
+  async accept(uploadFile: string, declared: string, digest: string | null = null): Promise<StoredPhoto | PhotoRefusal> {
     const type = imageTypeOf(await readHead(uploadFile));
     if (!type) return { status: 415, reason: 'the upload is not a JPEG, PNG or WebP image' };
-    const actual = await sha256Of(uploadFile);
+    const actual = digest ?? (await sha256Of(uploadFile));
     if (actual !== declared) return { status: 422, reason: `the upload's bytes hash to ${actual}, not to the declared ${declared}` };
     await fsyncFile(uploadFile);
     const photo = this.photoPath(declared);

@@ -10,6 +10,7 @@
 import { createReadStream } from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { FileStore } from '@tus/file-store';
 import { Server, type Upload } from '@tus/server';
 import { canWrite } from '../../shared/auth/roles';
@@ -17,6 +18,7 @@ import type { User, UserStore } from '../auth/UserStore';
 import type { RelayLog } from '../log';
 import { isImageType, isSha256Hex, parseByteRange } from './photoBytes';
 import { isRefusal, type PhotoStore } from './PhotoStore';
+import { UploadHashes } from './UploadHashes';
 
 /** Default of TALLY_MAX_PHOTO_BYTES: a 12-megapixel photo compressed on the phone is a few hundred KB. */
 export const DEFAULT_MAX_PHOTO_BYTES = 20 * 1024 * 1024;
@@ -39,10 +41,32 @@ interface TusAnswer {
 
 const answer = (status: number, body: string): TusAnswer => ({ status_code: status, body });
 
-/** The upload store: @tus/file-store, where an upload of a photo the relay already has is complete at once. */
+/**
+ * The upload store: @tus/file-store, where an upload of a photo the relay
+ * already has is complete at once, and each upload is hashed as it streams
+ * to disk (a finished photo is not read again to check it).
+ */
 class PhotoUploadStore extends FileStore {
+  readonly hashes = new UploadHashes();
+
   constructor(private readonly photos: PhotoStore) {
     super({ directory: photos.uploadsDir });
+  }
+
+  override async write(readable: Readable, id: string, offset: number): Promise<number> {
+    const tap = await this.hashes.tap(id, path.join(this.photos.uploadsDir, id), offset);
+    // pipe() passes errors neither way: pass them both ways, so a failed write (a full disk's ENOSPC among
+    // them) ends the request's stream with its own error, as it does without the tap.
+    readable.once('error', (err) => tap.stream.destroy(err));
+    tap.stream.once('error', (err) => readable.destroy(err));
+    const end = await super.write(readable.pipe(tap.stream), id, offset);
+    tap.wrote(end);
+    return end;
+  }
+
+  override async remove(id: string): Promise<void> {
+    this.hashes.forget(id);
+    await super.remove(id);
   }
 
   override async create(upload: Upload): Promise<Upload> {
@@ -94,7 +118,8 @@ export function photoEndpoint(options: PhotoEndpointOptions): PhotoEndpoint {
     },
     async onUploadFinish(_req, upload) {
       const sha256 = upload.metadata?.sha256 ?? '';
-      const stored = await store.accept(path.join(store.uploadsDir, upload.id), sha256);
+      const digest = upload.size === undefined ? null : datastore.hashes.digest(upload.id, upload.size);
+      const stored = await store.accept(path.join(store.uploadsDir, upload.id), sha256, digest);
       if (isRefusal(stored)) {
         await datastore.remove(upload.id).catch(() => undefined);
         log.warn({ upload: upload.id, sha256, reason: stored.reason }, 'photo upload refused');

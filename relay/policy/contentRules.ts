@@ -8,8 +8,9 @@
  *   (one entry per id), set descriptive fields with a `fieldEdit` audit entry
  *   in the same change, and write `meta` once, at creation. `review` and
  *   `writers` are the relay's.
- * - `site:<site>`: supervisors and admins keep the item master and the bins;
- *   the record index, display names and `writers` are the relay's.
+ * - `site:<site>`: supervisors and admins keep the item master, the bins and
+ *   the site settings (each within its bounds); the record index, display
+ *   names and `writers` are the relay's.
  */
 import { can, Permission, type Role } from '../../shared/auth/roles';
 import { EntryKind, type Entry } from '../../shared/model/entry';
@@ -17,6 +18,7 @@ import { isRecordId, isSiteId } from '../../shared/model/ids';
 import { parseEntry } from '../../shared/model/parseEntry';
 import { RECORD_PREFIX, RecordFields, RecordKind, RecordRoot, isFieldOf } from '../../shared/model/recordLayout';
 import { SiteRoot, isLocationEntry, isSiteCode, parseItem } from '../../shared/model/siteDocs';
+import { siteSettingRefusal } from '../../shared/model/siteSettings';
 import { WRITERS_ROOT } from '../../shared/model/writers';
 
 /** Content a change inserts at one place. */
@@ -193,7 +195,7 @@ function newKind(change: ChangeContent): RecordKind | null {
   return null;
 }
 
-const SITE_EDITABLE = new Set<string>([SiteRoot.items, SiteRoot.locations]);
+const SITE_EDITABLE = new Set<string>([SiteRoot.items, SiteRoot.locations, SiteRoot.settings]);
 const SITE_RELAY_ROOTS = new Set<string>([SiteRoot.records, SiteRoot.users, WRITERS_ROOT]);
 
 /** Why `sender` may not make `change` to the site document, or null. */
@@ -206,12 +208,16 @@ export function siteRefusal(sender: Sender, change: ChangeContent): string | nul
     }
     if (!SITE_EDITABLE.has(root)) return `"${root}" is not part of a site document`;
   }
-  if (!can(sender.role, Permission.editSite)) return `${sender.role} may not change the item master or the bins`;
+  if (!can(sender.role, Permission.editSite)) return `${sender.role} may not change the item master, the bins or the site settings`;
   for (const { root, key, topLevel, values } of change.inserted) {
     if (!topLevel || key === null || values === null) return `the ${root} map holds plain values by code`;
     for (const value of values) {
       if (root === SiteRoot.items && (!isSiteCode(key) || parseItem(value) === undefined)) return `malformed item ${JSON.stringify(key.slice(0, 60))}`;
       if (root === SiteRoot.locations && !isLocationEntry(key, value)) return `malformed bin ${JSON.stringify(key.slice(0, 60))}`;
+      if (root === SiteRoot.settings) {
+        const refusal = siteSettingRefusal(key, value);
+        if (refusal) return refusal;
+      }
     }
   }
   return null;

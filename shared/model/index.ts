@@ -35,3 +35,4 @@ export * from './siteDocs';
 export * from './siteCsv';
 export * from './recordIndexRow';
 export * from './userNames';
+export * from './siteSettings';

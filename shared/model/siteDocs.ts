@@ -7,6 +7,7 @@
  * - `items`     Y.Map: barcode -> {sku, description, uom} (the item master)
  * - `locations` Y.Map: bin code -> {zone?} (maps, not arrays: adding a bin twice is one bin)
  * - `users`     Y.Map: user id -> {displayName} (written by the relay from its user store)
+ * - `settings`  Y.Map: setting name -> plain value (site-wide settings, siteSettings.ts)
  *
  * Values are whole plain objects, replaced last-writer-wins. Readers skip
  * malformed values instead of throwing.
@@ -24,6 +25,7 @@ export const SiteRoot = {
   items: 'items',
   locations: 'locations',
   users: 'users',
+  settings: 'settings',
 } as const;
 
 /** A top-level map name of a site document. */

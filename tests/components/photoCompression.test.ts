@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PhotoCompressor } from '../../client/app/lib/photos/PhotoCompressor';
 import { PhotoError } from '../../client/app/lib/photos/compressImage';
+import { DEFAULT_PHOTO_SIZE } from '../../client/app/lib/photos/photoSize';
 import { cameraJpeg, contains, markersBeforeScan } from './exifJpeg';
 
 const APP1 = 0xe1;
@@ -70,6 +71,18 @@ describe('PhotoCompressor', () => {
     expect(contains(new Uint8Array(await out.thumb.arrayBuffer()), 'Exif')).toBe(false);
     expect(out.thumbId).toBe(await hex(out.thumb));
     expect(out.thumbId).not.toBe(out.photoId);
+  });
+
+  it("obeys a smaller longest side (the site's setting): 1,024 px, still upright", async () => {
+    compressor = new PhotoCompressor();
+    const out = await compressor.compress(await cameraJpeg(4000, 3000, { orientation: 6 }), { ...DEFAULT_PHOTO_SIZE, maxSide: 1024 });
+    expect([out.width, out.height]).toEqual([768, 1024]);
+    const bitmap = await createImageBitmap(out.photo);
+    expect([bitmap.width, bitmap.height]).toEqual([768, 1024]);
+    bitmap.close();
+    expect(isRed(await pixel(out.photo, 700, 50))).toBe(true);
+    expect(isRed(await pixel(out.photo, 50, 50))).toBe(false);
+    expect([out.thumbWidth, out.thumbHeight]).toEqual([240, 320]);
   });
 
   it('keeps a photo with fine detail everywhere within 600 KB by lowering the quality, then the size', async () => {

@@ -46,11 +46,40 @@ describe('Photos', () => {
     };
   }
 
-  function start(options: { store?: MediaStore; records: ConstructorParameters<typeof Photos>[0]['records']; estimate?: () => Promise<StorageEstimate> }): Photos {
+  function start(options: { store?: MediaStore; records: ConstructorParameters<typeof Photos>[0]['records']; estimate?: () => Promise<StorageEstimate>; photoMaxSide?: () => number }): Photos {
     store = new IndexeddbMediaStore(mediaDbName(site));
-    photos = new Photos({ site, relayUrl: 'http://127.0.0.1:9', token: 't', actions: new RecordActions({ author }), link: offline, store: options.store ?? store, records: options.records, estimate: options.estimate ?? (async () => ({ usage: 0, quota: 100 * GB })) });
+    photos = new Photos({
+      site,
+      relayUrl: 'http://127.0.0.1:9',
+      token: 't',
+      actions: new RecordActions({ author }),
+      link: offline,
+      store: options.store ?? store,
+      records: options.records,
+      estimate: options.estimate ?? (async () => ({ usage: 0, quota: 100 * GB })),
+      ...(options.photoMaxSide && { photoMaxSide: options.photoMaxSide }),
+    });
     return photos;
   }
+
+  it("shrinks each photo to the site's setting for its longest side, read when the photo is taken", async () => {
+    const { records } = receipt();
+    let side = 1024;
+    const p = start({ records, photoMaxSide: () => side });
+    const small = await p.take('R-1', await cameraJpeg(4000, 3000, { orientation: 6 }));
+    expect([small.width, small.height]).toEqual([768, 1024]);
+    const bitmap = await createImageBitmap((await store.file(small.photoId))!.blob!);
+    expect([bitmap.width, bitmap.height]).toEqual([768, 1024]);
+    bitmap.close();
+
+    side = 640;
+    const smaller = await p.take('R-1', await cameraJpeg(4000, 3000));
+    expect([smaller.width, smaller.height]).toEqual([640, 480]);
+    // The thumbnail keeps its own size.
+    const thumb = await createImageBitmap((await store.file(smaller.thumbId!))!.blob!);
+    expect([thumb.width, thumb.height]).toEqual([320, 240]);
+    thumb.close();
+  });
 
   it('keeps the photo and its thumbnail on the device before the record names them, and the entry says what they are', async () => {
     const { doc, records, retained } = receipt();

@@ -12,7 +12,9 @@
  * see the photos (thumbnails, the full photo on tap, History), and the
  * handover check says nothing is left on the device. A photo the relay
  * refuses shows the relay's reason as it is, stays on the device, keeps the
- * handover from saying "nothing left", and goes up when tried again.
+ * handover from saying "nothing left", and goes up when tried again. A
+ * supervisor sets a smaller longest side in Site setup (an out-of-bounds one
+ * is refused in words), and the next photo taken keeps that size.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -46,11 +48,13 @@ describe('photos on records, end to end', () => {
   let crew: Device;
   let crewB: Device;
   let auditor: Device;
+  let supervisor: Device;
+  let supervisorB: Device;
   let receiptId = '';
   let taken: TakenRow[] = [];
   let firstJpeg: Buffer | null = null;
 
-  const devices = () => [crew, crewB, auditor].filter(Boolean);
+  const devices = () => [crew, crewB, auditor, supervisor, supervisorB].filter(Boolean);
 
   beforeAll(async () => {
     relay = await AppRelay.create();
@@ -186,6 +190,8 @@ describe('photos on records, end to end', () => {
     await crew.waitOnline(false);
     await thumbnailsShown(crew, 3);
     expect(await photoStates(crew)).toEqual(['device', 'device', 'device']);
+    // The header's count names the photos beside the line's changes, also after the reload.
+    await expect.poll(() => crew.byTestId('pending-count').locator('.full').textContent(), { timeout: 30_000 }).toMatch(/^\d+ changes?, 3 photos on this device only$/);
     await crew.snap('photos-offline');
 
     await crew.go('/handover');
@@ -233,6 +239,7 @@ describe('photos on records, end to end', () => {
     }
     await crew.go('/sync');
     expect(await crew.byTestId('photos-pending-count').textContent()).toBe('0');
+    await crew.byTestId('pending-count').waitFor({ state: 'detached', timeout: 30_000 });
   });
 
   it('a second crew device and an auditor see the photos, and the handover says nothing is left', async () => {
@@ -300,5 +307,29 @@ describe('photos on records, end to end', () => {
     await expect.poll(() => photoStates(crew), { timeout: 60_000 }).toEqual(['relay', 'relay', 'relay', 'relay', 'relay']);
     await crew.go('/handover');
     await crew.byTestId('handover-clear').waitFor({ timeout: 30_000 });
+  });
+
+  it("a supervisor sets a photo's longest side in Site setup, and the next photo taken keeps that size", async () => {
+    supervisor = await Device.enrol(browser, proxy.url, users.sam, 'supervisor');
+    await supervisor.go('/setup');
+    expect(await supervisor.byTestId('photo-max-side').inputValue()).toBe('2048');
+    await supervisor.byTestId('photo-max-side').fill('99');
+    await supervisor.byTestId('save-photo-max-side').click();
+    await supervisor.page.getByText('Not saved: a photo\'s longest side must be 640 to 4096 px, not 99.').waitFor();
+    await supervisor.byTestId('photo-max-side').fill('1024');
+    await supervisor.byTestId('save-photo-max-side').click();
+    await supervisor.page.getByText('Photos taken from now on keep at most 1,024 px on their longest side.').waitFor();
+
+    await supervisor.go(`/r/${receiptId}`);
+    await supervisor.waitOnline(true, 60_000);
+    const [jpeg] = await cameraJpegs(supervisor, 1);
+    await takePhoto(supervisor, jpeg!, 'IMG_0005.jpg');
+    await expect.poll(async () => (await queue(supervisor)).length, { timeout: 60_000 }).toBe(1);
+    const [row] = (await queue(supervisor)) as Array<TakenRow & { width: number; height: number }>;
+    expect([row!.width, row!.height]).toEqual([1024, 768]);
+    // The relay took the setting: a second device of the supervisor, with nothing stored yet, gets it from the relay.
+    supervisorB = await Device.enrol(browser, proxy.url, users.sam, 'supervisor B');
+    await supervisorB.go('/setup');
+    await expect.poll(() => supervisorB.byTestId('photo-max-side').inputValue(), { timeout: 30_000 }).toBe('1024');
   });
 });

@@ -79,6 +79,7 @@ describe('recordRefusal', () => {
 });
 
 describe('siteRefusal', () => {
+  const setting = (key: string, value: unknown) => ({ root: 'settings', key, topLevel: true, values: [value] });
   const item = { root: 'items', key: '4006381333931', topLevel: true, values: [{ sku: 'SKU-1', description: 'Widget', uom: 'EA' }] };
   it.each<[string, Sender, ChangeContent, RegExp | null]>([
     ['a supervisor keeps the item master', supervisor, change([item]), null],
@@ -90,6 +91,13 @@ describe('siteRefusal', () => {
     ['the record index', supervisor, change([{ root: 'records', key: 'R-1', topLevel: true, values: [{}] }]), /record index is written by the relay alone/],
     ['display names', supervisor, change([{ root: 'users', key: 'u-ann', topLevel: true, values: [{ displayName: 'x' }] }]), /relay alone/],
     ['a root of its own', supervisor, change([{ root: 'junk', key: 'x', topLevel: true, values: [1] }]), /not part of a site document/],
+    ['a supervisor sets the photo size', supervisor, change([setting('photoMaxSide', 1024)]), null],
+    ['a supervisor clears a setting (back to its default)', supervisor, change([], [{ root: 'settings', key: 'photoMaxSide', topLevel: true }]), null],
+    ['crew may not set one', crew, change([setting('photoMaxSide', 1024)]), /crew may not change .* the site settings/],
+    ['a photo size out of bounds', supervisor, change([setting('photoMaxSide', 10_000)]), /640 to 4096 px, not 10000/],
+    ['a photo size that is not a number', supervisor, change([setting('photoMaxSide', '2048')]), /whole number of pixels/],
+    ['a setting this version does not know', supervisor, change([setting('theme', 'dark')]), /"theme" is not a site setting/],
+    ['a setting held in a nested type', supervisor, change([{ root: 'settings', key: 'photoMaxSide', topLevel: true, values: null }]), /plain values/],
   ])('%s', (_what, sender, c, refusal) => {
     const reason = siteRefusal(sender, c);
     if (refusal === null) expect(reason).toBeNull();

@@ -20,6 +20,7 @@ import { addReceiveLine, proposeChange } from '../../shared/model/recordWriters'
 import { entriesOf, readFields, readMeta } from '../../shared/model/readRecord';
 import { totalReceived } from '../../shared/model/receivedByItem';
 import { readItems, readRecordIndex, userName } from '../../shared/model/siteDocs';
+import { readSiteSettings, setSiteSetting } from '../../shared/model/siteSettings';
 import { readReviewState } from '../../shared/review/reviewMap';
 import { createAuthor } from '../../shared/model/author';
 
@@ -214,6 +215,7 @@ describe('writes are bound to who sent them', () => {
       const attempts: [(copy: Y.Doc) => void, RegExp][] = [
         [(c) => c.getMap('items').set('4006381333931', { sku: 'SKU-X', description: 'x', uom: 'EA' }), /crew may not change the item master/],
         [(c) => c.getMap('locations').set('A-01', {}), /crew may not change/],
+        [(c) => c.getMap('settings').set('photoMaxSide', 1024), /crew may not change .* the site settings/],
         [(c) => c.getMap('users').set(users.crew.id, { displayName: 'Bob' }), /written by the relay alone/],
         [(c) => c.getMap('records').set('R-FAKE', { id: 'R-FAKE', kind: 'receipt', title: 'x', site: 'main', createdAt: 1, createdBy: users.crew.id }), /record index is written by the relay alone/],
         [(c) => c.getMap('records').delete('R-ID'), /record index is written by the relay alone/],
@@ -234,6 +236,18 @@ describe('writes are bound to who sent them', () => {
       await sue.open(SITE);
       await sue.write(SITE, (d) => d.getMap('items').set('4006381333931', { sku: 'SKU-X', description: 'Widget', uom: 'EA' }));
       expect(readItems(docFromUpdates(await t.store.load(SITE))).get('4006381333931')?.sku).toBe('SKU-X');
+    });
+
+    it("a supervisor sets a photo's longest side within its bounds, and one out of them is refused", async () => {
+      const sue = await device('supervisor', 'dev-S');
+      const site = await sue.open(SITE);
+      await sue.write(SITE, (d) => setSiteSetting(d, 'photoMaxSide', 1280));
+      expect(readSiteSettings(docFromUpdates(await t.store.load(SITE))).photoMaxSide).toBe(1280);
+      const before = Y.encodeStateVector(docFromUpdates(await t.store.load(SITE)));
+      const frame = (await sue.sendRaw(SITE, updateAs(site, 7100, (c) => c.getMap('settings').set('photoMaxSide', 100_000)))) as { type: string; reason?: string };
+      expect(frame).toMatchObject({ type: 'error', code: MuxErrorCode.permissionDenied });
+      expect(frame.reason).toMatch(/640 to 4096 px, not 100000/);
+      expect(Y.encodeStateVector(docFromUpdates(await t.store.load(SITE)))).toEqual(before);
     });
 
     it('a document outside the known families cannot be opened or filled', async () => {

@@ -1,6 +1,6 @@
 /**
- * The site document as the app reads it: the record list, the item master
- * and the bins, plus the document's sync state, as one `get()`/`subscribe()`
+ * The site document as the app reads it: the record list, the item master,
+ * the bins and the site settings, plus the document's sync state, as one `get()`/`subscribe()`
  * source. Scans are looked up here, so they work with no network.
  */
 import type { DocSyncState, SyncedDoc } from '../../../client/sync';
@@ -9,9 +9,11 @@ import {
   readItems,
   readLocations,
   readRecordIndex,
+  readSiteSettings,
   type ItemInfo,
   type Location,
   type RecordIndexEntry,
+  type SiteSettings,
 } from '../../../shared/model';
 import { Emitter } from './Emitter';
 
@@ -25,6 +27,8 @@ export interface SiteView {
   readonly records: readonly RecordIndexEntry[];
   readonly items: readonly SiteItem[];
   readonly locations: readonly Location[];
+  /** Every setting with a value (the default where the site set none). */
+  readonly settings: SiteSettings;
   readonly sync: DocSyncState;
 }
 
@@ -60,6 +64,7 @@ export class SiteSource {
         records: readRecordIndex(this.synced.doc),
         items: [...readItems(this.synced.doc)].map(([barcode, item]) => ({ barcode, ...item })),
         locations: readLocations(this.synced.doc),
+        settings: readSiteSettings(this.synced.doc),
       };
       this.view = { ...this.data, sync: this.synced.get() };
     }

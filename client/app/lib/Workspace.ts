@@ -224,6 +224,7 @@ export class Workspace {
       actions: this.actions,
       records: this,
       link: { online: () => this.client.connection.online, recordsPending: () => this.client.status.get().pendingTotal, subscribe: (l) => this.client.status.subscribe(l) },
+      photoMaxSide: () => this.site.get().settings.photoMaxSide,
     });
     this.openWorkingCopies();
     this.offSite = this.site.subscribe(() => {

@@ -15,13 +15,13 @@ export class PhotoCompressor {
 
   constructor(private readonly size: PhotoSize = DEFAULT_PHOTO_SIZE) {}
 
-  /** Compresses `file` in the worker (photos queue there, one at a time). */
-  compress(file: Blob): Promise<CompressedPhoto> {
+  /** Compresses `file` in the worker to `size` (photos queue there, one at a time). */
+  compress(file: Blob, size: PhotoSize = this.size): Promise<CompressedPhoto> {
     const worker = this.start();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      const request: CompressRequest = { id, file, size: this.size };
+      const request: CompressRequest = { id, file, size };
       worker.postMessage(request);
     });
   }

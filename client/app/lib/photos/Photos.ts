@@ -14,6 +14,7 @@ import type { RecordActions } from '../RecordActions';
 import { Emitter } from '../Emitter';
 import { mediaDbName, IndexeddbMediaStore, MemoryMediaStore, type MediaStore, type StoredFile, type TakenPhoto } from './MediaStore';
 import { PhotoCompressor } from './PhotoCompressor';
+import { DEFAULT_PHOTO_SIZE, type PhotoSize } from './photoSize';
 import { photoStateOf, type PhotoState } from './photoState';
 import { PhotoUploader } from './PhotoUploader';
 import { isPhotoHash, sha256Hex } from './sha256';
@@ -46,7 +47,9 @@ export interface PhotosOptions {
   /** Default IndexedDB `tally.media.<site>` (memory where there is none). */
   store?: MediaStore;
   /** Default: the worker (PhotoCompressor). */
-  compress?: (file: Blob) => ReturnType<PhotoCompressor['compress']>;
+  compress?: (file: Blob, size: PhotoSize) => ReturnType<PhotoCompressor['compress']>;
+  /** The site's setting for a photo's longest side, read at each photo taken (default 2,048 px). */
+  photoMaxSide?: () => number;
   /** Default `navigator.storage.estimate`, when there is one. */
   estimate?: () => Promise<StorageEstimate>;
 }
@@ -104,7 +107,7 @@ export class Photos {
   constructor(private readonly options: PhotosOptions) {
     this.store = options.store ?? (typeof indexedDB === 'undefined' ? new MemoryMediaStore() : new IndexeddbMediaStore(mediaDbName(options.site)));
     this.compressor = options.compress ? null : new PhotoCompressor();
-    this.compress = options.compress ?? ((file) => this.compressor!.compress(file));
+    this.compress = options.compress ?? ((file, size) => this.compressor!.compress(file, size));
     this.uploader = new PhotoUploader({
       store: this.store,
       endpoint: `${options.relayUrl}/files/`,
@@ -151,7 +154,7 @@ export class Photos {
     this.compressing++;
     this.changed();
     try {
-      const c = await this.compress(file);
+      const c = await this.compress(file, { ...DEFAULT_PHOTO_SIZE, maxSide: this.options.photoMaxSide?.() ?? DEFAULT_PHOTO_SIZE.maxSide });
       const at = Date.now();
       await this.store.keepTaken(
         { id: c.photoId, thumbId: c.thumbId, recordId, bytes: c.photo.size, thumbBytes: c.thumb.size, width: c.width, height: c.height, at, failure: null },

@@ -1,8 +1,10 @@
 /**
  * How big a photo is kept: the longest side, the thumbnail's, the JPEG
- * quality, and the byte budget a 12-megapixel phone photo must fit. There is
- * no site-settings document yet, so these are constants (README, "Photos").
+ * quality, and the byte budget a 12-megapixel phone photo must fit. The
+ * longest side is the site's setting `photoMaxSide` (shared/model/siteSettings,
+ * set in Site setup) when the photo is taken; the rest are constants.
  */
+import { DEFAULT_SITE_SETTINGS } from '../../../../shared/model/siteSettings';
 
 /** What compression aims for. */
 export interface PhotoSize {
@@ -16,7 +18,7 @@ export interface PhotoSize {
   maxBytes: number;
 }
 
-export const DEFAULT_PHOTO_SIZE: PhotoSize = { maxSide: 2048, thumbSide: 320, quality: 0.8, maxBytes: 600 * 1024 };
+export const DEFAULT_PHOTO_SIZE: PhotoSize = { maxSide: DEFAULT_SITE_SETTINGS.photoMaxSide, thumbSide: 320, quality: 0.8, maxBytes: 600 * 1024 };
 
 /** Qualities tried in turn until a photo fits its byte budget. */
 export const QUALITY_STEPS: readonly number[] = [0.8, 0.7, 0.6, 0.5];
