@@ -195,6 +195,19 @@ describe.each([
     expect(vectors.get('R-7')).toEqual(Y.encodeStateVectorFromUpdate(state));
   });
 
+  it('answers the vector an older app kept under its own key, beside a summary without one', async () => {
+    const name = freshName();
+    const bytes = bytesFor(name);
+    opened.push(bytes);
+    const state = receiptState('R-8', 2);
+    const vector = Y.encodeStateVectorFromUpdate(state);
+    // No state: the vector can only come from its key.
+    await bytes.put([{ key: 'vector:R-8', value: vector }, { key: 'summary:R-8', value: new TextEncoder().encode(JSON.stringify(summarizeState('R-8', state))) }], { durable: true });
+    const store = new DeviceRecordStore(bytes);
+    expect((await store.stateVectors(['R-8'])).get('R-8')).toEqual(vector);
+    expect((await store.summaries()).map((s) => s.id)).toEqual(['R-8']);
+  });
+
   it('replaces a record with its newer state and summary', async () => {
     const store = open(freshName());
     const older = receiptState('R-1', 1);
