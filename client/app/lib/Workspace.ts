@@ -25,6 +25,7 @@ import { deviceAuthor, randomId, type KeyValueStore, type SeqCounter } from './d
 import { DeviceRecordStore, heldRecordsDbName, IndexeddbByteStore, MemoryByteStore } from './DeviceRecordStore';
 import { Emitter } from './Emitter';
 import { HeldRecords, type FetchOptions } from './HeldRecords';
+import { HeldUpkeep } from './HeldUpkeep';
 import { RecordActions } from './RecordActions';
 import { RecordSource, type RecordView } from './RecordSource';
 import { recordRows, type RecordRow } from './recordRows';
@@ -99,6 +100,8 @@ export class Workspace {
   readonly refusals: RefusalRecovery;
   /** The records held for offline reading: summaries and the device record store (see HeldRecords). */
   readonly held: HeldRecords;
+  /** Keeps the held records current (watch, catch-up, the site's recent records). */
+  private readonly upkeep: HeldUpkeep;
   /** Photos taken, kept, sent and shown on this device (see photos/Photos). */
   readonly photos: Photos;
   /** Safety alerts, quality holds and their acknowledgements on this device (see DeviceNotices). */
@@ -147,10 +150,6 @@ export class Workspace {
   private readonly offStore: () => void;
   private readonly contactKey: string;
   private readonly liveSummaries = new WeakMap<RecordView, RecordSummary>();
-  /** The held records watched on the relay, each batch of them with its own stop function. */
-  private watched = new Set<string>();
-  private stopWatching: Array<() => void> = [];
-  private watchedKey = '';
   private wasOnline = false;
   private destroyed = false;
   private rows: RecordRow[] | null = null;
@@ -203,6 +202,14 @@ export class Workspace {
     this.records = options.records ?? defaultRecordStore(options.session.site);
     this.feed = options.feed ?? this.client;
     this.held = new HeldRecords({ store: this.records, feed: this.feed, online: () => this.client.connection.online });
+    this.upkeep = new HeldUpkeep({
+      held: this.held,
+      feed: this.feed,
+      online: () => this.client.connection.online,
+      isOpen: (id) => this.sources.has(id),
+      siteRecords: () => this.site.get().records,
+      windowMs: RECENT_MS,
+    });
     void this.held.whenLoaded.then(afterNextPaint).then(this.listShown);
     this.deleteIdleWorkingCopies(options.deleteWorkingCopy ?? defaultDeleteWorkingCopy(options.sync?.persistence));
     this.refusals = new RefusalRecovery({
@@ -234,7 +241,7 @@ export class Workspace {
       if (records === this.siteRecords) return;
       this.siteRecords = records;
       this.invalidate();
-      this.fetchRecent();
+      this.upkeep.fetchRecent();
     });
     this.offHeld = this.held.subscribe(() => {
       // A shift start stores a batch every few frames: screens hear of it at most every HELD_NEWS_MS
@@ -242,7 +249,7 @@ export class Workspace {
       // is not re-listed and re-counted once per batch, which grew with the square of the records held.
       this.invalidate({ soon: true, ...(this.held.fetching && { waitMs: BULK_NEWS_MS }) });
       // At once, not once batches settle: a change made between a record's fetch and its watch would be missed.
-      this.watchHeld();
+      this.upkeep.watch();
       this.pinConflicted();
     });
     this.offStore = this.client.connection.onRelayStore((store) => this.noteRelayStore(store));
@@ -250,16 +257,16 @@ export class Workspace {
       const online = this.client.connection.online;
       if (online && !this.wasOnline) void this.held.whenLoaded.then(() => {
         this.held.resume();
-        this.catchUp();
+        this.upkeep.catchUp();
       });
       this.wasOnline = online;
-      this.watchHeld();
+      this.upkeep.watch();
     });
     void this.held.whenLoaded.then(() => {
       this.heldLoaded = true;
-      this.watchHeld();
+      this.upkeep.watch();
       this.pinConflicted();
-      this.fetchRecent();
+      this.upkeep.fetchRecent();
       this.offerHeld();
       const store = this.client.connection.get().relayStore;
       if (store !== null) this.noteRelayStore(store);
@@ -475,7 +482,7 @@ export class Workspace {
     this.offOnline();
     this.offStore();
     this.offContact();
-    this.unwatchHeld();
+    this.upkeep.destroy();
     for (const off of this.recordOffs.values()) off();
     this.recordOffs.clear();
     if (this.newsTimer !== null) clearTimeout(this.newsTimer);
@@ -736,74 +743,6 @@ export class Workspace {
   private pinConflicted(): void {
     if (this.destroyed) return;
     for (const [id, summary] of this.held.summaries()) if (summary.openConflicts > 0 && !this.sources.has(id)) this.open(id);
-  }
-
-  /**
-   * While online, watches every held record on the relay (one feed, no
-   * subscription per record); a changed record's missing part is fetched
-   * into the record store (an open record gets it over its own subscription).
-   */
-  private watchHeld(): void {
-    if (this.destroyed) return;
-    const online = this.client.connection.online;
-    // Which records are held changes far less often than what they hold: compared by a counter, not by name.
-    const key = online ? `online ${this.held.membership}` : 'offline';
-    if (key === this.watchedKey) return;
-    this.watchedKey = key;
-    if (!online) return this.unwatchHeld();
-    const held = this.held.summaries();
-    // A record let go of: watched again from scratch. Otherwise (a shift start storing batch after batch) only the new ones.
-    for (const id of this.watched) {
-      if (held.has(id)) continue;
-      this.unwatchHeld();
-      break;
-    }
-    const added = [...held.keys()].filter((id) => !this.watched.has(id));
-    if (added.length === 0) return;
-    for (const id of added) this.watched.add(id);
-    const names = added.map((id) => recordDocName(toRecordId(id)));
-    this.stopWatching.push(this.feed.watchChanges(names, (changed) => this.onChanged(changed)));
-  }
-
-  private unwatchHeld(): void {
-    for (const stop of this.stopWatching) stop();
-    this.stopWatching = [];
-    this.watched = new Set();
-  }
-
-  private onChanged(names: string[]): void {
-    this.requestFetch(names.map((n) => recordIdOfDocName(n)).filter((id): id is NonNullable<typeof id> => id !== undefined));
-  }
-
-  /**
-   * Back online: what changed on the relay while this device was away is
-   * fetched for every held record (the feed names only changes it sees
-   * while watching), and new records the site lists.
-   */
-  private catchUp(): void {
-    this.requestFetch([...this.held.summaries().keys()].filter((id) => !this.sources.has(id)));
-    this.fetchRecent();
-  }
-
-  /**
-   * Fetches the records the site lists from the last RECENT_MS that this
-   * device does not hold yet: a record made on another device is here (and
-   * any conflict in it) before the network goes.
-   */
-  private fetchRecent(): void {
-    const since = Date.now() - RECENT_MS;
-    const held = this.held.summaries();
-    this.requestFetch(
-      this.site
-        .get()
-        .records.filter((row) => row.createdAt >= since && !held.has(row.id) && !this.sources.has(row.id))
-        .map((row) => row.id),
-    );
-  }
-
-  /** Queues records to fetch (one exchange at a time, shared with shift start; see HeldRecords). */
-  private requestFetch(ids: readonly string[]): void {
-    if (!this.destroyed) this.held.request(ids);
   }
 
   /**
