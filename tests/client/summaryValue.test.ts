@@ -6,23 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { readSummaryValue, writeSummaryValue } from '../../client/app/lib/summaryValue';
-import type { RecordSummary } from '../../shared/summary/recordSummary';
+import { aSummary } from '../support/summaries';
 
-const summary: RecordSummary = {
-  id: 'R-1',
-  kind: 'receipt',
-  title: 'ACME · Dock 2 · «naïve»',
-  createdAt: 1,
-  createdBy: 'ann',
-  status: 'open',
-  hold: false,
-  openConflicts: 0,
-  pending: 0,
-  lines: 3,
-  qty: 12,
-  lastChangeAt: 5,
-  proposals: [],
-};
+const summary = aSummary();
 
 describe('summary values', () => {
   it.each([

@@ -4,25 +4,10 @@
  * right type; otherwise the device summarizes the record itself.
  */
 import { describe, expect, it } from 'vitest';
-import { readSummaryJson, type RecordSummary } from '../../shared/summary/recordSummary';
+import { readSummaryJson } from '../../shared/summary/recordSummary';
+import { aSummary } from '../support/summaries';
 
-const good: RecordSummary = {
-  id: 'R-1',
-  kind: 'receipt',
-  title: 'ACME · Dock 2',
-  createdAt: 1,
-  createdBy: 'ann',
-  status: 'open',
-  statusText: 'Open',
-  hold: false,
-  openConflicts: 0,
-  pending: 0,
-  lines: 3,
-  qty: 12,
-  lastChangeAt: 5,
-  proposals: [],
-  goods: [{ item: 'SKU-1', lot: 'L1' }],
-};
+const good = aSummary({ statusText: 'Open', goods: [{ item: 'SKU-1', lot: 'L1' }] });
 const withField = (patch: Record<string, unknown>): string => JSON.stringify({ ...good, ...patch });
 
 describe('readSummaryJson', () => {
