@@ -20,8 +20,9 @@ export interface BackupPace {
 }
 
 /**
- * The pace of backups taken while the relay runs: 1 GB in about 35 s. At
- * this rate a backup takes about a tenth of a 2-core machine.
+ * The pace of backups taken while the relay runs: 1 GB in 35 s at the least
+ * (48 s on the busy bench machine), taking about an eighth of its 2 cores
+ * where flat out took a third.
  */
 export const BACKUP_PACE: BackupPace = { maxBytesPerSecond: 30 * 2 ** 20, loopShare: 0.5, maxPauseMs: 500 };
 

@@ -45,8 +45,8 @@ interface DocMeta {
 const LIST_PAGE = 256;
 /**
  * Bytes per read of `exportSnapshot`. classic-level's default (16 KiB) meant
- * one thread-pool round trip per two records of a backup: most of the CPU a
- * backup took off the relay's other threads (README, Benchmark: backup).
+ * one thread-pool round trip per two records of a backup; in 256 KiB batches
+ * reading a snapshot took half the CPU (README, Benchmark: backup).
  */
 const EXPORT_BATCH_BYTES = 256 * 1024;
 /** Records per read of `exportSnapshot` at most (small records: the bytes bound comes first for large ones). */
