@@ -46,6 +46,7 @@ import { toSiteId } from '../shared/model/ids';
 import { RecentRefusals } from './health/RecentRefusals';
 import { SendLogPulls } from './health/SendLogPulls';
 import { collectSiteHealth } from './health/siteHealth';
+import { DeviceSightings } from './health/DeviceSightings';
 import { healthRoute } from './health/healthRoute';
 import { relayVersion } from './health/relayVersion';
 
@@ -186,6 +187,10 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const startedAt = Date.now();
   const refusalLog = new RecentRefusals();
   const sendLogPulls = new SendLogPulls({ timeoutMs: options.sendLogPullTimeoutMs });
+  // Devices no longer connected: kept beside the data (a status file, like notice-receipts.json).
+  const sightings = await DeviceSightings.open(options.dataDir === undefined ? undefined : path.join(options.dataDir, 'device-sightings.json'), {
+    onError: (err) => log.warn({ err: String(err) }, 'device sightings could not be read or written'),
+  });
   const health = users
     ? healthRoute({
         users,
@@ -198,6 +203,12 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
             dataDir: options.dataDir,
             lastBackupAt: options.lastBackupAt,
             devices: () => connections.muxConnections(),
+            bindings: () => devices?.list() ?? [],
+            sightings: () => sightings.list(),
+            userOf: (id) => {
+              const user = users.get(id);
+              return user && { name: user.name, role: user.role, revoked: user.revokedAt !== undefined };
+            },
             otherConnections: () => connections.size - connections.muxConnections().length,
             refusals: refusalLog,
           }),
@@ -239,7 +250,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   };
   const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : http.createServer(onRequest);
 
-  const router = new UpgradeRouter({ authenticate, devices, connections, perUser, registry, changeFeed, recordSummaries, store, limits, log, stages, notices, noticeReceipts, metrics: options.metrics?.registry, refusalLog, sendLogPulls, storeId: options.storeId });
+  const router = new UpgradeRouter({ authenticate, devices, connections, perUser, registry, changeFeed, recordSummaries, store, limits, log, stages, notices, noticeReceipts, sightings, metrics: options.metrics?.registry, refusalLog, sendLogPulls, storeId: options.storeId });
   // Each new notice goes to every connected device at once, one frame built for all.
   const unsubscribeNotices = notices?.onNotice((notice) => connections.broadcastNotice(noticeFrame(notice)));
   server.on('upgrade', router.upgrade);
@@ -299,6 +310,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         await noticeReceipts?.close();
         // Give clients a moment to answer the 1001 close; then cut.
         await connections.terminateAll(CLOSE_HANDSHAKE_MS);
+        // After the sockets: each one's close records its device's last contact.
+        await sightings.close();
         router.destroy();
         server.closeAllConnections();
       })();

@@ -37,7 +37,8 @@ async function main(): Promise<void> {
   const backupSources = { exportSnapshot: store.exportSnapshot.bind(store), dataDir: config.dataDir, photosDir: path.join(config.dataDir, 'files', 'photos'), site: config.site };
   let storeId: string;
   try {
-    const format = await prepareDataFolder({ dataDir: config.dataDir, backup: (out) => writeBackup(backupSources, out as Writable) });
+    // Before the relay serves anyone: nothing to give way to, so at full speed.
+    const format = await prepareDataFolder({ dataDir: config.dataDir, backup: (out) => writeBackup(backupSources, out as Writable, { pace: false }) });
     if (format.kind === 'migrate') log.warn({ from: format.from, to: DATA_FORMAT }, 'data folder migrated after a backup was written beside it');
     const identity = await ensureStoreIdentity(config.dataDir);
     if (identity.made) log.info({ storeId: identity.id }, 'data folder given its identity');

@@ -2,7 +2,8 @@
 // load generator's timing is not disturbed by reading a gigabyte):
 // `node bench/clients/backupDownload.mjs <url> <token> <file | ->` streams
 // GET /api/admin/backup to <file> (or counts and drops it with `-`) and
-// prints {"bytes": n} once the relay has sent all of it.
+// prints {"bytes": n, "cpuMs": m} once the relay has sent all of it (m: this
+// process's CPU time).
 import { createWriteStream } from 'node:fs';
 import http from 'node:http';
 import { Writable } from 'node:stream';
@@ -17,4 +18,5 @@ if (res.statusCode !== 200) {
 let bytes = 0;
 res.on('data', (chunk) => (bytes += chunk.byteLength));
 await pipeline(res, out === '-' ? new Writable({ write: (_chunk, _enc, done) => done() }) : createWriteStream(out));
-process.stdout.write(`${JSON.stringify({ bytes })}\n`);
+const cpu = process.cpuUsage();
+process.stdout.write(`${JSON.stringify({ bytes, cpuMs: (cpu.user + cpu.system) / 1000 })}\n`);

@@ -6,7 +6,7 @@
  */
 import { bytes, ms, type ServerResults } from './report';
 import type { UploadRun } from '../workloads/photoUploads';
-import type { LatencySpan } from '../workloads/backupUnderLoad';
+import type { CpuShare, LatencySpan } from '../workloads/backupUnderLoad';
 import { rssFlat } from './rssFlatness';
 
 const num = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -43,11 +43,14 @@ export function renderSiteOperations(tally: ServerResults | undefined): string[]
     const span = (s: LatencySpan) =>
       `p50 ${ms(s.p50)}, p99 ${ms(s.p99)}, max ${ms(s.max)} (${num(s.count)} changes${s.missing ? `, ${num(s.missing)} not acked` : ''}); loop delay p99 ${ms(s.loopDelayP99)}, max ${ms(s.loopDelayMax)}; fsync p50 ${ms(s.fsyncP50)}, p99 ${ms(s.fsyncP99)}`;
     const ratio = b.during.p99 / b.without.p99;
+    const cpu = (c: CpuShare | undefined) =>
+      c ? `relay main ${num(c.relayMain)}, relay other threads ${num(c.relayOther)}${c.download === undefined ? '' : `, download ${num(c.download)}`}, machine ${num(c.machine)}` : 'n/a';
     lines.push(
       `| backup | ${num(o.documents)} records, ${bytes(b.storeBytesOnDisk)} on disk (${num(b.seededUpdates)} updates, seeded through LevelDocStore and compacted in ${ms(b.seedMs)}): GET /api/admin/backup to a file | | ${ms(b.backupMs)}, archive ${bytes(b.archiveBytes)} (${num(b.archiveBytes / b.storeBytesOnDisk, 2)} x the store) | | |`,
       `| backup | ack latency of a steady ${num(o.rate)} changes/s over ${num(o.loadDocs)} /mux devices: during the backup / before and after it | p99 ≤ 2 x without | ${span(b.during)} | ${span(b.without)} (before: p50 ${ms(b.before.p50)}, p99 ${ms(b.before.p99)}; after: p50 ${ms(b.after.p50)}, p99 ${ms(b.after.p99)}) | p99 ${num(ratio, 2)} x${mark(ratio <= 2)}, p50 ${num(b.during.p50 / b.without.p50, 2)} x; against the span after alone: p99 ${num(b.during.p99 / b.after.p99, 2)} x${mark(b.during.p99 <= 2 * b.after.p99)}, p50 ${num(b.during.p50 / b.after.p50, 2)} x |`,
       `| backup | worst ack latency of each second, from 3 s before the backup (s: ms); the relay's stages during it, p50 / p99 | | ${b.worstPerSecond.map((w) => `${w.atS}: ${num(w.ms)}`).join(', ')} | ${Object.entries(b.duringStages ?? {}).map(([stage, f]) => `${stage} ${ms(f!.p50)} / ${ms(f!.p99)}`).join(' · ')} | |`,
       `| backup | relay RSS (of it anonymous, without LevelDB's mapped table files), highest during / before the backup; generator lag p99; archive written ${o.archiveTo === 'file' ? 'to a file on the same disk' : 'nowhere (counted and dropped)'} | | ${bytes(b.rssDuring)} (${bytes(b.anonDuring)}) | ${bytes(b.rssBefore)} (${bytes(b.anonBefore)}) | lag ${ms(b.sendLagP99)} |`,
+      `| backup | CPU ms per second of wall time (1,000 = one core), during / before the backup | | ${cpu(b.cpuDuring)} | ${cpu(b.cpuBefore)} | |`,
     );
   }
   return lines;

@@ -17,7 +17,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -30,7 +30,7 @@ import { tallyCredentials } from '../servers/tallyCredentials';
 import { makeDevice, pool } from '../clients/makeDevice';
 import type { BenchDevice } from '../clients/BenchDevice';
 import { AppendStream, DeviceEntries, encodeAppend, recordDoc } from '../lib/yupdates';
-import { quantile, rssSampler, sleep } from '../lib/measure';
+import { machineBusyMs, quantile, rssSampler, sleep } from '../lib/measure';
 
 export interface BackupUnderLoadOptions {
   /** Records in the store. */
@@ -113,6 +113,21 @@ export interface BackupUnderLoadResult {
   worstPerSecond: Array<{ atS: number; ms: number }>;
   /** The relay's stage timings over the backup (relay/diag/StageTimings.ts: queued, apply, store.wait, store.write, ack). */
   duringStages?: BenchDiagnostics['stages'];
+  /** CPU used per second of wall time before the backup and during it: where a backup's cost lands on a 2-core machine. */
+  cpuBefore: CpuShare;
+  cpuDuring: CpuShare;
+}
+
+/** CPU time per second of wall time (1000 = one core busy) over one span. */
+export interface CpuShare {
+  /** The relay's main thread (the event loop: acks, frames, the backup's JavaScript). */
+  relayMain: number;
+  /** The relay's other threads (libuv's pool: LevelDB reads, writes and fsyncs; V8's helpers). */
+  relayOther: number;
+  /** The process downloading the archive (only during the backup). */
+  download?: number;
+  /** Every process on the machine, these included. */
+  machine: number;
 }
 
 /** Runs the workload on `server` (Tally's relay): seeds a fresh store, starts it, loads it, backs it up. */
@@ -254,7 +269,9 @@ async function measure(server: ChildServer, o: BackupUnderLoadOptions, adminToke
   const anon = anonSampler(server, 200);
   await sleep(o.warmupMs);
   await server.diagnostics(); // reset: the next read covers the baseline
+  const cpuBaseline = cpuMeter(server.pid);
   await sleep(o.baselineMs - o.warmupMs);
+  const cpuBefore = cpuBaseline();
   const baselineDiag = await server.diagnostics();
   const rssBefore = Math.max(...rss.stop().samples);
   const anonBefore = anon.stop();
@@ -263,8 +280,11 @@ async function measure(server: ChildServer, o: BackupUnderLoadOptions, adminToke
   const anonDuringSampler = anonSampler(server, 200);
   const archive = join(server.dataDir, '..', `backup-${process.pid}.tar`);
   const backupStart = performance.now();
-  const archiveBytes = await downloadBackup(`http://127.0.0.1:${server.port}/api/admin/backup`, adminToken, o.archiveTo === 'file' ? archive : '-', o.backupTimeoutMs);
+  const cpuBackup = cpuMeter(server.pid);
+  const download = await downloadBackup(`http://127.0.0.1:${server.port}/api/admin/backup`, adminToken, o.archiveTo === 'file' ? archive : '-', o.backupTimeoutMs);
   const backupEnd = performance.now();
+  const cpuDuring = { ...cpuBackup(), download: (download.cpuMs / (backupEnd - backupStart)) * 1000 };
+  const archiveBytes = download.bytes;
   const duringDiag = await server.diagnostics();
   const rssDuring = Math.max(...rssDuringSampler.stop().samples);
   const anonDuring = anonDuringSampler.stop();
@@ -341,11 +361,41 @@ async function measure(server: ChildServer, o: BackupUnderLoadOptions, adminToke
     sendLagP99: quantile(lags, 0.99),
     worstPerSecond,
     duringStages: duringDiag?.stages,
+    cpuBefore,
+    cpuDuring,
   };
 }
 
-/** Runs bench/clients/backupDownload.mjs (a process of its own, as `npm run backup` is); the archive's bytes. */
-function downloadBackup(url: string, token: string, out: string, timeoutMs: number): Promise<number> {
+/** Starts measuring `pid`'s threads and the machine; the returned function gives the shares since. */
+function cpuMeter(pid: number): () => CpuShare {
+  const threads = (): { main: number; other: number } => {
+    const out = { main: 0, other: 0 };
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        // utime and stime, in clock ticks of 10 ms
+        const ms = (Number(fields[11]) + Number(fields[12])) * 10;
+        if (Number(tid) === pid) out.main += ms;
+        else out.other += ms;
+      } catch {
+        // The thread ended meanwhile (its time is lost to this span).
+      }
+    }
+    return out;
+  };
+  const t0 = performance.now();
+  const start = threads();
+  const machine0 = machineBusyMs();
+  return () => {
+    const end = threads();
+    const perS = 1000 / (performance.now() - t0);
+    return { relayMain: (end.main - start.main) * perS, relayOther: (end.other - start.other) * perS, machine: (machineBusyMs() - machine0) * perS };
+  };
+}
+
+/** Runs bench/clients/backupDownload.mjs (a process of its own, as `npm run backup` is); the archive's bytes and the CPU the download took. */
+function downloadBackup(url: string, token: string, out: string, timeoutMs: number): Promise<{ bytes: number; cpuMs: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(repoRoot, 'bench/clients/backupDownload.mjs'), url, token, out], { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
     let stdout = '';
@@ -354,7 +404,7 @@ function downloadBackup(url: string, token: string, out: string, timeoutMs: numb
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('exit', (code, signal) => {
-      if (code === 0) resolve((JSON.parse(stdout) as { bytes: number }).bytes);
+      if (code === 0) resolve(JSON.parse(stdout) as { bytes: number; cpuMs: number });
       else reject(new Error(`the backup download failed (${signal ?? code}): ${stderr.trim()}`));
     });
   });

@@ -1,7 +1,7 @@
 /**
  * The relay's backup archive: one tar file (tar-stream) holding everything a
  * relay needs to start again: the documents (every LevelDB key and value, from
- * one snapshot, in chunks of about 1 MiB), the users and device files, the
+ * one snapshot, in chunks of about 256 KiB), the users and device files, the
  * photos, and last a manifest with each entry's size and SHA-256. Written
  * while the relay runs and acknowledges writes; read back (and checked entry by
  * entry) only by a restore (restoreBackup.ts).
@@ -10,11 +10,10 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Writable } from 'node:stream';
 import { pack as tarPack, type Pack } from 'tar-stream';
+import { BACKUP_PACE, backupPacer, type BackupPace } from './backupPacer';
 
 /** What a relay backs up. */
 export interface BackupSources {
@@ -51,34 +50,9 @@ export const MANIFEST = 'manifest.json';
  * A chunk of the document store is written once it holds this many bytes.
  * Whatever is done to a whole chunk at once holds the event loop, and acks
  * wait behind it: at 4 MiB, joining and hashing one took 6 to 16 ms on the
- * bench machine (README, Benchmark: backup).
+ * bench machine (README, Benchmark: backup); the backup paces itself after each.
  */
-const DOCS_CHUNK_BYTES = 1024 * 1024;
-/**
- * The share of the relay's event loop a backup leaves itself: acks, frames
- * and fsync completions wait behind every piece of it, and on a busy machine
- * a backup left to run flat out held acks for hundreds of ms (README,
- * Benchmark: backup). A backup on a quiet relay is barely slowed.
- */
-const BACKUP_LOOP_SHARE = 0.5;
-/** The longest pause between two chunks. */
-const MAX_PAUSE_MS = 500;
-
-/**
- * Returns a function to await between two pieces of work: it yields a turn
- * of the event loop, and pauses longer while the loop was busier than
- * `share` since the last call (busy with anything: the relay's own work
- * counts too, so a backup slows down while devices are writing).
- */
-function loopPacer(share: number): () => Promise<void> {
-  let since = performance.eventLoopUtilization();
-  return async () => {
-    const { active, idle } = performance.eventLoopUtilization(since);
-    const pauseMs = Math.min(MAX_PAUSE_MS, active / share - (active + idle));
-    await (pauseMs >= 1 ? sleep(pauseMs) : new Promise((resolve) => setImmediate(resolve)));
-    since = performance.eventLoopUtilization();
-  };
-}
+const DOCS_CHUNK_BYTES = 256 * 1024;
 
 /** The files beside the store that a relay needs (absent ones are left out). */
 export const DATA_FILES = ['users.json', 'devices.json', 'notices.log'] as const;
@@ -86,8 +60,14 @@ export const DATA_FILES = ['users.json', 'devices.json', 'notices.log'] as const
 /** The name of chunk `n` of the document store. */
 export const docsChunkName = (n: number): string => `docs/${String(n).padStart(6, '0')}.bin`;
 
+/** Options of `writeBackup`. */
+export interface WriteBackupOptions {
+  /** How fast it reads (default BACKUP_PACE); false for as fast as it can (nothing to share the relay with, as before a migration). */
+  pace?: BackupPace | false;
+}
+
 /** Writes the archive of `sources` to `out`; resolves with its manifest once `out` has it all. */
-export async function writeBackup(sources: BackupSources, out: Writable): Promise<BackupManifest> {
+export async function writeBackup(sources: BackupSources, out: Writable, options: WriteBackupOptions = {}): Promise<BackupManifest> {
   const pack = tarPack();
   const piped = pipeline(pack, out);
   const entries: ManifestEntry[] = [];
@@ -96,8 +76,8 @@ export async function writeBackup(sources: BackupSources, out: Writable): Promis
     await entry(pack, name, data);
   };
 
-  const pace = loopPacer(BACKUP_LOOP_SHARE);
-  let chunk: Buffer[] = [];
+  const pace = backupPacer(options.pace ?? BACKUP_PACE);
+  let chunk: Uint8Array[] = [];
   let chunkBytes = 0;
   // Hashed record by record as they are read, not a whole chunk at once (which held the event loop).
   let chunkHash = createHash('sha256');
@@ -111,13 +91,14 @@ export async function writeBackup(sources: BackupSources, out: Writable): Promis
     chunkBytes = 0;
     chunkHash = createHash('sha256');
     await entry(pack, name, data);
-    await pace();
+    await pace(data.byteLength);
   };
   const documentEntries = await sources.exportSnapshot(async (key, value) => {
-    const record = encodeRecord(key, value);
-    chunk.push(record);
-    chunkHash.update(record);
-    chunkBytes += record.byteLength;
+    // The value is copied once, into the chunk, not first into a record of its own.
+    const head = recordHead(key, value.byteLength);
+    chunk.push(head, value);
+    chunkHash.update(head).update(value);
+    chunkBytes += head.byteLength + value.byteLength;
     if (chunkBytes >= DOCS_CHUNK_BYTES) await flushChunk();
   });
   await flushChunk();
@@ -132,7 +113,17 @@ export async function writeBackup(sources: BackupSources, out: Writable): Promis
       const { size } = await stat(file);
       const hash = createHash('sha256');
       const stream = pack.entry({ name: `files/photos/${photo}`, size });
-      await pipeline(createReadStream(file).on('data', (d) => hash.update(d)), stream);
+      await pipeline(
+        createReadStream(file),
+        async function* (source: AsyncIterable<Buffer>) {
+          for await (const data of source) {
+            hash.update(data);
+            yield data;
+            await pace(data.byteLength);
+          }
+        },
+        stream,
+      );
       entries.push({ name: `files/photos/${photo}`, bytes: size, sha256: hash.digest('hex') });
     }
   }
@@ -148,14 +139,16 @@ function entry(pack: Pack, name: string, data: Buffer): Promise<void> {
   return new Promise((resolve, reject) => pack.entry({ name, size: data.byteLength }, data, (err) => (err ? reject(err) : resolve())));
 }
 
-/** One key and value as stored in a chunk: u32 key length, key (UTF-8), u32 value length, value. */
-export function encodeRecord(key: string, value: Uint8Array): Buffer {
+/**
+ * A record's bytes before its value. One key and value as stored in a chunk:
+ * u32 key length, key (UTF-8), u32 value length, value.
+ */
+function recordHead(key: string, valueBytes: number): Buffer {
   const keyBytes = Buffer.from(key, 'utf8');
-  const out = Buffer.alloc(8 + keyBytes.byteLength + value.byteLength);
+  const out = Buffer.allocUnsafe(8 + keyBytes.byteLength);
   out.writeUInt32BE(keyBytes.byteLength, 0);
   keyBytes.copy(out, 4);
-  out.writeUInt32BE(value.byteLength, 4 + keyBytes.byteLength);
-  Buffer.from(value.buffer, value.byteOffset, value.byteLength).copy(out, 8 + keyBytes.byteLength);
+  out.writeUInt32BE(valueBytes, 4 + keyBytes.byteLength);
   return out;
 }
 

@@ -2,10 +2,15 @@
  * Gathers what the health page shows (shared/health/siteHealth.ts): the
  * relay's version and uptime, storage state, free disk of the data folder
  * (statfs), the last backup, each connected device with what it last
- * reported, and the recent refusals.
+ * reported, the devices not connected now (absentDevices.ts), and the recent
+ * refusals.
  */
 import { statfs } from 'node:fs/promises';
 import type { ConnectedDevice, SiteHealth } from '../../shared/health/siteHealth';
+import type { Role } from '../../shared/auth/roles';
+import type { DeviceBinding } from '../auth/DeviceStore';
+import type { DeviceSighting } from './DeviceSightings';
+import { absentDevices } from './absentDevices';
 import type { DeviceHeartbeat } from '../../shared/health/heartbeat';
 import type { Principal } from '../net/Principal';
 import type { StoreHealth } from '../storage/DocStore';
@@ -30,6 +35,12 @@ export interface SiteHealthSources {
   /** When the last good scheduled backup finished; undefined when backups are not scheduled. */
   lastBackupAt: (() => number | null) | undefined;
   devices(): readonly DeviceConnection[];
+  /** Devices enrolled to users (DeviceStore.list); absent: none known (an open relay). */
+  bindings?(): readonly DeviceBinding[];
+  /** What the relay last heard from each device (DeviceSightings.list); absent: nothing kept. */
+  sightings?(): readonly DeviceSighting[];
+  /** A user as the relay knows them now; absent: names and roles are not known. */
+  userOf?(id: string): { name: string; role: Role; revoked: boolean } | undefined;
   otherConnections(): number;
   refusals: RecentRefusals;
   now?: () => number;
@@ -39,6 +50,7 @@ export async function collectSiteHealth(sources: SiteHealthSources): Promise<Sit
   const now = (sources.now ?? Date.now)();
   const storage = sources.storage();
   const lastBackupAt = sources.lastBackupAt?.();
+  const connections = sources.devices();
   return {
     at: now,
     version: sources.version,
@@ -47,7 +59,14 @@ export async function collectSiteHealth(sources: SiteHealthSources): Promise<Sit
     storage: { ok: storage.ok, lastError: storage.lastError ?? null, pendingWrites: storage.pendingWrites, failingSince: storage.failingSince ?? null },
     disk: await diskSpace(sources.dataDir),
     backups: lastBackupAt === undefined ? { scheduled: false } : { scheduled: true, lastAgeSeconds: lastBackupAt === null ? null : Math.round((now - lastBackupAt) / 1000) },
-    devices: sources.devices().map(connectedDevice).sort((a, b) => a.userName.localeCompare(b.userName) || (a.device ?? '').localeCompare(b.device ?? '')),
+    devices: connections.map(connectedDevice).sort((a, b) => a.userName.localeCompare(b.userName) || (a.device ?? '').localeCompare(b.device ?? '')),
+    absentDevices: absentDevices({
+      connected: new Set(connections.flatMap((c) => (c.principal.device ? [c.principal.device] : []))),
+      bindings: sources.bindings?.() ?? [],
+      sightings: sources.sightings?.() ?? [],
+      userOf: sources.userOf ?? (() => undefined),
+      now,
+    }),
     otherConnections: sources.otherConnections(),
     refusals: sources.refusals.list(),
   };

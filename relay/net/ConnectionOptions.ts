@@ -14,6 +14,7 @@ import type { NoticeLog } from '../notices/NoticeLog';
 import type { RecentRefusals } from '../health/RecentRefusals';
 import type { SendLogPulls } from '../health/SendLogPulls';
 import type { NoticeReceipts } from '../notices/NoticeReceipts';
+import type { DeviceSightings } from '../health/DeviceSightings';
 
 export interface ConnectionOptions<C> {
   /** Who is on the other end, as authenticated at the upgrade. */
@@ -42,6 +43,8 @@ export interface ConnectionOptions<C> {
   store?: string;
   /** Where `/mux` connections record how far their device holds the notices, and its last contact. */
   noticeReceipts?: NoticeReceipts;
+  /** Where `/mux` connections record their device's last contact and heartbeat, for the health page once it is gone. */
+  sightings?: DeviceSightings;
   /** Where per-stage timings of changes go (diagnostics on). */
   stages?: StageTimings;
   /** Where acknowledged and refused changes are counted (/metrics). */

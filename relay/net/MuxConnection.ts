@@ -48,6 +48,7 @@ import { refusalRecorder } from '../health/refusalRecorder';
 import { ThrottledWarnings } from '../sync/ThrottledWarnings';
 import { NoticeSeenGate } from './NoticeSeenGate';
 import type { NoticeReceipts } from '../notices/NoticeReceipts';
+import type { DeviceSightings } from '../health/DeviceSightings';
 
 /** One document as seen through one mux connection: y-websocket messages inside `doc` frames. */
 class MuxDocPeer implements SessionPeer {
@@ -113,6 +114,7 @@ export class MuxConnection implements SessionEndpoint<number> {
   /** The store identity this device asked for in its status frames (ConnectionOptions.store). */
   private readonly store: string | undefined;
   private readonly noticeReceipts: NoticeReceipts | undefined;
+  private readonly sightings: DeviceSightings | undefined;
 
   readonly principal: Principal;
   private readonly registry: DocRegistry;
@@ -136,6 +138,7 @@ export class MuxConnection implements SessionEndpoint<number> {
     this.sendLogPulls = options.sendLogPulls;
     this.store = options.store;
     this.noticeReceipts = options.noticeReceipts;
+    this.sightings = options.sightings;
     this.writes = writePolicyFor(principal);
     this.socket = new GuardedSocket(ws, limits.maxBufferedBytes, log, this);
     this.session = new PeerSession({ endpoint: this, log, refusals: options.refusals, newer: newerChangeNo, tooLargeCloses: false, nameDocInCloses: true, stages: options.stages, metrics: options.metrics, onRefused: refusalRecorder(options) });
@@ -153,6 +156,7 @@ export class MuxConnection implements SessionEndpoint<number> {
       for (const peer of this.peers.values()) peer.room.unsubscribe(peer);
       this.peers.clear();
       if (principal.device) this.noticeReceipts?.disconnected(principal.user, principal.device);
+      this.sighted();
       this.onClosed(this);
     });
     ws.on('error', (err) => this.log.warn({ conn: this.label, err: err.message }, 'socket error'));
@@ -326,11 +330,18 @@ export class MuxConnection implements SessionEndpoint<number> {
     return allowed;
   }
 
+  /** Tells the health page's memory of devices what this one last said (a connection naming no device: nothing). */
+  private sighted(): void {
+    const { device, user } = this.principal;
+    if (device) this.sightings?.seen({ device, user, lastContactAt: this.heardAt, reportedAt: this.reportedAt, report: this.report });
+  }
+
   /** Keeps the device's report of itself; a claim that does not read closes the socket (4400). */
   private heartbeat(json: string): void {
     try {
       this.report = readHeartbeat(json);
       this.reportedAt = this.heardAt;
+      this.sighted();
     } catch (err) {
       // A report that does not read is dropped, not the device: closing would stop its records
       // syncing over a health claim (an app one version apart, or one odd field). Never thrown

@@ -23,6 +23,7 @@ import type { RecentRefusals } from '../health/RecentRefusals';
 import type { SendLogPulls } from '../health/SendLogPulls';
 import type { NoticeReceipts } from '../notices/NoticeReceipts';
 import type { RecordSummaries } from '../sync/RecordSummaries';
+import type { DeviceSightings } from '../health/DeviceSightings';
 import type { ChangeFeed } from '../sync/ChangeFeed';
 import type { DocRegistry } from '../sync/DocRegistry';
 import { sendStatus, type ConnectionSet } from './ConnectionSet';
@@ -58,6 +59,8 @@ export interface UpgradeRouterOptions {
   storeId?: string;
   /** How far each device holds the notices (its `?notices=`), for the read-by list. */
   noticeReceipts?: NoticeReceipts;
+  /** Where `/mux` connections record their device's last contact and heartbeat. */
+  sightings?: DeviceSightings;
 }
 
 export class UpgradeRouter {
@@ -174,6 +177,7 @@ export class UpgradeRouter {
       sendLogPulls: this.options.sendLogPulls,
       ...(store !== undefined && { store }),
       noticeReceipts: this.options.noticeReceipts,
+      sightings: this.options.sightings,
     };
     if (docName === null) {
       const conn = new MuxConnection(ws, options);

@@ -58,6 +58,8 @@ export class GroupCommitQueue<Op, W extends QueuedWrite<Op> = QueuedWrite<Op>> {
   private abandoned = false;
   private failure: { lastError: string; failingSince: number } | null = null;
   private readonly listeners = new Set<(health: StoreHealth) => void>();
+  /** Callers of `whenIdle` waiting for the queue to empty. */
+  private readonly idleWaiters = new Set<() => void>();
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private wakeRetry: (() => void) | null = null;
   private batches = 0;
@@ -103,6 +105,26 @@ export class GroupCommitQueue<Op, W extends QueuedWrite<Op> = QueuedWrite<Op>> {
   /** Resolves when every write pushed so far is durable. */
   flush(): Promise<void> {
     return this.pendingCount() === 0 ? Promise.resolve() : this.last;
+  }
+
+  /**
+   * Resolves true once no write is waiting or being written (at once when
+   * none is), or false after `maxWaitMs` of a queue that never emptied. For
+   * bulk readers (a backup) that give way to writes: an fsync in flight is a
+   * change whose ack is due.
+   */
+  whenIdle(maxWaitMs: number): Promise<boolean> {
+    if (this.pendingCount() === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (idle: boolean): void => {
+        clearTimeout(timer);
+        this.idleWaiters.delete(wake);
+        resolve(idle);
+      };
+      const wake = (): void => done(true);
+      const timer = setTimeout(() => done(false), maxWaitMs);
+      this.idleWaiters.add(wake);
+    });
   }
 
   /** Current health: failing while a batch keeps failing. */
@@ -151,6 +173,7 @@ export class GroupCommitQueue<Op, W extends QueuedWrite<Op> = QueuedWrite<Op>> {
       await this.commit(this.inFlight);
     }
     this.draining = false;
+    if (this.pendingCount() === 0) for (const wake of [...this.idleWaiters]) wake();
   }
 
   /** Writes `batch` until it succeeds or the queue is abandoned. */
@@ -230,6 +253,7 @@ export class GroupCommitQueue<Op, W extends QueuedWrite<Op> = QueuedWrite<Op>> {
     this.inFlight = [];
     this.waiting = [];
     for (const entry of entries) entry.reject(err);
+    for (const wake of [...this.idleWaiters]) wake();
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * What `GET /api/admin/health` answers (README, "Site health"): the relay's
- * own state and every device connected to it as the device reported itself.
+ * own state, every device connected to it as the device reported itself, and
+ * the devices not connected now as they last reported themselves.
  * Shared so the app reads the same shape the relay writes.
  */
 import type { Role } from '../auth/roles';
@@ -37,6 +38,31 @@ export interface ConnectedDevice {
   report: DeviceHeartbeat | null;
 }
 
+/**
+ * A device not connected now that the relay heard from, or that was enrolled,
+ * in the past 30 days (the newest 1,000): who was on it, when it was last
+ * heard, and the last pending work and sync state it reported.
+ */
+export interface AbsentDevice {
+  device: string;
+  /** The user last on it (or, never heard from, the user it is enrolled to). */
+  user: string;
+  /** Their display name (the user id when the relay no longer knows them). */
+  userName: string;
+  /** Their role; null when the relay no longer knows them. */
+  role: Role | null;
+  /** True when the user has been revoked. */
+  revoked: boolean;
+  /** Relay time (ms) of the last frame from it; null: not heard from since it was enrolled. */
+  lastContactAt: number | null;
+  /** When it was enrolled to its user (ms); null: it is not enrolled now (released by an admin). */
+  enrolledAt: number | null;
+  /** Relay time (ms) of its last heartbeat (null: none on its last connection). */
+  reportedAt: number | null;
+  /** That heartbeat, as read (every field checked): the state the device was in when last heard. */
+  report: DeviceHeartbeat | null;
+}
+
 export interface SiteHealth {
   /** Relay time of this answer (ms). */
   at: number;
@@ -50,6 +76,8 @@ export interface SiteHealth {
   /** Scheduled backups: off, or the age of the last good one (null: none yet). */
   backups: { scheduled: false } | { scheduled: true; lastAgeSeconds: number | null };
   devices: ConnectedDevice[];
+  /** Devices not connected now, most recently heard from first (never heard: last, newest enrolment first). */
+  absentDevices: AbsentDevice[];
   /** Stock `/sync/<doc>` connections (no heartbeat). */
   otherConnections: number;
   /** Newest first. */

@@ -8,7 +8,9 @@
  * the device's send log over its socket: the attempts read "acknowledged". Then the crew records a receipt offline while
  * site IT makes them an auditor: back online the relay refuses it, and the
  * admin reads the refusal in the device's pulled log and in the relay's
- * recent refusals, with the code and the reason.
+ * recent refusals, with the code and the reason. Once the crew's device is
+ * gone, the page lists it as not connected, with when it was last seen and
+ * the work it last reported.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright';
@@ -146,5 +148,19 @@ describe('site health', () => {
     await refused.first().waitFor({ timeout: 30_000 });
     expect(await refused.first().textContent()).toMatch(new RegExp(`of record:${receiptId} .*refused: permission denied: auditor may not write \\(code 3\\)`));
     expect(await row.locator('[data-testid="send-attempt"][data-result="acked"]').count()).toBeGreaterThan(0);
+  });
+
+  it('lists the device once it has gone, with its user, when it was last seen and the work it last reported', async () => {
+    await crew.go('/more');
+    const crewDevice = (await crew.byTestId('device-id').textContent())?.trim() ?? '';
+    await crew.close();
+    await admin.go('/site-health');
+    const row = admin.page.locator(`[data-testid="absent-device"][data-device="${crewDevice}"]`);
+    await row.waitFor({ timeout: 30_000 });
+    expect(await row.textContent()).toContain('Ana Ruiz (auditor)');
+    expect(await row.getByTestId('absent-last-contact').textContent()).toMatch(/^\s*Last seen (just now|\d+ s ago) \(relay clock/);
+    expect(await row.getByTestId('device-pending').textContent()).toMatch(/^Work: /);
+    expect(await admin.page.locator(`[data-testid="health-device"][data-device="${crewDevice}"]`).count()).toBe(0);
+    await admin.snap('site-health-absent');
   });
 });

@@ -21,8 +21,10 @@ import { connectRaw, type RawClient } from '../support/rawClient';
 import { createSiteUsers, type SiteUser, type SiteUsers } from '../support/siteUsers';
 import { startTestRelay, type TestRelay } from '../support/testRelay';
 import { fillUp, mountTmpfs } from '../support/tmpfs';
-import { rm, statfs } from 'node:fs/promises';
+import { mkdtemp, rm, statfs } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { toDeviceId } from '../../shared/model/ids';
 
 const heartbeat = (patch: Record<string, unknown> = {}) =>
   JSON.stringify({
@@ -269,6 +271,42 @@ describe('site health', () => {
       expect(closeDetails().at(-1)).toMatch(/^sendLog: attempts\[0\]\.id/);
       expect(other.ws.readyState).toBe(WebSocket.OPEN);
     });
+  });
+
+  it('lists a device that has gone with its user, last contact and the state it last reported, also after a restart', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'tally-health-absent-'));
+    const r = await startTestRelay({ users: users.store, dir, dataDir: dir });
+    try {
+      const healthOf = async (): Promise<SiteHealth> => (await (await fetch(`${r.relay.url}/api/admin/health`, { headers: { authorization: `Bearer ${admin.token}` } })).json()) as SiteHealth;
+      // Enrolled to the supervisor and never connected; the crew's handheld reports 4 changes pending, then goes.
+      await r.devices!.claim(toDeviceId('sue-scanner'), users.supervisor.id);
+      const c = await connectRaw(`${r.relay.url.replace('http', 'ws')}/mux?token=${users.crew.token}&device=ann-handheld`);
+      c.send(writeHeartbeatFrame(heartbeat({ pending: 4, docsWithPending: 2 })));
+      await eventually(async () => (await healthOf()).devices[0]?.report?.pending === 4, 10_000, 'the heartbeat');
+      const connected = await healthOf();
+      expect(connected.absentDevices.map((d) => d.device)).toEqual(['sue-scanner']);
+      c.close();
+      await eventually(async () => (await healthOf()).devices.length === 0, 5_000, 'the handheld gone');
+
+      const expectAbsent = (h: SiteHealth): void => {
+        const [handheld, scanner, ...rest] = h.absentDevices;
+        expect(rest).toEqual([]);
+        expect(handheld).toMatchObject({ device: 'ann-handheld', user: users.crew.id, userName: 'ann', role: 'crew', revoked: false, enrolledAt: expect.any(Number), reportedAt: expect.any(Number) });
+        expect(handheld!.lastContactAt).toBeGreaterThanOrEqual(connected.devices[0]!.lastContactAt);
+        expect(handheld!.lastContactAt).toBeLessThanOrEqual(h.at);
+        expect(handheld!.report).toMatchObject({ pending: 4, docsWithPending: 2, stuckCount: 1, stuck: [{ doc: 'record:R-9', reason: 'relay has not acknowledged 3 changes for 30 s' }] });
+        expect(scanner).toMatchObject({ device: 'sue-scanner', user: users.supervisor.id, userName: 'sue', role: 'supervisor', lastContactAt: null, report: null, enrolledAt: expect.any(Number) });
+      };
+      const gone = await healthOf();
+      expectAbsent(gone);
+      await r.restart();
+      const restarted = await healthOf();
+      expectAbsent(restarted);
+      expect(restarted.absentDevices[0]!.lastContactAt).toBe(gone.absentDevices[0]!.lastContactAt);
+    } finally {
+      await r.cleanup();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps no report once a device has gone', async () => {

@@ -164,6 +164,42 @@ describe('GroupCommitQueue', () => {
     });
   });
 
+  describe('whenIdle', () => {
+    it('resolves true at once on an empty queue', async () => {
+      const { queue } = fakeDisk();
+      await expect(queue.whenIdle(10_000)).resolves.toBe(true);
+    });
+
+    it('resolves true once the batch in flight and the writes behind it are written, not before', async () => {
+      const disk = gate();
+      const { queue, batches } = fakeDisk({ hold: disk.promise });
+      const first = queue.push(op('a'));
+      await Promise.resolve();
+      const second = queue.push(op('b'));
+      let idleWhen: string[][] | undefined;
+      const idle = queue.whenIdle(10_000).then((value) => {
+        idleWhen = batches.map((b) => [...b]);
+        return value;
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(idleWhen).toBeUndefined();
+      disk.open();
+      await Promise.all([first, second]);
+      expect(await idle).toBe(true);
+      expect(idleWhen).toEqual([['a'], ['b']]);
+    });
+
+    it('resolves false after the longest wait while a batch stays in flight', async () => {
+      const disk = gate();
+      const { queue } = fakeDisk({ hold: disk.promise });
+      const write = queue.push(op('a'));
+      await expect(queue.whenIdle(20)).resolves.toBe(false);
+      disk.open();
+      await write;
+      await expect(queue.whenIdle(10_000)).resolves.toBe(true);
+    });
+  });
+
   describe('close', () => {
     it('waits for pending writes, then refuses new ones', async () => {
       const { queue, batches } = fakeDisk({ failures: [new Error('once')] });
