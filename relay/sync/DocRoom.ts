@@ -339,7 +339,7 @@ export class DocRoom implements JudgedDoc {
     return this.presence.controllerOf(client)?.writes.sender.device ?? undefined;
   }
 
-  /** Ids of the entries the document holds, made on first use and kept up to date. */
+  /** What `entryIds` answers (null until first asked, and after a reload). */
   private entryIdSet: Set<string> | null = null;
 
   /** Drops the document from memory. Only call when `isIdle`. */
