@@ -30,7 +30,7 @@ import { type CatchUpOptions, defaultCatchUp, prepareCatchUp, runCatchUp } from 
 import { runHandover } from './workloads/handover';
 import { defaultAckLatency, runAckLatency } from './workloads/ackLatency';
 import { defaultThroughput, runThroughput } from './workloads/throughput';
-import { runIdleMemory } from './workloads/idleMemory';
+import { SETTLE_MS, runIdleMemory } from './workloads/idleMemory';
 import { runBigDocument, runCatchUpStorage, runManyDocuments } from './workloads/storageStart';
 import { runBulkFetch } from './workloads/bulkFetch';
 import { defaultFanout, runFanout, type FanoutOptions } from './workloads/fanout';
@@ -61,6 +61,7 @@ const workloads = allWorkloads.filter((w) => !wanted || wanted.includes(w));
 
 const sizes = {
   idleConnections: quick ? 200 : 1_000,
+  idleSettleMs: quick ? 10_000 : SETTLE_MS,
   catchUp: (quick ? { ...defaultCatchUp, devices: 5, lines: 100 } : defaultCatchUp) satisfies CatchUpOptions,
   latency: quick ? { ...defaultAckLatency, docs: 100, rate: 1_000, warmupMs: 500, measureMs: 2_000 } : defaultAckLatency,
   throughput: quick ? { ...defaultThroughput, connections: 20, warmupMs: 1_000, measureMs: 2_000 } : defaultThroughput,
@@ -172,6 +173,7 @@ async function main(): Promise<void> {
       : null,
     sizes: {
       idleConnections: sizes.idleConnections,
+      idleSettleMs: sizes.idleSettleMs,
       latency: sizes.latency,
       throughput: sizes.throughput,
       handoverRounds: sizes.handoverRounds,
@@ -201,7 +203,7 @@ async function runWorkload(
   switch (w) {
     case 'idle':
       r.startEmptyMs = await server.startFresh('idle');
-      r.idle = await runIdleMemory(server, sizes.idleConnections);
+      r.idle = await runIdleMemory(server, sizes.idleConnections, sizes.idleSettleMs);
       return;
     case 'catchup':
       await server.startFresh('catchup');

@@ -48,6 +48,8 @@ export interface BenchReport {
   catchUpShape: { devices: number; docs: number; lines: number; uploadBytes: number; compactedStateBytes: number } | null;
   sizes: {
     idleConnections: number;
+    /** How long the idle connections wait before the settled reading (ms). */
+    idleSettleMs: number;
     latency: AckLatencyOptions;
     throughput: ThroughputOptions;
     handoverRounds: number;
@@ -262,6 +264,13 @@ export function renderReport(report: BenchReport): string {
       measure: `server RSS per further idle connection (${num(sizes.idleConnections)} more: the marginal cost, without what the first ones paid once)`,
       target: '',
       cell: (r) => (r.idle ? bytes(r.idle.marginalBytesPerConnection) : 'n/a'),
+      errorOf: 'idle',
+    },
+    {
+      workload: 'memory',
+      measure: `server RSS per idle connection once settled (all ${num(2 * sizes.idleConnections)}, after ${sizes.idleSettleMs / 1000} s with nothing sent)`,
+      target: '',
+      cell: (r) => (r.idle ? bytes(r.idle.settledBytesPerConnection) : 'n/a'),
       errorOf: 'idle',
     },
     {

@@ -3,7 +3,11 @@
  * open and synced, then nothing. (server RSS after - before) / N, on a server
  * that has just started. Then N more: their cost per connection is the
  * marginal one, without what the first N paid once (V8 growing its young
- * generation to its maximum, compiled code, allocator arenas).
+ * generation to its maximum, compiled code, allocator arenas). Then all 2N
+ * stay idle for SETTLE_MS: V8 gives its young generation back only once its
+ * memory reducer finds the process idle (about a minute here), so the
+ * figures above measure mostly the nursery the connections' arrival grew;
+ * the settled one is what idle connections cost a server left alone.
  */
 import type { ChildServer } from '../servers/ChildServer';
 import { makeDevice, pool } from '../clients/makeDevice';
@@ -19,9 +23,16 @@ export interface IdleMemoryResult {
   /** RSS after N more connections, and their cost per connection. */
   rssAfterMore: number;
   marginalBytesPerConnection: number;
+  /** RSS after all 2N connections were idle for `settleMs`, and per connection (of 2N, against rssBefore). */
+  rssSettled: number;
+  settledBytesPerConnection: number;
+  settleMs: number;
 }
 
-export async function runIdleMemory(server: ChildServer, connections = 1_000): Promise<IdleMemoryResult> {
+/** How long the 2N connections stay idle before the settled reading. */
+export const SETTLE_MS = 90_000;
+
+export async function runIdleMemory(server: ChildServer, connections = 1_000, settleMs = SETTLE_MS): Promise<IdleMemoryResult> {
   await sleep(1_000);
   const rssBefore = server.rss();
   const devices: BenchDevice[] = [];
@@ -37,6 +48,9 @@ export async function runIdleMemory(server: ChildServer, connections = 1_000): P
   };
   const rssAfter = await connectMore(0);
   const rssAfterMore = await connectMore(connections);
+  // Nothing is sent meanwhile: the servers' own heartbeats are all that runs.
+  await sleep(settleMs - 2_000);
+  const rssSettled = server.rss();
   for (const d of devices) d.close();
   return {
     connections,
@@ -45,5 +59,8 @@ export async function runIdleMemory(server: ChildServer, connections = 1_000): P
     bytesPerConnection: (rssAfter - rssBefore) / connections,
     rssAfterMore,
     marginalBytesPerConnection: (rssAfterMore - rssAfter) / connections,
+    rssSettled,
+    settledBytesPerConnection: (rssSettled - rssBefore) / (2 * connections),
+    settleMs,
   };
 }

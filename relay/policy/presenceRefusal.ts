@@ -22,7 +22,7 @@ export interface PresenceLimits {
  * bytes. 8 KB leaves room for any honest state; a burst of 10 then 5 a
  * second covers a user moving a cursor, not a flood.
  */
-export const defaultPresenceLimits: PresenceLimits = { maxStateBytes: 8 * 1024, burst: 10, perSecond: 5 };
+export const defaultPresenceLimits: Readonly<PresenceLimits> = Object.freeze({ maxStateBytes: 8 * 1024, burst: 10, perSecond: 5 });
 
 /** Why presence was refused, defined once: log lines name these. */
 export const PresenceRefusal = {

@@ -36,19 +36,33 @@ export interface WritePolicy {
 
 /** The write policy of a connection authenticated as `principal`. */
 export function writePolicyFor(principal: Principal): WritePolicy {
-  const sender: UpdateSender = { user: principal.user, device: principal.device, role: principal.role, open: principal.open };
-  return {
-    sender,
-    refuseOpen: (docName, site) => (principal.open ? null : unknownDocRefusal(docName, site)),
-    refuseAny: () => (principal.mayWrite ? null : `${principal.role} may not write`),
-    judge: (update, doc) =>
-      judgeUpdate(update, {
-        docName: doc.docName,
-        doc: doc.doc,
-        site: doc.site,
-        sender,
-        entryIds: () => doc.entryIds(),
-        announcedBy: (client) => doc.announcedBy(client),
-      }),
-  };
+  return new ConnectionWritePolicy(principal);
+}
+
+// Methods, not closures: a relay holds one of these per connection, thousands of them idle.
+class ConnectionWritePolicy implements WritePolicy {
+  readonly sender: UpdateSender;
+
+  constructor(private readonly principal: Principal) {
+    this.sender = { user: principal.user, device: principal.device, role: principal.role, open: principal.open };
+  }
+
+  refuseOpen(docName: string, site: string): string | null {
+    return this.principal.open ? null : unknownDocRefusal(docName, site);
+  }
+
+  refuseAny(): string | null {
+    return this.principal.mayWrite ? null : `${this.principal.role} may not write`;
+  }
+
+  judge(update: Uint8Array, doc: JudgedDoc): Verdict {
+    return judgeUpdate(update, {
+      docName: doc.docName,
+      doc: doc.doc,
+      site: doc.site,
+      sender: this.sender,
+      entryIds: () => doc.entryIds(),
+      announcedBy: (client) => doc.announcedBy(client),
+    });
+  }
 }

@@ -14,6 +14,7 @@ import {
 import { GroupCommitQueue } from './GroupCommitQueue';
 import type { StageTimings } from '../diag/StageTimings';
 import { RecoveringLevel, type DocDb, type LevelOp } from './RecoveringLevel';
+import { readRange } from './readRange';
 import { silentStorageLog, type StorageLog } from './StorageLog';
 import { applyPending, type StoreWrite } from './StoreWrite';
 
@@ -113,7 +114,7 @@ export class LevelDocStore implements DocStore {
       const pending = this.pendingFor(doc);
       try {
         const firstSeq = known?.firstSeq ?? (await readFirstSeq(db, doc, snapshot));
-        const entries = await db.iterator({ ...docLogRange(doc, firstSeq), snapshot }).all();
+        const entries = await readRange(db.iterator({ ...docLogRange(doc, firstSeq), snapshot }));
         return { entries, pending, firstSeq };
       } finally {
         await snapshot.close();
@@ -136,7 +137,7 @@ export class LevelDocStore implements DocStore {
       const snapshot = db.snapshot();
       try {
         const firstSeq = await readFirstSeq(db, doc, snapshot);
-        return await db.iterator({ ...docLogRange(doc, firstSeq), snapshot }).all();
+        return await readRange(db.iterator({ ...docLogRange(doc, firstSeq), snapshot }));
       } finally {
         await snapshot.close();
       }

@@ -100,7 +100,9 @@ export interface DocRoomOptions {
   stages?: StageTimings;
 }
 
-export class DocRoom {
+// The room is what the write policy reads of it (JudgedDoc): thousands of
+// rooms stay open at once, so it is not one more object with its own closures.
+export class DocRoom implements JudgedDoc {
   readonly name: string;
   /** The site the relay serves. */
   readonly site: string;
@@ -293,7 +295,7 @@ export class DocRoom {
     try {
       // A device streaming lines costs one judgement and one transaction per read instead of one per line.
       update = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates as Uint8Array[]);
-      verdict = peer.writes.judge(update, this.judgedDoc);
+      verdict = peer.writes.judge(update, this);
     } catch (error) {
       return { kind: 'unreadable', error };
     }
@@ -322,21 +324,22 @@ export class DocRoom {
     return { kind: 'accepted', wrote: outcome.changed, durable: this.written.whenDurable() };
   }
 
-  /** What the write policy reads of this room. */
-  private readonly judgedDoc: JudgedDoc = ((room: DocRoom): JudgedDoc => ({
-    get docName(): string {
-      return room.name;
-    },
-    get site(): string {
-      return room.site;
-    },
-    get doc(): Y.Doc {
-      return room.doc;
-    },
-    entryIds: () => (room.entryIdSet ??= entryIdsOf(room.doc)),
-    announcedBy: (client) => room.presence.controllerOf(client)?.writes.sender.device ?? undefined,
-  }))(this);
-  /** Ids of the entries the document holds, made on first use and kept up to date. */
+  /** The document's name, as the write policy reads it (JudgedDoc). */
+  get docName(): string {
+    return this.name;
+  }
+
+  /** Ids of the entries the document holds (JudgedDoc), made on first use and kept up to date. */
+  entryIds(): ReadonlySet<string> {
+    return (this.entryIdSet ??= entryIdsOf(this.doc));
+  }
+
+  /** The device of the live peer that announced `client` as its presence id, if any (JudgedDoc). */
+  announcedBy(client: number): string | undefined {
+    return this.presence.controllerOf(client)?.writes.sender.device ?? undefined;
+  }
+
+  /** What `entryIds` answers (null until first asked, and after a reload). */
   private entryIdSet: Set<string> | null = null;
 
   /** Drops the document from memory. Only call when `isIdle`. */

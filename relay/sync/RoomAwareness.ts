@@ -57,16 +57,19 @@ interface PeerPresence {
 
 const text = new TextDecoder();
 
+// One per open document, most of which never see presence: both maps are
+// made by the first peer that sends some, and default limits are shared.
 export class RoomAwareness<Peer extends PresencePeer> {
   private state: awarenessProtocol.Awareness | null = null;
-  private readonly peers = new Map<Peer, PeerPresence>();
-  /** Which live peer controls each awareness client. */
-  private readonly controllers = new Map<number, Peer>();
-  private readonly limits: PresenceLimits;
+  /** The peers that sent presence (null: none yet). */
+  private peers: Map<Peer, PeerPresence> | null = null;
+  /** Which live peer controls each awareness client (null: none yet). */
+  private controllers: Map<number, Peer> | null = null;
+  private readonly limits: Readonly<PresenceLimits>;
   private readonly now: () => number;
 
   constructor(private readonly options: RoomAwarenessOptions) {
-    this.limits = { ...defaultPresenceLimits, ...options.limits };
+    this.limits = options.limits ? { ...defaultPresenceLimits, ...options.limits } : defaultPresenceLimits;
     this.now = options.now ?? Date.now;
   }
 
@@ -93,7 +96,7 @@ export class RoomAwareness<Peer extends PresencePeer> {
     let own = peer.client;
     const accepted: AwarenessEntry[] = [];
     for (const entry of news) {
-      const controller = this.controllers.get(entry.clientId);
+      const controller = this.controllers?.get(entry.clientId);
       const refusal = presenceEntryRefusal(
         {
           clientId: entry.clientId,
@@ -116,14 +119,14 @@ export class RoomAwareness<Peer extends PresencePeer> {
     for (const entry of accepted) JSON.parse(text.decode(entry.state));
     if (peer.client === null && own !== null) {
       peer.client = own;
-      this.controllers.set(own, from);
+      (this.controllers ??= new Map()).set(own, from);
     }
     awarenessProtocol.applyAwarenessUpdate(awareness, writeAwarenessUpdate(accepted), from);
   }
 
   /** The live peer that controls awareness client `clientId`, if any. */
   controllerOf(clientId: number): Peer | undefined {
-    return this.controllers.get(clientId);
+    return this.controllers?.get(clientId);
   }
 
   /** Every known state as an awareness update, for a peer that just subscribed; null when there is none. */
@@ -139,10 +142,10 @@ export class RoomAwareness<Peer extends PresencePeer> {
 
   /** Removes the state `peer` controlled and frees its client id. */
   peerLeft(peer: Peer): void {
-    const client = this.peers.get(peer)?.client ?? null;
-    this.peers.delete(peer);
+    const client = this.peers?.get(peer)?.client ?? null;
+    this.peers?.delete(peer);
     if (client === null) return;
-    this.controllers.delete(client);
+    this.controllers?.delete(client);
     if (this.state?.getStates().has(client)) awarenessProtocol.removeAwarenessStates(this.state, [client], null);
   }
 
@@ -153,14 +156,15 @@ export class RoomAwareness<Peer extends PresencePeer> {
   }
 
   private peerPresence(peer: Peer): PeerPresence {
-    let known = this.peers.get(peer);
+    const peers = (this.peers ??= new Map());
+    let known = peers.get(peer);
     if (!known) {
       known = {
         client: null,
         rate: new TokenBucket(this.limits.burst, this.limits.perSecond, this.now),
         warnings: new ThrottledWarnings(this.options.log, this.now),
       };
-      this.peers.set(peer, known);
+      peers.set(peer, known);
     }
     return known;
   }

@@ -216,5 +216,16 @@ describe('RoomAwareness', () => {
       expect(states(r)).toEqual({ [VICTIM]: { name: 'victim' } });
       expect(broadcast).toHaveLength(1);
     });
+
+    it('lets peers leave a room where nobody ever sent presence, which then takes presence as usual', () => {
+      const r = room();
+      r.peerLeft(victim);
+      expect(r.controllerOf(VICTIM)).toBeUndefined();
+      expect(r.statesUpdate()).toBeNull();
+      expect(broadcast).toHaveLength(0);
+      r.apply(awarenessUpdate([{ clientId: VICTIM, clock: 1, state: { name: 'victim' } }]), victim);
+      expect(r.controllerOf(VICTIM)).toBe(victim);
+      expect(forwarded(VICTIM)).toEqual([{ name: 'victim' }]);
+    });
   });
 });
