@@ -330,14 +330,15 @@ export function renderReport(report: BenchReport): string {
     },
     {
       workload: 'shift start (relay)',
-      measure: `${num(sizes.fetchRecords ?? 1_000)} stored records of 3 lines, none in memory (after a restart): one fetch / each opened over /mux, median of 5 (fastest-slowest)`,
+      measure: `${num(sizes.fetchRecords ?? 1_000)} stored records of 3 lines, none in memory (after a restart): one fetch / each opened over /mux / fetchSummarized (summaries made; kept), median of 5 (fastest-slowest)`,
       target: '',
       cell: (r, id) => {
         if (id !== 'tally') return '—';
         const f = r.bulkFetch;
         if (!f) return 'n/a';
         const range = (v: [number, number]) => `(${ms(v[0])}-${ms(v[1])})`;
-        return `${ms(f.fetchMs)} ${range(f.fetchRangeMs)} in ${num(f.frames)} frames, ${bytes(f.stateBytes)} / ${ms(f.oneByOneMs)} ${range(f.oneByOneRangeMs)}${f.complete ? '' : ' (fetch incomplete)'}`;
+        const summarized = f.summarizedMs === undefined ? '' : ` / ${ms(f.summarizedMs)}; ${ms(f.summarizedKeptMs)}`;
+        return `${ms(f.fetchMs)} ${range(f.fetchRangeMs)} in ${num(f.frames)} frames, ${bytes(f.stateBytes)} / ${ms(f.oneByOneMs)} ${range(f.oneByOneRangeMs)}${summarized}${f.complete ? '' : ' (fetch incomplete)'}`;
       },
       errorOf: 'fetch',
     },

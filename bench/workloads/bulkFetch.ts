@@ -4,9 +4,11 @@
  * after a relay restart (so every record is on disk, none in memory). Once
  * with one `fetch` (PROTOCOL.md §2, answered in `states` frames of many
  * records each), once by opening each record over /mux (a sync step 1 each,
- * all in flight together), as a device did before `fetch` existed. Each is
- * timed from the first byte sent to the last record's state received; the
- * median of `rounds` restarts.
+ * all in flight together), as a device did before `fetch` existed; and
+ * with `fetchSummarized` (the app's shift start: each record also summarized
+ * by the relay), once right after the restart and once more with the
+ * summaries it kept. Each is timed from the first byte sent to the last
+ * record's state received; the median of `rounds` restarts.
  */
 import { writeFetchFrame, readMuxFrame } from '../../shared/protocol/muxMessages';
 import type { ChildServer } from '../servers/ChildServer';
@@ -24,6 +26,9 @@ export interface BulkFetchResult {
   oneByOneMs: number;
   fetchRangeMs: [number, number];
   oneByOneRangeMs: [number, number];
+  /** fetchSummarized right after a restart (every summary made), and again (every summary kept), medians. */
+  summarizedMs: number;
+  summarizedKeptMs: number;
   /** `states` frames of one fetch, and the bytes of their updates. */
   frames: number;
   stateBytes: number;
@@ -39,8 +44,9 @@ async function seed(server: ChildServer, names: string[], devices = 4): Promise<
     Array.from({ length: devices }, async (_, d) => {
       const waiting = new Map<string, () => void>();
       // Lines name the device they were recorded on: the one sending them.
-      const device = `fetch-seed-${d}`;
-      const dev = new MuxDevice(`${server.wsBase}/mux${tallyQuery(`bench-${device}`)}`, { onAck: (doc) => waiting.get(doc)?.() });
+      // The relay binds what a device writes to the device it connected as: the lines name that device.
+      const device = `bench-fetch-seed-${d}`;
+      const dev = new MuxDevice(`${server.wsBase}/mux${tallyQuery(device)}`, { onAck: (doc) => waiting.get(doc)?.() });
       await dev.connect();
       const mine = names.filter((_, i) => i % devices === d);
       await pool(mine, 20, async (name, j) => {
@@ -58,7 +64,7 @@ async function seed(server: ChildServer, names: string[], devices = 4): Promise<
 }
 
 /** One fetch of every record: ms until the last `states` frame, and what came. */
-async function timeFetch(server: ChildServer, names: string[], round: number): Promise<{ ms: number; frames: number; bytes: number; complete: boolean }> {
+async function timeFetch(server: ChildServer, names: string[], round: number, summaries = false): Promise<{ ms: number; frames: number; bytes: number; complete: boolean }> {
   const done = deferred<number>();
   let frames = 0;
   let bytes = 0;
@@ -67,14 +73,14 @@ async function timeFetch(server: ChildServer, names: string[], round: number): P
     const frame = readMuxFrame(data);
     if (frame.type !== 'states') return;
     frames++;
-    for (const { update } of frame.docs) {
+    for (const { update, summary } of frame.docs) {
       bytes += update.byteLength;
-      if (update.byteLength > 2) nonEmpty++;
+      if (update.byteLength > 2 && (!summaries || summary)) nonEmpty++;
     }
     if (frame.last) done.resolve(performance.now());
   });
   const t0 = performance.now();
-  ws.send(writeFetchFrame(1, names.map((doc) => ({ doc, stateVector: EMPTY_SV }))));
+  ws.send(writeFetchFrame(1, names.map((doc) => ({ doc, stateVector: EMPTY_SV })), summaries));
   const end = await Promise.race([done.promise, sleep(60_000).then(() => NaN)]);
   ws.terminate();
   return { ms: end - t0, frames, bytes, complete: nonEmpty === names.length };
@@ -97,6 +103,8 @@ export async function runBulkFetch(server: ChildServer, records = 1_000, rounds 
   await seed(server, names);
   const fetchMs: number[] = [];
   const oneByOneMs: number[] = [];
+  const summarizedMs: number[] = [];
+  const summarizedKeptMs: number[] = [];
   let frames = 0;
   let stateBytes = 0;
   let complete = true;
@@ -111,6 +119,13 @@ export async function runBulkFetch(server: ChildServer, records = 1_000, rounds 
     await server.stop();
     await server.start();
     oneByOneMs.push(await timeOneByOne(server, names));
+    await server.stop();
+    await server.start();
+    for (const out of [summarizedMs, summarizedKeptMs]) {
+      const summarized = await timeFetch(server, names, round, true);
+      out.push(summarized.ms);
+      complete &&= summarized.complete;
+    }
   }
   await server.stop();
   const sorted = (v: number[]) => [...v].sort((a, b) => a - b);
@@ -122,6 +137,8 @@ export async function runBulkFetch(server: ChildServer, records = 1_000, rounds 
     oneByOneMs: quantile(o, 0.5),
     fetchRangeMs: [f[0]!, f[f.length - 1]!],
     oneByOneRangeMs: [o[0]!, o[o.length - 1]!],
+    summarizedMs: quantile(sorted(summarizedMs), 0.5),
+    summarizedKeptMs: quantile(sorted(summarizedKeptMs), 0.5),
     frames,
     stateBytes,
     complete,
