@@ -1,7 +1,8 @@
 /**
  * Device data written by an earlier app version opens in this one with
  * nothing lost (issue 17, "Upgrades"). tests/fixtures/device-storage-v1 is a
- * phone's storage as the app wrote it (made by
+ * phone's storage as the app wrote it (v2: after a held record's summary and
+ * state vector became one value, and photos and site settings came; made by
  * tests/fixtures/makeDeviceStorage.ts; its FIXTURE.json says from which
  * commit): held records, working copies with changes the relay never
  * acknowledged, the set-aside store, localStorage. It is imported into a
@@ -40,7 +41,7 @@ interface Facts {
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures');
 
-describe.each(['device-storage-v1'])('device storage of %s', (name) => {
+describe.each(['device-storage-v1', 'device-storage-v2'])('device storage of %s', (name) => {
   const fixture = path.join(FIXTURES, name);
   let facts: Facts;
   let dump: DeviceStorageDump;
