@@ -20,6 +20,7 @@ import type { StageTimings } from '../diag/StageTimings';
 import { advancedClients } from './transactionClocks';
 import type { JudgedDoc } from '../policy/writeRefusal';
 import type { Verdict } from '../policy/judgeUpdate';
+import { readChange, readChanges, type ChangeReading } from '../policy/readChange';
 import { RecordRoot } from '../../shared/model/recordLayout';
 import { writeClaims } from '../../shared/model/writers';
 import { applyJudged, type AcceptedChange } from './applyJudged';
@@ -288,12 +289,20 @@ export class DocRoom {
     }
     const notAllowed = peer.writes.refuseAny(this.name);
     if (notAllowed !== null) return { kind: 'refused', reason: notAllowed, tooLarge: false, missing: false };
-    let update: Uint8Array;
     let verdict: Verdict;
+    /** What judging decoded, applied as it is when all of it is kept: the bytes are decoded once. */
+    let reading: ChangeReading | null = null;
+    /** The bytes a policy without `judgeReading` judged. */
+    let judged: Uint8Array | null = null;
     try {
       // A device streaming lines costs one judgement and one transaction per read instead of one per line.
-      update = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates as Uint8Array[]);
-      verdict = peer.writes.judge(update, this.judgedDoc);
+      if (peer.writes.judgeReading) {
+        reading = readChanges(this.doc, updates) ?? readChange(this.doc, Y.mergeUpdates(updates as Uint8Array[]));
+        verdict = peer.writes.judgeReading(reading, this.judgedDoc);
+      } else {
+        judged = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates as Uint8Array[]);
+        verdict = peer.writes.judge(judged, this.judgedDoc);
+      }
     } catch (error) {
       return { kind: 'unreadable', error };
     }
@@ -306,7 +315,9 @@ export class DocRoom {
     writeClaims(this.doc, verdict.claims, CLAIM_ORIGIN);
     // Yjs's own check (nothing left pending) stays as a guard: should it find
     // something the judgement missed, the document is reloaded from disk.
-    const outcome = applyJudged(this.doc, [verdict.update], peer);
+    // Kept as sent: the updates themselves, or what judging read of them; else the part judging kept.
+    const kept = verdict.update === null || verdict.update === judged ? null : verdict.update;
+    const outcome = applyJudged(this.doc, kept !== null ? [kept] : (reading ?? updates), peer);
     if (outcome.tainted) this.reload();
     if (outcome.failure !== null) return { kind: 'unreadable', error: outcome.failure };
     if (outcome.refusal !== null) return { kind: 'refused', reason: outcome.refusal, tooLarge: false, missing: true };
@@ -314,7 +325,7 @@ export class DocRoom {
     if (outcome.accepted !== null) {
       // Stored as the bytes that arrived, one per frame, unless part of them was left out; the
       // clocks of all of them stand for each (a device that lacks one of them gets them all).
-      const stored = verdict.update === update ? updates : [verdict.update];
+      const stored = kept === null ? updates : [kept];
       for (const bytes of stored) this.persistAndForward(bytes, peer, outcome.until, outcome.deletes);
       // After the change itself, so what the follower writes follows it to disk.
       this.follower?.accepted(outcome.accepted);
