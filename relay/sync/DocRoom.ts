@@ -326,7 +326,7 @@ export class DocRoom {
       // Stored as the bytes that arrived, one per frame, unless part of them was left out; the
       // clocks of all of them stand for each (a device that lacks one of them gets them all).
       const stored = kept === null ? updates : [kept];
-      for (const bytes of stored) this.persistAndForward(bytes, peer, outcome.until, outcome.deletes);
+      this.persistAndForward(stored, peer, outcome.until, outcome.deletes);
       // After the change itself, so what the follower writes follows it to disk.
       this.follower?.accepted(outcome.accepted);
     }
@@ -436,24 +436,35 @@ export class DocRoom {
     const until = advancedClients(txn);
     if (txn.deleteSet.clients.size === 0 && until.size === 0) return;
     // The encoding carries the document's whole delete set: flag it as deleting.
-    this.persistAndForward(Y.encodeStateAsUpdate(txn.doc, Y.encodeStateVector(txn.beforeState)), null, until, true);
+    this.persistAndForward([Y.encodeStateAsUpdate(txn.doc, Y.encodeStateVector(txn.beforeState))], null, until, true);
   };
 
   /**
-   * Appends `received` (whose structs reach `until`) to the store and, once
-   * durable, sends it to every peer but `from`.
+   * Appends `received` (one change: updates whose structs reach `until`) to
+   * the store and, once durable, sends them to every peer but `from`.
    */
-  private persistAndForward(received: Uint8Array, from: RoomPeer | null, until: StateVector, deletes: boolean): void {
-    const { update, durable } = this.written.append(received, until, deletes);
+  private persistAndForward(received: readonly Uint8Array[], from: RoomPeer | null, until: StateVector, deletes: boolean): void {
+    const updates: Uint8Array[] = [];
+    let durable: Promise<void> | null = null;
+    for (const bytes of received) {
+      const appended = this.written.append(bytes, until, deletes);
+      updates.push(appended.update);
+      durable = appended.durable;
+    }
     // Forward only what is on disk: a device never holds a change of
-    // someone else's that the relay could still lose in a crash.
-    durable.then(
+    // someone else's that the relay could still lose in a crash. Writes are
+    // durable in order, so the last one stands for all: one wait per change,
+    // not per update (each wait lives as long as the fsync, long enough for
+    // the young generation to promote it).
+    durable?.then(
       () => {
         this.onDurableChange(this);
         // Made only when someone else is listening: most changes have no other reader.
-        let shared: Broadcast | null = null;
-        for (const peer of this.peers) {
-          if (peer !== from) peer.sendUpdate(update, (shared ??= new Broadcast()));
+        for (const update of updates) {
+          let shared: Broadcast | null = null;
+          for (const peer of this.peers) {
+            if (peer !== from) peer.sendUpdate(update, (shared ??= new Broadcast()));
+          }
         }
       },
       () => {},
