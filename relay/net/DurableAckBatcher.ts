@@ -26,11 +26,16 @@ export class DurableAckBatcher<V> {
     private readonly stages?: StageTimings,
   ) {}
 
-  /** Sends `value` for `doc` once `durable` resolves (unless a newer value goes first). */
-  after(durable: Promise<void>, doc: string, value: V): void {
+  /**
+   * Sends `value` for `doc` once `durable` resolves (unless a newer value
+   * goes first); `alsoThen` runs at that moment too, whether or not the ack
+   * is still wanted.
+   */
+  after(durable: Promise<void>, doc: string, value: V, alsoThen?: () => void): void {
     const generation = this.generationOf(doc);
     durable.then(
       () => {
+        alsoThen?.();
         if (this.generationOf(doc) === generation) this.ready_(doc, value);
       },
       () => {

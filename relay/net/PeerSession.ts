@@ -124,23 +124,20 @@ export class PeerSession<V> {
     const started = stages || metrics ? performance.now() : 0;
     const applied = peer.room.apply(updates, peer);
     if (onlyIfAccepted && applied.kind !== 'accepted') return false;
-    if (metrics && applied.kind === 'accepted') {
-      const from = readAt ?? started;
-      applied.durable.then(
-        () => metrics.acked(updates.length, (performance.now() - from) / 1000),
-        () => {},
-      );
-    }
-    if (stages && applied.kind === 'accepted') {
+    let onDurable: (() => void) | undefined;
+    if ((metrics || stages) && applied.kind === 'accepted') {
       const done = performance.now();
-      if (readAt !== undefined) stages.record('queued', started - readAt);
-      stages.record('apply', done - started);
-      applied.durable.then(
-        () => stages.record('store', performance.now() - done),
-        () => {},
-      );
+      if (stages && readAt !== undefined) stages.record('queued', started - readAt);
+      stages?.record('apply', done - started);
+      // Counted here, not read from `updates` later: those are views into the socket's read buffer.
+      const count = updates.length;
+      const from = readAt ?? started;
+      onDurable = () => {
+        metrics?.acked(count, (performance.now() - from) / 1000);
+        stages?.record('store', performance.now() - done);
+      };
     }
-    this.answer(peer, applied, ack);
+    this.answer(peer, applied, ack, onDurable);
     return true;
   }
 
@@ -154,7 +151,13 @@ export class PeerSession<V> {
     this.acks?.stop();
   }
 
-  private answer(peer: SessionPeer, applied: Applied, ack: AckOf<V>): void {
+  /**
+   * Answers what `apply` did. `onDurable` runs once an accepted change is
+   * durable, in the same wait as its ack: each wait lasts as long as the
+   * fsync, long enough for the young generation to promote it, so a change
+   * keeps one, not one per purpose.
+   */
+  private answer(peer: SessionPeer, applied: Applied, ack: AckOf<V>, onDurable?: () => void): void {
     const doc = peer.room.name;
     switch (applied.kind) {
       case 'unreadable':
@@ -163,9 +166,12 @@ export class PeerSession<V> {
         return this.refused(doc, applied);
       case 'accepted': {
         const value = ack(applied.wrote);
-        if (value === null) return;
+        if (value === null) {
+          if (onDurable) applied.durable.then(onDurable, () => {});
+          return;
+        }
         this.acks ??= new DurableAckBatcher((d, v) => this.options.endpoint.sendAck(d, v), this.options.newer, this.options.stages);
-        this.acks.after(applied.durable, doc, value);
+        this.acks.after(applied.durable, doc, value, onDurable);
       }
     }
   }

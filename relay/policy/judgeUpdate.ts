@@ -63,8 +63,12 @@ export type Verdict =
   | { readonly kind: 'refused'; readonly reason: string; readonly missing: boolean }
   | {
       readonly kind: 'accepted';
-      /** What to apply and store: the update, or the part of it under the sender's own client ids. */
-      readonly update: Uint8Array;
+      /**
+       * What to apply and store: the update, or the part of it under the
+       * sender's own client ids; null from `judgeReading` when all of what
+       * was read is kept, as it was sent.
+       */
+      readonly update: Uint8Array | null;
       /** Client ids the sender writes under for the first time: record them before applying. */
       readonly claims: ReadonlyMap<number, Writer>;
       /** The entries it appends. */
@@ -78,7 +82,16 @@ export const MISSING_CHANGES = 'the change builds on changes the relay does not 
 
 /** Judges `update` (format v1) for `context`; throws for bytes that are not a Yjs update. */
 export function judgeUpdate(update: Uint8Array, context: JudgeContext): Verdict {
-  const reading = readChange(context.doc, update);
+  const verdict = judgeReading(readChange(context.doc, update), context);
+  return verdict.kind === 'accepted' && verdict.update === null ? { ...verdict, update } : verdict;
+}
+
+/**
+ * Judges a change already read against `context.doc` (`readChange`,
+ * `readChanges`): an accepted one keeps `update` null unless part of it is
+ * left out, so the caller applies what was read without decoding it again.
+ */
+export function judgeReading(reading: ChangeReading, context: JudgeContext): Verdict {
   if (changesNothing(reading)) return NOTHING;
   const { sender } = context;
   if (!sender.open) {
@@ -107,7 +120,7 @@ export function judgeUpdate(update: Uint8Array, context: JudgeContext): Verdict 
   if (refusal !== null) return refused(refusal);
   return {
     kind: 'accepted',
-    update: dropped.size === 0 ? update : encodeWithout(reading, dropped),
+    update: dropped.size === 0 ? null : encodeWithout(reading, dropped),
     claims,
     entries,
     dropped: [...dropped],

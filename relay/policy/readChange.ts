@@ -13,6 +13,8 @@
 import * as Y from 'yjs';
 
 type Struct = Y.Item | Y.GC | Y.Skip;
+/** A Yjs delete set as `decodeUpdate` gives it (Yjs exports no name for its type). */
+type DeleteSet = ReturnType<typeof Y.decodeUpdate>['ds'];
 
 /** Where a new item lands. */
 export type Place =
@@ -97,7 +99,37 @@ function rootOfType(type: Y.AbstractType<unknown>): { root: string; topLevel: bo
  * Yjs update (the caller treats them as malformed).
  */
 export function readChange(doc: Y.Doc, update: Uint8Array): ChangeReading {
-  const decoded = Y.decodeUpdate(update);
+  return readDecoded(doc, Y.decodeUpdate(update));
+}
+
+/**
+ * Reads updates sent together (format v1) against `doc` as one change, each
+ * decoded once: no merged copy is made, decoded and re-encoded first. Null
+ * when they do not follow on from each other client by client (a struct
+ * repeated or a gap between two of them): merge those and read the result.
+ * Throws for bytes that are not a Yjs update.
+ */
+export function readChanges(doc: Y.Doc, updates: readonly Uint8Array[]): ChangeReading | null {
+  if (updates.length === 1) return readChange(doc, updates[0]!);
+  const structs: Struct[] = [];
+  const deleteSets: DeleteSet[] = [];
+  /** Clock after the last struct read so far, per client. */
+  const next = new Map<number, number>();
+  for (const update of updates) {
+    const decoded = Y.decodeUpdate(update);
+    for (const struct of decoded.structs as Struct[]) {
+      const { client, clock } = struct.id;
+      const end = next.get(client);
+      if (end !== undefined && end !== clock) return null;
+      next.set(client, clock + struct.length);
+      structs.push(struct);
+    }
+    deleteSets.push(decoded.ds);
+  }
+  return readDecoded(doc, { structs, ds: Y.mergeDeleteSets(deleteSets) });
+}
+
+function readDecoded(doc: Y.Doc, decoded: { structs: readonly unknown[]; ds: DeleteSet }): ChangeReading {
   const store = doc.store;
   const writes = new Map<number, ClientWrite>();
   /** New structs per client, in clock order, for lookups inside the update. */

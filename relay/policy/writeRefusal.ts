@@ -8,7 +8,8 @@
 import type * as Y from 'yjs';
 import type { Principal } from '../net/Principal';
 import { unknownDocRefusal } from './contentRules';
-import { judgeUpdate, type UpdateSender, type Verdict } from './judgeUpdate';
+import { judgeReading, judgeUpdate, type JudgeContext, type UpdateSender, type Verdict } from './judgeUpdate';
+import type { ChangeReading } from './readChange';
 
 /** What a document room offers the policy about itself. */
 export interface JudgedDoc {
@@ -32,6 +33,12 @@ export interface WritePolicy {
   refuseAny(docName: string): string | null;
   /** Judges `update` for `doc` before it is applied; throws for bytes that are not a Yjs update. */
   judge(update: Uint8Array, doc: JudgedDoc): Verdict;
+  /**
+   * Judges a change the room already read (`readChanges`), so it is decoded
+   * once for judging and applying alike. A policy without it is handed the
+   * change merged into one update, through `judge`.
+   */
+  judgeReading?(reading: ChangeReading, doc: JudgedDoc): Verdict;
 }
 
 /** The write policy of a connection authenticated as `principal`. */
@@ -56,13 +63,21 @@ class ConnectionWritePolicy implements WritePolicy {
   }
 
   judge(update: Uint8Array, doc: JudgedDoc): Verdict {
-    return judgeUpdate(update, {
-      docName: doc.docName,
-      doc: doc.doc,
-      site: doc.site,
-      sender: this.sender,
-      entryIds: () => doc.entryIds(),
-      announcedBy: (client) => doc.announcedBy(client),
-    });
+    return judgeUpdate(update, contextOf(doc, this.sender));
   }
+
+  judgeReading(reading: ChangeReading, doc: JudgedDoc): Verdict {
+    return judgeReading(reading, contextOf(doc, this.sender));
+  }
+}
+
+function contextOf(doc: JudgedDoc, sender: UpdateSender): JudgeContext {
+  return {
+    docName: doc.docName,
+    doc: doc.doc,
+    site: doc.site,
+    sender,
+    entryIds: () => doc.entryIds(),
+    announcedBy: (client) => doc.announcedBy(client),
+  };
 }

@@ -20,6 +20,7 @@ import type { StageTimings } from '../diag/StageTimings';
 import { advancedClients } from './transactionClocks';
 import type { JudgedDoc } from '../policy/writeRefusal';
 import type { Verdict } from '../policy/judgeUpdate';
+import { readChange, readChanges, type ChangeReading } from '../policy/readChange';
 import { RecordRoot } from '../../shared/model/recordLayout';
 import { writeClaims } from '../../shared/model/writers';
 import { applyJudged, type AcceptedChange } from './applyJudged';
@@ -290,12 +291,20 @@ export class DocRoom implements JudgedDoc {
     }
     const notAllowed = peer.writes.refuseAny(this.name);
     if (notAllowed !== null) return { kind: 'refused', reason: notAllowed, tooLarge: false, missing: false };
-    let update: Uint8Array;
     let verdict: Verdict;
+    /** What judging decoded, applied as it is when all of it is kept: the bytes are decoded once. */
+    let reading: ChangeReading | null = null;
+    /** The bytes a policy without `judgeReading` judged. */
+    let judged: Uint8Array | null = null;
     try {
       // A device streaming lines costs one judgement and one transaction per read instead of one per line.
-      update = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates as Uint8Array[]);
-      verdict = peer.writes.judge(update, this);
+      if (peer.writes.judgeReading) {
+        reading = readChanges(this.doc, updates) ?? readChange(this.doc, Y.mergeUpdates(updates as Uint8Array[]));
+        verdict = peer.writes.judgeReading(reading, this);
+      } else {
+        judged = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates as Uint8Array[]);
+        verdict = peer.writes.judge(judged, this);
+      }
     } catch (error) {
       return { kind: 'unreadable', error };
     }
@@ -308,7 +317,9 @@ export class DocRoom implements JudgedDoc {
     writeClaims(this.doc, verdict.claims, CLAIM_ORIGIN);
     // Yjs's own check (nothing left pending) stays as a guard: should it find
     // something the judgement missed, the document is reloaded from disk.
-    const outcome = applyJudged(this.doc, [verdict.update], peer);
+    // Kept as sent: the updates themselves, or what judging read of them; else the part judging kept.
+    const kept = verdict.update === null || verdict.update === judged ? null : verdict.update;
+    const outcome = applyJudged(this.doc, kept !== null ? [kept] : (reading ?? updates), peer);
     if (outcome.tainted) this.reload();
     if (outcome.failure !== null) return { kind: 'unreadable', error: outcome.failure };
     if (outcome.refusal !== null) return { kind: 'refused', reason: outcome.refusal, tooLarge: false, missing: true };
@@ -316,8 +327,8 @@ export class DocRoom implements JudgedDoc {
     if (outcome.accepted !== null) {
       // Stored as the bytes that arrived, one per frame, unless part of them was left out; the
       // clocks of all of them stand for each (a device that lacks one of them gets them all).
-      const stored = verdict.update === update ? updates : [verdict.update];
-      for (const bytes of stored) this.persistAndForward(bytes, peer, outcome.until, outcome.deletes);
+      const stored = kept === null ? updates : [kept];
+      this.persistAndForward(stored, peer, outcome.until, outcome.deletes);
       // After the change itself, so what the follower writes follows it to disk.
       this.follower?.accepted(outcome.accepted);
     }
@@ -428,24 +439,35 @@ export class DocRoom implements JudgedDoc {
     const until = advancedClients(txn);
     if (txn.deleteSet.clients.size === 0 && until.size === 0) return;
     // The encoding carries the document's whole delete set: flag it as deleting.
-    this.persistAndForward(Y.encodeStateAsUpdate(txn.doc, Y.encodeStateVector(txn.beforeState)), null, until, true);
+    this.persistAndForward([Y.encodeStateAsUpdate(txn.doc, Y.encodeStateVector(txn.beforeState))], null, until, true);
   };
 
   /**
-   * Appends `received` (whose structs reach `until`) to the store and, once
-   * durable, sends it to every peer but `from`.
+   * Appends `received` (one change: updates whose structs reach `until`) to
+   * the store and, once durable, sends them to every peer but `from`.
    */
-  private persistAndForward(received: Uint8Array, from: RoomPeer | null, until: StateVector, deletes: boolean): void {
-    const { update, durable } = this.written.append(received, until, deletes);
+  private persistAndForward(received: readonly Uint8Array[], from: RoomPeer | null, until: StateVector, deletes: boolean): void {
+    const updates: Uint8Array[] = [];
+    let durable: Promise<void> | null = null;
+    for (const bytes of received) {
+      const appended = this.written.append(bytes, until, deletes);
+      updates.push(appended.update);
+      durable = appended.durable;
+    }
     // Forward only what is on disk: a device never holds a change of
-    // someone else's that the relay could still lose in a crash.
-    durable.then(
+    // someone else's that the relay could still lose in a crash. Writes are
+    // durable in order, so the last one stands for all: one wait per change,
+    // not per update (each wait lives as long as the fsync, long enough for
+    // the young generation to promote it).
+    durable?.then(
       () => {
         this.onDurableChange(this);
         // Made only when someone else is listening: most changes have no other reader.
-        let shared: Broadcast | null = null;
-        for (const peer of this.peers) {
-          if (peer !== from) peer.sendUpdate(update, (shared ??= new Broadcast()));
+        for (const update of updates) {
+          let shared: Broadcast | null = null;
+          for (const peer of this.peers) {
+            if (peer !== from) peer.sendUpdate(update, (shared ??= new Broadcast()));
+          }
         }
       },
       () => {},

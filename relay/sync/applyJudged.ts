@@ -9,8 +9,12 @@
  * reviewer, the index): nothing after has to tell refused from accepted.
  */
 import * as Y from 'yjs';
+import * as encoding from 'lib0/encoding';
+import type { ChangeReading } from '../policy/readChange';
 import { advancedClients, itemsAdded } from './transactionClocks';
 import type { StateVector } from './StoredSegments';
+
+type Struct = Y.Item | Y.GC | Y.Skip;
 
 /** One item a change added: where, and what it holds. */
 export interface AddedItem {
@@ -58,16 +62,19 @@ export const MISSING_DEPENDENCIES = 'the update depends on changes the relay doe
  * Updates whose structs or deletions Yjs would keep pending are refused.
  * Applying stops at the first update Yjs cannot read.
  */
-export function applyJudged(doc: Y.Doc, updates: readonly Uint8Array[], origin: unknown): AppliedUpdate {
+export function applyJudged(doc: Y.Doc, updates: readonly Uint8Array[] | ChangeReading, origin: unknown): AppliedUpdate {
   const store = doc.store;
   const structsBefore = store.pendingStructs?.update ?? null;
   const deletesBefore = store.pendingDs;
+  /** False when part of a change read beforehand rests on structs nobody holds (Yjs would keep it pending). */
+  let complete = true;
   const outcome: AppliedUpdate = { until: new Map(), deletes: false, changed: false, refusal: null, failure: null, tainted: false, accepted: null };
   Y.transact(
     doc,
     (txn) => {
       try {
-        for (const update of updates) Y.applyUpdate(doc, update);
+        if (isReading(updates)) complete = integrateReading(txn, updates);
+        else for (const update of updates) Y.applyUpdate(doc, update);
       } catch (err) {
         outcome.failure = err;
       }
@@ -76,7 +83,7 @@ export function applyJudged(doc: Y.Doc, updates: readonly Uint8Array[], origin: 
       outcome.changed = outcome.until.size > 0 || outcome.deletes;
       const pendingChanged =
         !sameBytes(structsBefore, store.pendingStructs?.update ?? null) || !sameBytes(deletesBefore, store.pendingDs);
-      if (outcome.failure === null && pendingChanged) outcome.refusal = MISSING_DEPENDENCIES;
+      if (outcome.failure === null && (pendingChanged || !complete)) outcome.refusal = MISSING_DEPENDENCIES;
       outcome.tainted = outcome.refusal !== null || (outcome.failure !== null && (outcome.changed || pendingChanged));
       if (outcome.changed && outcome.failure === null && outcome.refusal === null) {
         const added = itemsAdded(txn, outcome.until).map((item) => ({ parent: item.parent, deleted: item.deleted, values: item.content.getContent() }));
@@ -87,6 +94,79 @@ export function applyJudged(doc: Y.Doc, updates: readonly Uint8Array[], origin: 
     false,
   );
   return outcome;
+}
+
+function isReading(updates: readonly Uint8Array[] | ChangeReading): updates is ChangeReading {
+  return !Array.isArray(updates);
+}
+
+/**
+ * Integrates the structs judging decoded (`readChange`) instead of decoding
+ * the bytes a second time: what Yjs's `applyUpdate` does after its own
+ * decoding. Each struct goes in after the structs it rests on (its client's
+ * earlier ones, its origins and parent in other clients of the change); one
+ * resting on a struct neither the document nor the change holds stops the
+ * integration and stays out, as Yjs would keep it pending: false, and the
+ * change is refused like one Yjs left pending. The delete set is applied by Yjs itself,
+ * from an update that holds only it.
+ */
+function integrateReading(txn: Y.Transaction, reading: ChangeReading): boolean {
+  const doc = txn.doc;
+  const store = doc.store;
+  /** Each client's structs in clock order, and how many of them are done. */
+  const queues = new Map<number, { structs: Struct[]; done: number }>();
+  for (const struct of reading.structs) {
+    const queue = queues.get(struct.id.client);
+    if (queue) queue.structs.push(struct);
+    else queues.set(struct.id.client, { structs: [struct], done: 0 });
+  }
+  let missing = false;
+  /** Integrates the next struct of `queue`; false when it rests on something missing. */
+  const integrateNext = (queue: { structs: Struct[]; done: number }, depth: number): boolean => {
+    const struct = queue.structs[queue.done]!;
+    const offset = Y.getState(store, struct.id.client) - struct.id.clock;
+    if (struct instanceof Y.Skip || offset < 0 || depth > MAX_DEPTH) return false;
+    if (offset < struct.length) {
+      if (struct instanceof Y.Item) {
+        // Decoded without a document, a top-level parent is its name.
+        if (typeof struct.parent === 'string') struct.parent = doc.get(struct.parent);
+        for (let client = struct.getMissing(txn, store); client !== null; client = struct.getMissing(txn, store)) {
+          const other = queues.get(client);
+          if (!other || other.done === other.structs.length || !integrateNext(other, depth + 1)) return false;
+        }
+      }
+      struct.integrate(txn, offset);
+    }
+    queue.done++;
+    return true;
+  };
+  for (const queue of queues.values()) {
+    while (!missing && queue.done < queue.structs.length) missing = !integrateNext(queue, 0);
+  }
+  if (missing) return false;
+  if (reading.ds.clients.size > 0) Y.applyUpdate(doc, encodeDeleteSet(reading.ds));
+  return true;
+}
+
+/** How deep one struct's dependencies may chain across clients before the change counts as missing some. */
+const MAX_DEPTH = 5_000;
+
+/** An update holding only `ds`. */
+function encodeDeleteSet(ds: ChangeReading['ds']): Uint8Array {
+  const encoder = new Y.UpdateEncoderV1();
+  const rest = encoder.restEncoder;
+  encoding.writeVarUint(rest, 0);
+  encoding.writeVarUint(rest, ds.clients.size);
+  for (const [client, ranges] of ds.clients) {
+    encoder.resetDsCurVal();
+    encoding.writeVarUint(rest, client);
+    encoding.writeVarUint(rest, ranges.length);
+    for (const { clock, len } of ranges) {
+      encoder.writeDsClock(clock);
+      encoder.writeDsLen(len);
+    }
+  }
+  return encoder.toUint8Array();
 }
 
 /** True when `a` and `b` are both null or hold the same bytes (Yjs replaces pending updates on every retry). */

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { changesNothing, readChange, type ChangeReading } from '../../relay/policy/readChange';
+import { changesNothing, readChange, readChanges, type ChangeReading } from '../../relay/policy/readChange';
 import { gcStructUpdate } from '../support/rawDevice';
 
 /** A relay copy and a device copy of one record that already share some history. */
@@ -116,5 +116,34 @@ describe('readChange', () => {
     });
     Y.applyUpdate(relay, update);
     expect(changesNothing(readChange(relay, update))).toBe(true);
+  });
+});
+
+describe('readChanges', () => {
+  /** The frames of a device streaming `n` lines, one update per line. */
+  function lines(device: Y.Doc, n: number): Uint8Array[] {
+    return Array.from({ length: n }, (_, k) => deviceUpdate(device, (d) => d.getArray('entries').push([{ id: `b:${k}` }])));
+  }
+  const summary = (reading: ChangeReading) => ({
+    writes: [...reading.writes.values()].map((w) => ({ client: w.client, from: w.from, to: w.to, start: w.start, skips: w.skips })),
+    placed: placed(reading),
+    deletes: deletedRootsOf(reading),
+  });
+
+  it('reads frames that follow on from each other as their merge reads', () => {
+    const { relay, device } = setup();
+    const frames = [...lines(device, 3), deviceUpdate(device, (d) => d.getArray('entries').delete(0, 1))];
+    const together = readChanges(relay, frames);
+    expect(together).not.toBeNull();
+    expect(summary(together!)).toEqual(summary(readChange(relay, Y.mergeUpdates(frames))));
+  });
+
+  it.each([
+    ['a frame sent twice', (frames: Uint8Array[]) => [frames[0]!, frames[1]!, frames[1]!]],
+    ['a gap between two frames', (frames: Uint8Array[]) => [frames[0]!, frames[2]!]],
+    ['frames out of order', (frames: Uint8Array[]) => [frames[1]!, frames[0]!]],
+  ])('leaves %s to be merged first (null)', (_what, pick) => {
+    const { relay, device } = setup();
+    expect(readChanges(relay, pick(lines(device, 3)))).toBeNull();
   });
 });

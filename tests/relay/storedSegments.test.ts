@@ -48,3 +48,21 @@ describe('StoredSegments.missing', () => {
     expect(Y.encodeStateAsUpdate(device)).toEqual(Y.encodeStateAsUpdate(relay));
   });
 });
+
+describe('StoredSegments.add', () => {
+  it('keeps its own copy of every update, small or larger than a chunk, and gives them back intact', () => {
+    const segments = new StoredSegments();
+    segments.reset([], new Map(), null);
+    const sizes = [1, 300, 5_000, 70_000, 2, 40_000, 64 * 1024, 3];
+    const sent = sizes.map((size, k) => Uint8Array.from({ length: size }, (_, i) => (i * 7 + k) % 251));
+    const reused = new Uint8Array(80_000);
+    sent.forEach((update, k) => {
+      // The caller's buffer is overwritten after each add, as a socket's read buffer is.
+      reused.set(update);
+      segments.add(reused.subarray(0, update.byteLength), sv([[k + 1, 1]]), false);
+      reused.fill(0);
+    });
+    expect(segments.missing(sv([]))).toEqual(sent);
+    expect(segments.missing(sv(sizes.map((_, k) => [k + 1, 1] as [number, number])))).toEqual([]);
+  });
+});
