@@ -31,3 +31,15 @@ export function readSummaryValue(value: Uint8Array): { summary: RecordSummary; v
   const vector = decoding.readVarUint8Array(d);
   return { summary: JSON.parse(decoder.decode(value.subarray(d.pos))) as RecordSummary, vector };
 }
+
+/** Only the state vector of a stored summary value (null when it has none or does not read): the summary is not parsed. */
+export function readSummaryVector(value: Uint8Array): Uint8Array | null {
+  if (value[0] !== WITH_VECTOR) return null;
+  try {
+    const d = decoding.createDecoder(value);
+    decoding.readUint8(d);
+    return decoding.readVarUint8Array(d);
+  } catch {
+    return null;
+  }
+}
