@@ -117,6 +117,12 @@ describe('addReceiveLine', () => {
     expect(receivedByItem(entriesOf(doc)).totals.get('X')).toBe(1);
   });
 
+  it('skips an id that only a malformed entry holds: no entry may share it, valid or not', () => {
+    const { doc } = receipt();
+    doc.getArray('entries').push([{ id: 'dev-a:4', kind: 'not-a-kind' }]);
+    expect(addReceiveLine(doc, ana(), { item: 'X', qty: 1 }).id).toBe('dev-a:5');
+  });
+
   it('never reuses a sequence number, even after a refused write', () => {
     const { doc, author } = receipt();
     expect(() => addReceiveLine(doc, author, { item: 'X', qty: 0 })).toThrow();
