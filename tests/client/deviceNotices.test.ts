@@ -1,3 +1,4 @@
+import { MuxType } from '../../shared/protocol/muxMessages';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -157,6 +158,28 @@ describe('DeviceNotices against a real relay', () => {
     expect((await readsOf(seq)).reads).toEqual([]);
     bob.goOnline();
     await eventually(() => bob.store.reads.get(seq)?.confirmed === true, 10_000, 'the confirmation');
+    expect((await readsOf(seq)).reads).toEqual([{ user: users.crew2.id, device: 'bob-phone', at: expect.any(Number) }]);
+  });
+
+  it('sends an acknowledgement again when the relay does not list it: one lost on the wire still reaches the read-by list', async () => {
+    const bob = open(users.crew2, 'bob-phone');
+    await online(bob);
+    const seq = await post(users.supervisor, { kind: 'safety', severity: 'warning', text: 'spill in aisle 4' });
+    await eventually(() => bob.notices.get().banner.some((n) => n.seq === seq), 10_000, 'the banner');
+    // The socket takes the first acknowledgement and loses it (as one does that dies right after).
+    const connection = bob.client.connection;
+    const send = connection.send.bind(connection);
+    let lost = 0;
+    connection.send = (frame: Uint8Array) => {
+      if (frame[0] === MuxType.noticeSeen && lost === 0) {
+        lost++;
+        return true;
+      }
+      return send(frame);
+    };
+    await bob.notices.markRead(seq);
+    await eventually(() => bob.store.reads.get(seq)?.confirmed === true, 10_000, 'the confirmation');
+    expect(lost).toBe(1);
     expect((await readsOf(seq)).reads).toEqual([{ user: users.crew2.id, device: 'bob-phone', at: expect.any(Number) }]);
   });
 

@@ -50,6 +50,9 @@ export interface DeviceNoticesOptions {
   confirmAfterMs?: number;
 }
 
+/** The longest wait between two checks of a read the relay does not list yet. */
+const CONFIRM_MAX_MS = 30_000;
+
 /** What screens read. A new object on every change. */
 export interface NoticesSnapshot {
   /** The store has been read (before that, holds are not known yet). */
@@ -98,6 +101,8 @@ export class DeviceNotices {
   private posting = false;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private confirmTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The wait before the pending check of reads (it doubles while the relay does not list one, up to CONFIRM_MAX_MS). */
+  private confirmDelayMs: number | null = null;
   private wasOnline = false;
   private destroyed = false;
   /** Resolves once the store has been read. */
@@ -275,28 +280,48 @@ export class DeviceNotices {
   }
 
   /** Checks the relay's list for this device's acknowledgements a moment after sending them. */
-  private scheduleConfirm(): void {
+  private scheduleConfirm(delayMs = this.confirmAfterMs()): void {
     if (this.confirmTimer || this.destroyed) return;
+    this.confirmDelayMs = delayMs;
     this.confirmTimer = setTimeout(() => {
       this.confirmTimer = null;
       void this.confirmReads();
-    }, this.options.confirmAfterMs ?? 2_000);
+    }, delayMs);
   }
 
+  private confirmAfterMs(): number {
+    return this.options.confirmAfterMs ?? 2_000;
+  }
+
+  /**
+   * Asks the relay which of the reads it lists and marks those confirmed. One
+   * it does not list yet (the frame was lost with a socket that died after
+   * taking it, or its store write failed) is sent again and checked later,
+   * each time a little later, until the relay lists it: a read is never lost
+   * between the tap and the supervisor's list.
+   */
   private async confirmReads(): Promise<void> {
     const waiting = [...this.reads.values()].filter((r) => !r.confirmed);
-    if (waiting.length === 0) return;
+    if (waiting.length === 0 || this.destroyed) return;
     const since = Math.min(...waiting.map((r) => r.seq)) - 1;
     const listed = await this.api.acksSince(since);
-    if (listed === null) return; // sent again on the next reconnect
-    const mine = new Set(listed.filter((n) => n.acks.some((a) => a.user === this.options.user.id && a.device === this.options.device)).map((n) => n.seq));
+    if (this.destroyed) return;
+    const mine = new Set((listed ?? []).filter((n) => n.acks.some((a) => a.user === this.options.user.id && a.device === this.options.device)).map((n) => n.seq));
+    let unlisted = false;
     for (const read of waiting) {
-      if (!mine.has(read.seq)) continue;
+      if (!mine.has(read.seq)) {
+        unlisted = true;
+        // Offline, it goes out on the reconnect (whenOnline); the relay ignores a read it already holds.
+        if (listed !== null) this.options.connection.send(writeNoticeSeenFrame(read.seq));
+        continue;
+      }
       const confirmed = { ...read, confirmed: true };
       this.reads.set(read.seq, confirmed);
       await this.write(() => this.options.store.putRead(confirmed));
     }
     this.changed();
+    if (unlisted && this.options.connection.online) this.scheduleConfirm(Math.min(CONFIRM_MAX_MS, 2 * (this.confirmDelayMs ?? this.confirmAfterMs())));
+    else this.confirmDelayMs = null;
   }
 
   private write<T>(task: () => Promise<T>): Promise<T> {
