@@ -4,11 +4,11 @@
  * `<name>.partial`, renamed once complete and flushed) and keeps the newest few
  * generations. The age of the last good backup is on /healthz.
  */
-import { createWriteStream } from 'node:fs';
 import { open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { RelayLog } from '../log';
 import { writeBackup, type BackupSources } from './backupArchive';
+import { syncedWriteStream } from './syncedWriteStream';
 
 /** Options of a BackupSchedule. */
 export interface BackupScheduleOptions {
@@ -81,7 +81,7 @@ export class BackupSchedule {
     try {
       // Created first, so a missing or unwritable folder fails before anything is read.
       await (await open(partial, 'w')).close();
-      const manifest = await writeBackup(sources, createWriteStream(partial));
+      const manifest = await writeBackup(sources, syncedWriteStream(partial));
       const handle = await open(partial, 'r+');
       try {
         await handle.sync();
