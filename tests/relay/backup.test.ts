@@ -5,7 +5,8 @@
  * back (checked entry by entry), and refuses a folder that holds data and an
  * archive with a damaged byte.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -20,6 +21,7 @@ import { restoreBackup, RestoreRefused } from '../../relay/backup/restoreBackup'
 import type { IssuedToken } from '../../relay/auth/UserStore';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
+const execFileAsync = promisify(execFile);
 const update = (doc: number, n: number): Uint8Array => new TextEncoder().encode(`doc ${doc} change ${n} `.padEnd(200, '.'));
 
 const NOTICE_LINE = `${JSON.stringify({ t: 'notice', seq: 1, at: 1, user: 'u1', device: null, body: { kind: 'safety', severity: 'info', text: 'drill at 3' } })}\n`;
@@ -118,6 +120,17 @@ describe('backup and restore', () => {
     await expect(restoreBackup({ archive: damaged, dataDir: restored })).rejects.toThrow(/damaged/);
     // Nothing half-restored is left behind.
     await expect(readFile(path.join(restored, 'devices.json'))).rejects.toThrow();
+  });
+
+  it('npm run backup writes the running relay\'s archive, checks it, and names it only then', async () => {
+    await store.append('record:R-CLI', Uint8Array.from([0, 0]));
+    const out = path.join(dir, 'cli.tar');
+    const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', 'relay/cli/backup.ts', '--relay', relay.url, '--token', admin.token, '--out', out], { cwd: ROOT });
+    expect(stdout).toMatch(/^backup of site main written to .*cli\.tar: \d+ document entries, \d+ archive entries, all checksums good/);
+    await expect(readFile(`${out}.partial`)).rejects.toThrow();
+    const restored = path.join(dir, 'from-cli');
+    await restoreBackup({ archive: out, dataDir: restored });
+    expect(await readFile(path.join(restored, 'devices.json'), 'utf8')).toBe('{"dock-1":"u1"}\n');
   });
 
   it('npm run restore says why it refuses', async () => {
