@@ -31,7 +31,7 @@ import {
   type RemovedContent,
   type Sender,
 } from './contentRules';
-import { changesNothing, readChange, type ChangeReading, type ClientWrite } from './readChange';
+import { changesNothing, readChange, writeDeleteSet, type ChangeReading, type ClientWrite } from './readChange';
 
 type Struct = Y.Item | Y.GC | Y.Skip;
 
@@ -259,15 +259,6 @@ function encodeWithout(reading: ChangeReading, dropped: ReadonlySet<number>): Ui
     const kept = ranges.filter((r) => r.clock < from).map((r) => ({ clock: r.clock, len: Math.min(r.len, from - r.clock) }));
     if (kept.length > 0) ds.push([client, kept]);
   }
-  encoding.writeVarUint(rest, ds.length);
-  for (const [client, ranges] of ds) {
-    encoder.resetDsCurVal();
-    encoding.writeVarUint(rest, client);
-    encoding.writeVarUint(rest, ranges.length);
-    for (const { clock, len } of ranges) {
-      encoder.writeDsClock(clock);
-      encoder.writeDsLen(len);
-    }
-  }
+  writeDeleteSet(encoder, ds);
   return encoder.toUint8Array();
 }

@@ -11,6 +11,7 @@
  * origin, looked up in the document or earlier in the same update.
  */
 import * as Y from 'yjs';
+import * as encoding from 'lib0/encoding';
 
 type Struct = Y.Item | Y.GC | Y.Skip;
 /** A Yjs delete set as `decodeUpdate` gives it (Yjs exports no name for its type). */
@@ -252,3 +253,19 @@ function readDecoded(doc: Y.Doc, decoded: { structs: readonly unknown[]; ds: Del
 
 const MISSING: Place = { kind: 'missing' };
 const GC_PLACE: Place = { kind: 'gc' };
+
+/** Writes a delete set (client, ranges) into a v1 update being encoded, as Yjs lays it out. */
+export function writeDeleteSet(encoder: Y.UpdateEncoderV1, clients: Iterable<readonly [number, readonly { clock: number; len: number }[]]>): void {
+  const entries = [...clients];
+  const rest = encoder.restEncoder;
+  encoding.writeVarUint(rest, entries.length);
+  for (const [client, ranges] of entries) {
+    encoder.resetDsCurVal();
+    encoding.writeVarUint(rest, client);
+    encoding.writeVarUint(rest, ranges.length);
+    for (const { clock, len } of ranges) {
+      encoder.writeDsClock(clock);
+      encoder.writeDsLen(len);
+    }
+  }
+}

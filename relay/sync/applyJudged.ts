@@ -10,7 +10,7 @@
  */
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
-import type { ChangeReading } from '../policy/readChange';
+import { writeDeleteSet, type ChangeReading } from '../policy/readChange';
 import { advancedClients, itemsAdded } from './transactionClocks';
 import type { StateVector } from './StoredSegments';
 
@@ -154,18 +154,8 @@ const MAX_DEPTH = 5_000;
 /** An update holding only `ds`. */
 function encodeDeleteSet(ds: ChangeReading['ds']): Uint8Array {
   const encoder = new Y.UpdateEncoderV1();
-  const rest = encoder.restEncoder;
-  encoding.writeVarUint(rest, 0);
-  encoding.writeVarUint(rest, ds.clients.size);
-  for (const [client, ranges] of ds.clients) {
-    encoder.resetDsCurVal();
-    encoding.writeVarUint(rest, client);
-    encoding.writeVarUint(rest, ranges.length);
-    for (const { clock, len } of ranges) {
-      encoder.writeDsClock(clock);
-      encoder.writeDsLen(len);
-    }
-  }
+  encoding.writeVarUint(encoder.restEncoder, 0);
+  writeDeleteSet(encoder, ds.clients);
   return encoder.toUint8Array();
 }
 
