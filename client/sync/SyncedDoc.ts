@@ -93,6 +93,13 @@ export interface SyncedDocOptions {
   sendLog?: SendLogSink;
   now?: () => number;
   log?: SyncLog;
+  /**
+   * When local changes are stored and sent: `schedule(write)` runs `write`
+   * later (the app: right after the next frame, so a scan's line is on screen
+   * before its storage and send are paid for). Changes made meanwhile go as
+   * one. Default: at once, in the change's transaction.
+   */
+  scheduleLocalWrites?: (write: () => void) => void;
 }
 
 /**
@@ -136,6 +143,9 @@ export class SyncedDoc {
   private lastChange: { no: number; at: number } | null = null;
   private destroyed = false;
   private state: DocSyncState;
+  private readonly scheduleLocalWrites: ((write: () => void) => void) | null;
+  /** Local changes counted but not yet stored or sent (see `scheduleLocalWrites`). */
+  private unwritten: Uint8Array[] = [];
 
   constructor(options: SyncedDocOptions) {
     this.name = options.name;
@@ -143,6 +153,7 @@ export class SyncedDoc {
     this.now = options.now ?? Date.now;
     this.log = options.log ?? consoleLog;
     this.sendLog = options.sendLog;
+    this.scheduleLocalWrites = options.scheduleLocalWrites ?? null;
     this.watchdog = new AckWatchdog(options.watchdogMs, () => this.onWatchdog(), this.now);
     // Registered before the persistence exists, so no local change is missed. Until device
     // storage is read, local changes are caught after their transaction instead of by an
@@ -210,6 +221,8 @@ export class SyncedDoc {
    */
   async destroy(options: { deleteDeviceCopy?: boolean } = {}): Promise<void> {
     if (this.destroyed) return;
+    // Local changes not yet written are stored (and sent) before the storage is released.
+    this.writeLocalChanges();
     this.destroyed = true;
     if (this.phase !== 'none') this.connection.send(writeCloseDocFrame(this.name));
     this.sendLog?.disconnected(this.name);
@@ -232,6 +245,8 @@ export class SyncedDoc {
   private async load(): Promise<void> {
     const stored = await this.device.load();
     if (this.destroyed) return;
+    // Changes made before the stored counter was known are stored as such (without a counter).
+    this.writeLocalChanges();
     this.doc.off('afterTransaction', this.onEarlyTransaction);
     this.doc.on('update', this.onUpdate);
     // Local changes made before the stored counter was known were counted from 0.
@@ -256,18 +271,34 @@ export class SyncedDoc {
 
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
     if (origin !== undefined && origin === this.device.origin) return;
-    const local = origin !== this;
-    if (local) {
-      this.changeNo += 1;
-      this.lastChange = { no: this.changeNo, at: this.now() };
+    if (origin === this) {
+      // From the relay: stored as it comes (local changes waiting to be written commute with it).
+      this.device.save(update, undefined);
+      this.publish();
+      return;
     }
-    // Before load the stored counter is unknown; load() adds these changes to it and stores the sum.
-    this.device.save(update, local && this.loaded ? this.changeNo : undefined);
-    if (local && this.phase === 'live') this.sendChange(update, this.lastChange!.at);
-    // Connected but not yet live (the relay has not answered the subscription) counts as waiting on the relay too.
-    if (local && this.connected) this.watchdog.arm();
+    // Counted at once, so the number an ack names always covers it; stored and sent now or after the frame.
+    this.changeNo += 1;
+    this.lastChange = { no: this.changeNo, at: this.now() };
+    this.unwritten.push(update);
+    if (!this.scheduleLocalWrites) return this.writeLocalChanges();
+    if (this.unwritten.length === 1) this.scheduleLocalWrites(() => this.writeLocalChanges());
+    // Pending at once, not yet saved on this device.
     this.publish();
   };
+
+  /** Stores the local changes counted so far as one update with their number, and sends it while live. */
+  private writeLocalChanges(): void {
+    if (this.unwritten.length === 0 || this.destroyed) return;
+    const update = this.unwritten.length === 1 ? this.unwritten[0]! : Y.mergeUpdates(this.unwritten);
+    this.unwritten = [];
+    // Before load the stored counter is unknown; load() adds these changes to it and stores the sum.
+    this.device.save(update, this.loaded ? this.changeNo : undefined);
+    if (this.phase === 'live') this.sendChange(update, this.lastChange!.at);
+    // Connected but not yet live (the relay has not answered the subscription) counts as waiting on the relay too.
+    if (this.connected) this.watchdog.arm();
+    this.publish();
+  }
 
   private sendSubscription(): void {
     if (!this.loaded || this.destroyed || this.phase === 'refused') return;
@@ -416,7 +447,7 @@ export class SyncedDoc {
     return {
       doc: this.name,
       loaded: this.loaded,
-      savedOnDevice: this.loaded && this.device.saved,
+      savedOnDevice: this.loaded && this.device.saved && this.unwritten.length === 0,
       onRelay: this.loaded && this.pending === 0,
       pending: this.pending,
       changeNo: this.changeNo,

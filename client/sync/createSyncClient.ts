@@ -59,6 +59,8 @@ export interface SyncClientOptions {
   query?: () => Record<string, string>;
   log?: SyncLog;
   now?: () => number;
+  /** When documents store and send their local changes (SyncedDocOptions.scheduleLocalWrites; default at once). */
+  scheduleLocalWrites?: (write: () => void) => void;
 }
 
 /** What a shift-handover check learns: everything acknowledged, or exactly what is not. */
@@ -181,6 +183,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
         watchdogMs,
         sendLog,
         now,
+        ...(options.scheduleLocalWrites && { scheduleLocalWrites: options.scheduleLocalWrites }),
         ...(options.log && { log: options.log }),
       });
       docs.set(docName, doc);

@@ -98,6 +98,71 @@ describe('SyncedDoc', () => {
     });
   });
 
+  describe('local changes written later (scheduleLocalWrites, as the app does after the next frame)', () => {
+    /** A scheduler the test runs by hand: what was scheduled, and how to run it. */
+    const manualSchedule = () => {
+      const due: Array<() => void> = [];
+      return { due, schedule: (write: () => void) => void due.push(write), runAll: () => due.splice(0).forEach((write) => write()) };
+    };
+
+    it('counts a change at once, not saved on this device until written; changes made meanwhile are stored and sent as one', async () => {
+      const writes = manualSchedule();
+      const doc = await openLive(start({ scheduleLocalWrites: writes.schedule }));
+      addLines(doc.doc, 'a', 2);
+      expect(writes.due).toHaveLength(1);
+      expect(doc.get()).toMatchObject({ changeNo: 2, pending: 2, savedOnDevice: false, onRelay: false });
+      expect(device.record(DOC).updates).toHaveLength(0);
+      expect(relay.frames.filter((f) => f.frame.type === 'change')).toHaveLength(0);
+
+      writes.runAll();
+      const frame = await changeFrame(2);
+      const relayCopy = new Y.Doc();
+      Y.applyUpdate(relayCopy, frame.update);
+      expect(lineIds(relayCopy)).toEqual(['a:0', 'a:1']);
+      await untilState(doc, (s) => s.savedOnDevice, 'saved on this device');
+      expect(device.record(DOC)).toMatchObject({ changeNo: 2 });
+      expect(device.record(DOC).updates).toHaveLength(1);
+      expect(relay.frames.filter((f) => f.frame.type === 'change')).toHaveLength(1);
+      relay.send(writeAckFrame(DOC, 2));
+      await untilState(doc, (s) => s.onRelay, 'on the relay');
+    });
+
+    it('a change still waiting to be written when the document is closed is stored first, and pending after a reload', async () => {
+      const writes = manualSchedule();
+      const first = start({ scheduleLocalWrites: writes.schedule });
+      const doc = first.open(DOC);
+      await doc.whenLoaded;
+      addLines(doc.doc, 'a', 1);
+      await first.destroy();
+      // The write that was due after the frame finds the document gone and does nothing more.
+      writes.runAll();
+      expect(device.record(DOC)).toMatchObject({ changeNo: 1, ackedChangeNo: 0 });
+
+      const second = start();
+      const reopened = second.open(DOC);
+      await reopened.whenLoaded;
+      expect(lineIds(reopened.doc)).toEqual(['a:0']);
+      expect(reopened.get()).toMatchObject({ changeNo: 1, pending: 1, savedOnDevice: true });
+    });
+
+    it('an update from the relay is stored at once, while local changes wait for their write', async () => {
+      const writes = manualSchedule();
+      const doc = await openSubscribed(start({ scheduleLocalWrites: writes.schedule }));
+      addLines(doc.doc, 'mine', 1);
+      const other = new Y.Doc();
+      addLines(other, 'theirs', 1);
+      relay.send(writeDocFrame(DOC, syncStep2(Y.encodeStateAsUpdate(other))));
+      await untilState(doc, (s) => s.relaySynced, 'relay synced');
+      await expect.poll(() => device.record(DOC).updates.length).toBe(1);
+      expect(doc.get()).toMatchObject({ changeNo: 1, savedOnDevice: false });
+      writes.runAll();
+      await untilState(doc, (s) => s.savedOnDevice, 'saved on this device');
+      const stored = new Y.Doc();
+      for (const update of device.record(DOC).updates) Y.applyUpdate(stored, update);
+      expect(lineIds(stored).sort()).toEqual(['mine:0', 'theirs:0']);
+    });
+  });
+
   describe("answering the relay's sync step 1", () => {
     it("holds local changes back until the relay's state vector arrives, then sends them as one change", async () => {
       const client = start();

@@ -23,6 +23,7 @@ import {
 import { readWriters } from '../../../shared/model/writers';
 import { deviceAuthor, randomId, type KeyValueStore, type SeqCounter } from './device';
 import { DeviceRecordStore, heldRecordsDbName, IndexeddbByteStore, MemoryByteStore } from './DeviceRecordStore';
+import { afterNextPaint, nextPaint } from './afterNextPaint';
 import { Emitter } from './Emitter';
 import { HeldRecords, type FetchOptions } from './HeldRecords';
 import { HeldUpkeep } from './HeldUpkeep';
@@ -134,6 +135,10 @@ export class Workspace {
   private readonly writeCounts = new Map<string, number>();
   private readonly writeOffs = new Map<string, () => void>();
   private readonly cleanTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Records this session took off the clean list and nobody put back: a scan need not read the list again. */
+  private readonly offCleanList = new Set<string>();
+  /** Open records whose change is yet to reach lists, counts and the clean list (after the next frame). */
+  private readonly upkeepDue = new Set<string>();
   /** Each open record's Yjs snapshot (state vector and deletions) as the record store last got it: unchanged is not stored again. */
   private readonly storedSnapshots = new Map<string, Uint8Array>();
   /** Open record documents, least recently used first. */
@@ -184,6 +189,8 @@ export class Workspace {
       device: options.device,
       storageAfter,
       query: () => noticesQuery(options.session.site, this.store),
+      // A scan's line is painted before its change is stored and sent (in the same frame it would wait for both).
+      scheduleLocalWrites: afterNextPaint,
       ...options.sync,
     });
     this.notices = new DeviceNotices({
@@ -210,7 +217,7 @@ export class Workspace {
       siteRecords: () => this.site.get().records,
       windowMs: RECENT_MS,
     });
-    void this.held.whenLoaded.then(afterNextPaint).then(this.listShown);
+    void this.held.whenLoaded.then(nextPaint).then(this.listShown);
     this.deleteIdleWorkingCopies(options.deleteWorkingCopy ?? defaultDeleteWorkingCopy(options.sync?.persistence));
     this.refusals = new RefusalRecovery({
       client: this.client,
@@ -517,10 +524,16 @@ export class Workspace {
       id,
       source.subscribe(() => {
         // The record's own screen reads the source itself; lists, counts and badges over every record
-        // hear of it a moment later, so a scan into a long receipt does not also re-summarize it.
-        this.invalidate({ soon: true, keepCaches: true });
-        this.noteIfClean(id, source);
-        this.trim();
+        // hear of it after the frame that shows the change, so a scan into a long receipt is painted first.
+        if (this.upkeepDue.has(id)) return;
+        this.upkeepDue.add(id);
+        afterNextPaint(() => {
+          this.upkeepDue.delete(id);
+          if (this.destroyed || this.sources.get(id) !== source) return;
+          this.invalidate({ soon: true, keepCaches: true });
+          this.noteIfClean(id, source);
+          this.trim();
+        });
       }),
     );
     this.refusals.watch(source.synced);
@@ -637,7 +650,9 @@ export class Workspace {
     const onTransaction = (transaction: Y.Transaction): void => {
       if (!transaction.local || !transactionWrote(transaction)) return;
       this.writeCounts.set(id, (this.writeCounts.get(id) ?? 0) + 1);
+      if (this.offCleanList.has(id)) return;
       this.removeId(this.cleanKey, id);
+      this.offCleanList.add(id);
     };
     doc.on('afterTransaction', onTransaction);
     this.writeOffs.set(id, () => doc.off('afterTransaction', onTransaction));
@@ -801,6 +816,7 @@ export class Workspace {
   }
 
   private addId(key: string, id: string): void {
+    if (key === this.cleanKey) this.offCleanList.delete(id);
     const ids = this.ids(key);
     if (ids.includes(id)) return;
     ids.push(id);
@@ -862,12 +878,4 @@ function clean(input: object): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(input)) if (typeof v === 'string' && v.trim()) out[k] = v.trim();
   return out;
-}
-
-/** Resolves after the next frame is painted (in Node, on the next turn). */
-function afterNextPaint(): Promise<void> {
-  return new Promise((resolve) => {
-    if (typeof requestAnimationFrame === 'undefined') setTimeout(resolve, 0);
-    else requestAnimationFrame(() => setTimeout(resolve, 0));
-  });
 }
