@@ -6,7 +6,7 @@
 import type { EntryId } from './ids';
 import type { Entry, ReversalEntry } from './entry';
 import { compareStrings } from './entryOrder';
-import { liveLines, reversalIndex } from './reversals';
+import { liveLines, reversalIndex, type ReversalIndex } from './reversals';
 
 /** Received totals of a receipt. */
 export interface ReceivedByItem {
@@ -18,9 +18,8 @@ export interface ReceivedByItem {
   readonly unknownReversals: readonly ReversalEntry[];
 }
 
-/** Sums the live receive lines of `entries` per item. */
-export function receivedByItem(entries: readonly Entry[]): ReceivedByItem {
-  const index = reversalIndex(entries);
+/** Sums the live receive lines of `entries` per item (`index`: their reversals, when already at hand). */
+export function receivedByItem(entries: readonly Entry[], index: ReversalIndex = reversalIndex(entries)): ReceivedByItem {
   const sums = new Map<string, number>();
   const ids = new Map<string, EntryId[]>();
   for (const line of liveLines(entries, index)) {

@@ -119,23 +119,28 @@ function showField(field: FieldName, allEdits: readonly FieldEditEntry[], review
   return { field, value: head.to, base: head.id, decided: null, overridden: [], conflict };
 }
 
-/** The shown value of every descriptive field of a `kind` record (unset fields left out). */
-export function shownFields(
-  kind: RecordKind,
-  record: { readonly fields: Partial<Record<string, string>>; readonly entries: readonly Entry[] },
-  review: ReviewState | null,
-): Partial<Record<FieldName, string>> {
-  const out: Partial<Record<FieldName, string>> = {};
+/** A record's descriptive fields and entries, as `shownFields` reads them. */
+export interface FieldsAndEntries {
+  readonly fields: Partial<Record<string, string>>;
+  readonly entries: readonly Entry[];
+}
+
+/** `shownField` of every descriptive field of a `kind` record, in the kind's field order (the entries read once). */
+export function shownFieldDetails(kind: RecordKind, record: FieldsAndEntries, review: ReviewState | null): Map<FieldName, ShownField> {
   const edits = allEdits(record.entries);
-  for (const field of RecordFields[kind] as readonly FieldName[]) {
-    const { value } = showField(field, edits, review, record.fields[field] ?? null);
-    if (value !== null) out[field] = value;
-  }
+  const fields = RecordFields[kind] as readonly FieldName[];
+  return new Map(fields.map((field) => [field, showField(field, edits, review, record.fields[field] ?? null)]));
+}
+
+/** The shown value of every descriptive field of a `kind` record (unset fields left out). */
+export function shownFields(kind: RecordKind, record: FieldsAndEntries, review: ReviewState | null): Partial<Record<FieldName, string>> {
+  const out: Partial<Record<FieldName, string>> = {};
+  for (const [field, { value }] of shownFieldDetails(kind, record, review)) if (value !== null) out[field] = value;
   return out;
 }
 
-function allEdits(entries: readonly Entry[]): FieldEditEntry[] {
-  return uniqueEntries(entries.filter((e) => e.kind === EntryKind.fieldEdit)) as FieldEditEntry[];
+function allEdits(entries: readonly Entry[]): readonly FieldEditEntry[] {
+  return uniqueEntries(entries.filter((e) => e.kind === EntryKind.fieldEdit)) as readonly FieldEditEntry[];
 }
 
 /** Resolved conflicts about `field`, oldest decision first. */

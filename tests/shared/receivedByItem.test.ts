@@ -32,6 +32,13 @@ describe('receivedByItem', () => {
     expect([...result.totals.keys()]).toEqual(['A', 'M', 'Z']);
   });
 
+  it('reads an array again after it grew (derivations are kept per array, guarded by its length)', () => {
+    const entries = [line(a(1), 'X', 50)];
+    expect(mapToObject(receivedByItem(entries).totals)).toEqual({ X: 50 });
+    entries.push(line(b(1), 'X', 30), line(a(1), 'X', 50));
+    expect(mapToObject(receivedByItem(entries).totals)).toEqual({ X: 80 });
+  });
+
   it('picks the same copy of a repeated id whatever the order (a hostile repeat cannot double or flip)', () => {
     const honest = line(a(1), 'X', 50);
     const forged = line(a(1), 'X', 500);

@@ -35,6 +35,8 @@ export class RecordSource {
   private readonly unsubscribers: Array<() => void> = [];
   private record: RecordSnapshot | null = null;
   private review: ReviewState | null | undefined = undefined;
+  /** The shown fields of `record` under `review`; kept while only the sync state changes. */
+  private fields: RecordView['fields'] | null = null;
   private view: RecordView | null = null;
 
   constructor(synced: SyncedDoc) {
@@ -69,6 +71,7 @@ export class RecordSource {
     this.reviewMap = synced.doc.getMap(RecordRoot.review);
     this.record = null;
     this.review = undefined;
+    this.fields = null;
     this.attach();
     this.changed();
   }
@@ -79,8 +82,8 @@ export class RecordSource {
       this.record ??= readRecord(this.current.doc);
       if (this.review === undefined) this.review = readReviewState(this.reviewMap);
       const record = this.record;
-      const fields = record.meta ? shownFields(record.meta.kind, record, this.review) : record.fields;
-      this.view = { ...record, fields, id: this.id, docName: this.current.name, review: this.review, sync: this.current.get() };
+      this.fields ??= record.meta ? shownFields(record.meta.kind, record, this.review) : record.fields;
+      this.view = { ...record, fields: this.fields, id: this.id, docName: this.current.name, review: this.review, sync: this.current.get() };
     }
     return this.view;
   }
@@ -95,6 +98,7 @@ export class RecordSource {
     const reviewMap = this.reviewMap;
     const onReview = (): void => {
       this.review = undefined;
+      this.fields = null;
       this.changed();
     };
     reviewMap.observeDeep(onReview);
@@ -102,6 +106,7 @@ export class RecordSource {
       () => reviewMap.unobserveDeep(onReview),
       observeRecord(synced.doc, () => {
         this.record = null;
+        this.fields = null;
         this.changed();
       }),
       synced.subscribe(() => this.changed()),

@@ -20,8 +20,8 @@ function memoByArray<R>(derive: (entries: readonly Entry[]) => R): (entries: rea
   };
 }
 
-/** `receivedByItem` of `entries`, once per array. */
-export const receivedOf: (entries: readonly Entry[]) => ReceivedByItem = memoByArray(receivedByItem);
-
 /** `reversalIndex` of `entries`, once per array. */
 export const reversalsOf: (entries: readonly Entry[]) => ReversalIndex = memoByArray(reversalIndex);
+
+/** `receivedByItem` of `entries`, once per array (from the same reversal index as `reversalsOf`). */
+export const receivedOf: (entries: readonly Entry[]) => ReceivedByItem = memoByArray((entries) => receivedByItem(entries, reversalsOf(entries)));
