@@ -48,6 +48,15 @@ export interface RecordChange {
 // Raw log items are immutable, so each is parsed once; null marks a malformed one.
 const parsed = new WeakMap<object, Entry | null>();
 
+/**
+ * Marks `entry`, a parsed entry about to be pushed to a log as it is, as
+ * valid: Yjs hands the same object back when the log is read, which then
+ * need not be parsed again (on a scan, in the same frame).
+ */
+export function knownValid(entry: Entry): void {
+  parsed.set(entry, entry);
+}
+
 function parseCached(raw: unknown): Entry | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   let entry = parsed.get(raw);

@@ -87,4 +87,22 @@ describe('LinesList', () => {
       })
       .toBe(61);
   });
+
+  it('a scan into a long receipt adds its line on top and keeps the oldest shown one', async () => {
+    const doc = new Y.Doc();
+    let at = 1_700_000_000_000;
+    const ana = createAuthor({ user: 'ana', device: 'dock-1', now: () => (at += 1000) });
+    createReceipt(doc, ana, { id: 'R-3', site: 'main' });
+    for (let i = 0; i < 30; i++) addReceiveLine(doc, ana, { item: `SKU-${i}`, qty: 1 });
+    const screen = await render(LinesList, { entries: entriesOf(doc) });
+    const shownItems = () => screen.getByTestId('line').elements().map((el) => el.querySelector('strong')?.textContent);
+    const before = shownItems();
+    expect(before).toHaveLength(12);
+
+    addReceiveLine(doc, ana, { item: 'SKU-NEW', qty: 2 });
+    await screen.rerender({ entries: entriesOf(doc) });
+    expect(shownItems()).toEqual(['SKU-NEW', ...before]);
+    const items = screen.getByTestId('total-row').elements().map((row) => row.getAttribute('data-item'));
+    expect(items).toEqual(['SKU-NEW', 'SKU-29', 'SKU-28', 'SKU-27', 'SKU-26', 'SKU-25', 'SKU-24', 'SKU-23', 'SKU-22']);
+  });
 });
