@@ -4,7 +4,7 @@
 // GET /api/admin/backup to <file> (or counts and drops it with `-`) and
 // prints {"bytes": n, "cpuMs": m} once the relay has sent all of it (m: this
 // process's CPU time). The file is written as `npm run backup` writes it:
-// synced every 8 MiB (relay/backup/syncedWriteStream.ts), so its writeback
+// synced every MiB (relay/backup/syncedWriteStream.ts), so its writeback
 // does not pile up behind the relay's fsyncs on the same disk.
 import { open } from 'node:fs/promises';
 import http from 'node:http';
@@ -23,7 +23,7 @@ await pipeline(res, out === '-' ? new Writable({ write: (_chunk, _enc, done) => 
 const cpu = process.cpuUsage();
 process.stdout.write(`${JSON.stringify({ bytes, cpuMs: (cpu.user + cpu.system) / 1000 })}\n`);
 
-/** A writable into `file`, its data synced every 8 MiB and at the end. */
+/** A writable into `file`, its data synced every MiB and at the end. */
 async function syncedFile(file) {
   const handle = await open(file, 'w');
   let unsynced = 0;
@@ -32,7 +32,7 @@ async function syncedFile(file) {
       (async () => {
         for (let at = 0; at < chunk.byteLength; ) at += (await handle.write(chunk, at, chunk.byteLength - at)).bytesWritten;
         unsynced += chunk.byteLength;
-        if (unsynced >= 8 * 2 ** 20) {
+        if (unsynced >= 2 ** 20) {
           unsynced = 0;
           await handle.datasync();
         }

@@ -288,7 +288,6 @@ async function measure(server: ChildServer, o: BackupUnderLoadOptions, adminToke
   const duringDiag = await server.diagnostics();
   const rssDuring = Math.max(...rssDuringSampler.stop().samples);
   const anonDuring = anonDuringSampler.stop();
-  await rm(archive, { force: true });
 
   const afterFrom = performance.now() + 1_000;
   stopAt = performance.now() + o.afterMs;
@@ -296,6 +295,8 @@ async function measure(server: ChildServer, o: BackupUnderLoadOptions, adminToke
   await server.diagnostics(); // reset: the next read covers the span after the backup
   await generator;
   const afterDiag = await server.diagnostics();
+  // Deleted only now: freeing a gigabyte's extents is journal work the relay's fsyncs would wait behind in the span after.
+  await rm(archive, { force: true });
   const drainStart = performance.now();
   while (performance.now() - drainStart < 10_000) {
     let all = true;

@@ -1,16 +1,17 @@
 /**
- * A file written as a stream whose data is synced to disk every few
- * megabytes. A backup is a gigabyte: written plainly, it piles up as dirty
- * pages that the kernel writes back in bursts, and an fsync of the relay's
- * LevelDB log on the same disk (the ack path) waits behind them (acks 20x
- * slower at p99 in the backup bench). Synced as it goes, the writeback is
- * spread out and each step is small.
+ * A file written as a stream whose data is synced to disk every megabyte. A
+ * backup is a gigabyte: written plainly, it piles up as dirty pages that the
+ * kernel writes back in bursts, and an fsync of the relay's LevelDB log on
+ * the same disk (the ack path) waits behind them (acks 20x slower at p99 in
+ * the backup bench). Synced as it goes, the writeback is spread out and each
+ * step is small: at 8 MiB a step, ack p99 during a backup was 33 ms; at
+ * 1 MiB, 25 ms, with the backup no slower.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 
 /** Bytes written between two syncs. */
-export const SYNC_EVERY_BYTES = 8 * 2 ** 20;
+export const SYNC_EVERY_BYTES = 2 ** 20;
 
 /** A writable stream into `file` (created or truncated), synced every `syncEveryBytes` and at the end. */
 export function syncedWriteStream(file: string, syncEveryBytes = SYNC_EVERY_BYTES): Writable {
