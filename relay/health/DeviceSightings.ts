@@ -11,7 +11,7 @@
  * last heard in the past SIGHTING_DAYS, at most MAX_SIGHTINGS of them.
  */
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../auth/atomicFile';
+import { ThrottledJsonFile } from '../storage/ThrottledJsonFile';
 import { isDeviceId } from '../../shared/model/ids';
 import { readHeartbeat, type DeviceHeartbeat } from '../../shared/health/heartbeat';
 
@@ -39,23 +39,26 @@ export interface DeviceSightingsOptions {
   now?: () => number;
   /** Writes are coalesced to at most one per this long (default 5,000 ms). */
   flushMs?: number;
-  /** Told about a file that could not be read or written (a write is tried again at the next sighting). */
+  /** Told about a file that could not be read or written (a failed write is tried again after flushMs, until closed). */
   onError?: (err: unknown) => void;
 }
 
 export class DeviceSightings {
   /** By device; in order of the last sighting, oldest first. */
   private readonly entries = new Map<string, DeviceSighting>();
-  private timer: ReturnType<typeof setTimeout> | null = null;
-  private writing: Promise<void> = Promise.resolve();
+  /** Null: kept in memory only. */
+  private readonly file: ThrottledJsonFile | null;
   private closed = false;
 
   private constructor(
-    private readonly file: string | undefined,
+    path: string | undefined,
     private readonly now: () => number,
-    private readonly flushMs: number,
+    flushMs: number,
     private readonly onError: (err: unknown) => void,
-  ) {}
+  ) {
+    this.file =
+      path === undefined ? null : new ThrottledJsonFile({ path, delayMs: flushMs, snapshot: () => ({ version: 1, devices: [...this.entries.values()] }), onError });
+  }
 
   /**
    * Reads `file` (undefined: kept in memory only). A missing file starts
@@ -82,7 +85,7 @@ export class DeviceSightings {
     this.entries.delete(sighting.device);
     this.entries.set(sighting.device, sighting);
     this.trim();
-    this.schedule();
+    this.file?.schedule();
   }
 
   /** Every device heard from in the past SIGHTING_DAYS, most recently heard first. */
@@ -93,13 +96,8 @@ export class DeviceSightings {
 
   /** Writes what is pending and stops writing. */
   async close(): Promise<void> {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-      this.flush();
-    }
     this.closed = true;
-    await this.writing;
+    await this.file?.close();
   }
 
   private trim(): void {
@@ -108,25 +106,6 @@ export class DeviceSightings {
       if (this.entries.size <= MAX_SIGHTINGS && s.lastContactAt >= since) break;
       this.entries.delete(device);
     }
-  }
-
-  private schedule(): void {
-    if (this.timer || this.closed || this.file === undefined) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.flush();
-    }, this.flushMs);
-    this.timer.unref?.();
-  }
-
-  private flush(): void {
-    const file = this.file;
-    if (file === undefined) return;
-    const text = `${JSON.stringify({ version: 1, devices: [...this.entries.values()] })}\n`;
-    this.writing = this.writing.then(() => writeFileAtomic(file, text)).catch((err: unknown) => {
-      this.onError(err);
-      this.schedule();
-    });
   }
 }
 

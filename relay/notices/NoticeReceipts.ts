@@ -12,7 +12,7 @@
  * device says again on its next connection.
  */
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../auth/atomicFile';
+import { ThrottledJsonFile } from '../storage/ThrottledJsonFile';
 
 /** What the relay knows of one device's notices. */
 export interface DeviceReceipt {
@@ -32,7 +32,7 @@ export interface NoticeReceiptsOptions {
   now?: () => number;
   /** Writes are coalesced to at most one per this long (default 1,000 ms). */
   flushMs?: number;
-  /** Told about a write that failed (the next change tries again). */
+  /** Told about a file that could not be read or written (a failed write is tried again after flushMs, until closed). */
   onError?: (err: unknown) => void;
 }
 
@@ -41,16 +41,16 @@ type Entry = { user: string; held: number; lastContact: number };
 export class NoticeReceipts {
   private readonly entries = new Map<string, Entry>();
   private readonly open = new Map<string, number>();
-  private timer: ReturnType<typeof setTimeout> | null = null;
-  private writing: Promise<void> = Promise.resolve();
-  private closed = false;
+  private readonly file: ThrottledJsonFile;
 
   private constructor(
-    private readonly file: string,
+    path: string,
     private readonly now: () => number,
-    private readonly flushMs: number,
+    flushMs: number,
     private readonly onError: (err: unknown) => void,
-  ) {}
+  ) {
+    this.file = new ThrottledJsonFile({ path, delayMs: flushMs, snapshot: () => ({ version: 1, devices: Object.fromEntries(this.entries) }), onError });
+  }
 
   /** Reads `file` (a missing or unreadable one starts empty: devices say it again when they connect). */
   static async open(file: string, options: NoticeReceiptsOptions = {}): Promise<NoticeReceipts> {
@@ -87,7 +87,7 @@ export class NoticeReceipts {
     const was = this.entries.get(device);
     // A device released and signed in by someone else keeps its store of notices, so `held` stays.
     this.entries.set(device, { user, held: Math.max(was?.held ?? 0, seq), lastContact: this.now() });
-    this.schedule();
+    this.file.schedule();
   }
 
   /** What is known of `device`, if it was ever heard. */
@@ -100,30 +100,6 @@ export class NoticeReceipts {
 
   /** Writes what is pending and stops writing. */
   async close(): Promise<void> {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-      this.flush();
-    }
-    this.closed = true;
-    await this.writing;
-  }
-
-  private schedule(): void {
-    if (this.timer || this.closed) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.flush();
-    }, this.flushMs);
-    this.timer.unref?.();
-  }
-
-  private flush(): void {
-    const devices = Object.fromEntries(this.entries);
-    const text = `${JSON.stringify({ version: 1, devices })}\n`;
-    this.writing = this.writing.then(() => writeFileAtomic(this.file, text)).catch((err: unknown) => {
-      this.onError(err);
-      this.schedule();
-    });
+    await this.file.close();
   }
 }
