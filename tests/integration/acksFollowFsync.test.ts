@@ -40,7 +40,7 @@ describe('acks follow the fsync, by the relay\'s system calls', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'tally-strace-'));
   });
   afterAll(async () => {
-    relay?.child.kill('SIGKILL');
+    relay?.kill('SIGKILL');
     await relay?.exited;
     await rm(dir, { recursive: true, force: true });
   });

@@ -17,6 +17,11 @@ export interface RelayProcess {
   output: () => string;
   /** Resolves with the exit code (null when killed by a signal) and signal. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /**
+   * Sends `signal` to the relay, and under a wrapper (strace) to the wrapper and the relay both:
+   * killing strace alone leaves the relay it traced running on its own.
+   */
+  kill: (signal: NodeJS.Signals) => void;
 }
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -36,6 +41,8 @@ export async function spawnRelay(dataDir: string, env: Record<string, string> = 
   checkedBundle = true;
   const [command = process.execPath, ...args] = [...(options.under ?? []), process.execPath, ...RELAY_ARGS];
   const child = spawn(command, args, {
+    // Under a wrapper, its own process group, so the wrapper and the relay are stopped together.
+    detached: options.under !== undefined,
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', TALLY_DATA: dataDir, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -61,7 +68,17 @@ export async function spawnRelay(dataDir: string, env: Record<string, string> = 
       reject(new Error(`relay exited with ${code} before listening:\n${out}`));
     });
   });
-  return { child, port, url: `http://127.0.0.1:${port}`, output: () => out, exited };
+  const kill = (signal: NodeJS.Signals): void => {
+    if (options.under === undefined || child.pid === undefined) child.kill(signal);
+    else {
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        // The group is gone already.
+      }
+    }
+  };
+  return { child, port, url: `http://127.0.0.1:${port}`, output: () => out, exited, kill };
 }
 
 /** Adds a user to the users file in `dataDir` (as the CLI does) and returns their token. */
