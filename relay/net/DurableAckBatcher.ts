@@ -11,8 +11,12 @@ import type { StageTimings } from '../diag/StageTimings';
 
 export class DurableAckBatcher<V> {
   private readonly ready = new Map<string, V>();
-  /** Bumped by `forget`: acks queued under an older generation are dropped. Made by the first `forget`. */
-  private generations: Map<string, number> | null = null;
+  /**
+   * Documents with acks waiting for their write: how many, and the generation they were queued
+   * under (bumped by `forget`: acks of an older one are dropped). A document leaves once none
+   * waits, so a connection that opens and closes thousands of records keeps no trace of them.
+   */
+  private readonly inFlight = new Map<string, { generation: number; waiting: number }>();
   private scheduled = false;
   private stopped = false;
 
@@ -32,33 +36,44 @@ export class DurableAckBatcher<V> {
    * is still wanted.
    */
   after(durable: Promise<void>, doc: string, value: V, alsoThen?: () => void): void {
-    const generation = this.generationOf(doc);
+    let entry = this.inFlight.get(doc);
+    if (!entry) this.inFlight.set(doc, (entry = { generation: 0, waiting: 0 }));
+    const queued = entry;
+    const generation = queued.generation;
+    queued.waiting += 1;
+    const settled = (): boolean => {
+      queued.waiting -= 1;
+      if (queued.waiting === 0 && this.inFlight.get(doc) === queued) this.inFlight.delete(doc);
+      return queued.generation === generation;
+    };
     durable.then(
       () => {
         alsoThen?.();
-        if (this.generationOf(doc) === generation) this.ready_(doc, value);
+        if (settled()) this.ready_(doc, value);
       },
       () => {
         // The write failed for good (store closed): nothing is acknowledged.
+        settled();
       },
     );
   }
 
   /** Drops every ack not yet sent for `doc` (the client closed it; a reopened copy counts anew). */
   forget(doc: string): void {
-    this.generations ??= new Map();
-    this.generations.set(doc, this.generationOf(doc) + 1);
+    const entry = this.inFlight.get(doc);
+    if (entry) entry.generation += 1;
     this.ready.delete(doc);
+  }
+
+  /** Documents with acks still waiting for their write (tests check that none is kept after). */
+  get documentsWaiting(): number {
+    return this.inFlight.size;
   }
 
   /** Stops sending (the connection closed). */
   stop(): void {
     this.stopped = true;
     this.ready.clear();
-  }
-
-  private generationOf(doc: string): number {
-    return this.generations?.get(doc) ?? 0;
   }
 
   private ready_(doc: string, value: V): void {
