@@ -29,9 +29,14 @@ export function receivedByItem(entries: readonly Entry[], index: ReversalIndex =
     else ids.set(line.item, [line.id]);
   }
   const items = [...sums.keys()].sort(compareStrings);
+  let lines: ReadonlyMap<string, readonly EntryId[]> | null = null;
   return {
     totals: new Map(items.map((item) => [item, sums.get(item) ?? 0])),
-    lines: new Map(items.map((item) => [item, (ids.get(item) ?? []).sort(compareStrings)])),
+    // Sorted when first asked for: a scan into a long receipt needs the totals only.
+    get lines() {
+      lines ??= new Map(items.map((item) => [item, (ids.get(item) ?? []).sort(compareStrings)]));
+      return lines;
+    },
     unknownReversals: index.unknown,
   };
 }
