@@ -1,6 +1,6 @@
 /** Small measuring helpers shared by the workloads. */
 import { readFileSync } from 'node:fs';
-import type { ChildServer } from '../servers/ChildServer';
+import type { ChildServer, MemoryKind } from '../servers/ChildServer';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -50,11 +50,11 @@ export function quantile(sorted: ArrayLike<number>, q: number): number {
   return sorted[i]!;
 }
 
-/** Samples the server's RSS every `everyMs` until stopped; returns peak and samples. */
-export function rssSampler(server: ChildServer, everyMs = 250): { stop(): { peak: number; samples: number[] } } {
+/** Samples the server's RSS (or only its anonymous memory: `ChildServer.rss`) every `everyMs` until stopped; returns peak and samples. */
+export function rssSampler(server: ChildServer, everyMs = 250, kind: MemoryKind = 'all'): { stop(): { peak: number; samples: number[] } } {
   const samples: number[] = [];
   const take = () => {
-    const r = server.rss();
+    const r = server.rss(kind);
     if (r > 0) samples.push(r);
   };
   take();

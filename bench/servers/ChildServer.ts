@@ -55,6 +55,10 @@ export interface LaunchSpec {
   workloads?: readonly string[];
 }
 
+/** The lines of /proc/<pid>/status that `ChildServer.rss` reads, by kind. */
+const MEMORY_FIELDS = { all: /VmRSS:\s+(\d+) kB/, anon: /RssAnon:\s+(\d+) kB/ } as const;
+export type MemoryKind = keyof typeof MEMORY_FIELDS;
+
 /** Asks the OS for a free loopback port. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -212,11 +216,20 @@ export class ChildServer {
     return ok;
   }
 
-  /** Resident memory of the server process in bytes (VmRSS). */
-  rss(): number {
+  /**
+   * Resident memory of the server process in bytes (0 when it is not running):
+   * all of it (VmRSS), or its anonymous memory only (RssAnon: without the pages
+   * of files it maps, such as LevelDB's tables, which the kernel can drop at will).
+   */
+  rss(kind: MemoryKind = 'all'): number {
     if (!this.running) return 0;
-    const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
-    const m = /VmRSS:\s+(\d+) kB/.exec(status);
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
+    } catch {
+      return 0; // it ended since `running` was read
+    }
+    const m = MEMORY_FIELDS[kind].exec(status);
     return m ? Number(m[1]) * 1024 : 0;
   }
 

@@ -266,18 +266,18 @@ async function measure(server: ChildServer, o: BackupUnderLoadOptions, adminToke
   });
 
   const rss = rssSampler(server, 200);
-  const anon = anonSampler(server, 200);
+  const anon = rssSampler(server, 200, 'anon');
   await sleep(o.warmupMs);
   await server.diagnostics(); // reset: the next read covers the baseline
   const cpuBaseline = cpuMeter(server.pid);
   await sleep(o.baselineMs - o.warmupMs);
   const cpuBefore = cpuBaseline();
   const baselineDiag = await server.diagnostics();
-  const rssBefore = Math.max(...rss.stop().samples);
-  const anonBefore = anon.stop();
+  const rssBefore = rss.stop().peak;
+  const anonBefore = anon.stop().peak;
 
   const rssDuringSampler = rssSampler(server, 200);
-  const anonDuringSampler = anonSampler(server, 200);
+  const anonDuringSampler = rssSampler(server, 200, 'anon');
   const archive = join(server.dataDir, '..', `backup-${process.pid}.tar`);
   const backupStart = performance.now();
   const cpuBackup = cpuMeter(server.pid);
@@ -286,8 +286,8 @@ async function measure(server: ChildServer, o: BackupUnderLoadOptions, adminToke
   const cpuDuring = { ...cpuBackup(), download: (download.cpuMs / (backupEnd - backupStart)) * 1000 };
   const archiveBytes = download.bytes;
   const duringDiag = await server.diagnostics();
-  const rssDuring = Math.max(...rssDuringSampler.stop().samples);
-  const anonDuring = anonDuringSampler.stop();
+  const rssDuring = rssDuringSampler.stop().peak;
+  const anonDuring = anonDuringSampler.stop().peak;
 
   const afterFrom = performance.now() + 1_000;
   stopAt = performance.now() + o.afterMs;
@@ -415,26 +415,4 @@ function downloadBackup(url: string, token: string, out: string, timeoutMs: numb
 function maxOf(values: Array<number | undefined>): number | undefined {
   const known = values.filter((v): v is number => v !== undefined);
   return known.length ? Math.max(...known) : undefined;
-}
-
-/** Samples the server's anonymous resident memory (RssAnon) every `everyMs`; `stop` gives the highest. */
-function anonSampler(server: ChildServer, everyMs: number): { stop(): number } {
-  let peak = 0;
-  const take = (): void => {
-    try {
-      const m = /RssAnon:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'));
-      if (m) peak = Math.max(peak, Number(m[1]) * 1024);
-    } catch {
-      // The process is gone: nothing to sample.
-    }
-  };
-  take();
-  const timer = setInterval(take, everyMs);
-  return {
-    stop() {
-      clearInterval(timer);
-      take();
-      return peak;
-    },
-  };
 }

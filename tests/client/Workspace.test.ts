@@ -17,7 +17,7 @@ import { SeqCounter, type KeyValueStore } from '../../client/app/lib/device';
 import { DeviceRecordStore, MemoryByteStore } from '../../client/app/lib/DeviceRecordStore';
 import { HeldRecords, summarizeState } from '../../client/app/lib/HeldRecords';
 import { startShift, type ShiftProgress } from '../../client/app/lib/shiftStart';
-import type { FetchStatesRequest, StateFeed } from '../../client/app/lib/stateFeed';
+import type { FetchedState, FetchStatesRequest, StateFeed } from '../../client/app/lib/stateFeed';
 import { MemorySetAsideStore } from '../../client/app/lib/SetAsideStore';
 import { Workspace, type WorkspaceOptions } from '../../client/app/lib/Workspace';
 import { MemoryUserStore } from '../../relay/auth/MemoryUserStore';
@@ -68,6 +68,25 @@ describe('Workspace: one device store, records opened on demand', () => {
     });
     workspaces.push(ws);
     return ws;
+  };
+
+  /**
+   * The sync client's feed, observed: a sync client of ana's phone of its own, online, whose
+   * `fetchStates` calls `request` with each request and hands over what `batch` makes of each batch.
+   */
+  const observedFeed = async (observe: { request?: (request: FetchStatesRequest) => void; batch?: (batch: FetchedState[]) => FetchedState[] }): Promise<{ feed: StateFeed; online: () => boolean }> => {
+    const standIn = createSyncClient({ url: fixture.url, token: ana.token, device: 'phone-1', persistence: 'none', ...syncOptions() });
+    feeds.push(standIn);
+    expect(await waitFor(standIn.connection, (c) => c.online, 5_000)).toBe(true);
+    const { request: seen, batch: change } = observe;
+    const feed: StateFeed = {
+      watchChanges: (docs, onChanged) => standIn.watchChanges(docs, onChanged),
+      fetchStates: (request) => {
+        seen?.(request);
+        return standIn.fetchStates(change ? { ...request, onBatch: (batch) => request.onBatch(change(batch)) } : request);
+      },
+    };
+    return { feed, online: () => standIn.connection.online };
   };
 
   /** Receipts with three lines each, written by another device through /mux; resolves when the relay has them. */
@@ -259,20 +278,11 @@ describe('Workspace: one device store, records opened on demand', () => {
   it('shift start and the background catch-up share one exchange: each record is fetched once', async () => {
     const ids = await seed(30);
     const asked: string[] = [];
-    const standIn = createSyncClient({ url: fixture.url, token: ana.token, device: 'phone-1', persistence: 'none', ...syncOptions() });
-    feeds.push(standIn);
-    // The sync client's feed, observed: every record each exchange asks for.
-    const observed: StateFeed = {
-      watchChanges: (docs, onChanged) => standIn.watchChanges(docs, onChanged),
-      fetchStates: (request: FetchStatesRequest) => {
-        asked.push(...request.docs.map((d) => d.name));
-        return standIn.fetchStates(request);
-      },
-    };
-    expect(await waitFor(standIn.connection, (c) => c.online, 5_000)).toBe(true);
+    // Every record each exchange asks for.
+    const observed = await observedFeed({ request: (request) => asked.push(...request.docs.map((d) => d.name)) });
     // The workspace starts fetching the site's recent records on its own as soon as the site data is in;
     // shift start, tapped at once, asks for the same records.
-    const ws = workspace({ feed: observed });
+    const ws = workspace({ feed: observed.feed });
     const progress: number[] = [];
     const final = await startShift(ws, (p) => p.phase === 'records' && progress.push(p.done), { store: local });
     expect(final.phase).toBe('ready');
@@ -283,25 +293,17 @@ describe('Workspace: one device store, records opened on demand', () => {
 
   it('an interrupted fetch says so, and the next one (by the stored state vectors) brings only what is still missing', async () => {
     const ids = await seed(40);
-    const standIn = createSyncClient({ url: fixture.url, token: ana.token, device: 'phone-1', persistence: 'none', ...syncOptions() });
-    feeds.push(standIn);
-    expect(await waitFor(standIn.connection, (c) => c.online, 5_000)).toBe(true);
     const answered: number[] = [];
     const abort = new AbortController();
-    // The sync client's feed, observed: how many answers carried something; the first fetch is stopped while its first batch is handed over.
-    const observed: StateFeed = {
-      watchChanges: (docs, onChanged) => standIn.watchChanges(docs, onChanged),
-      fetchStates: (request: FetchStatesRequest) =>
-        standIn.fetchStates({
-          ...request,
-          onBatch: (batch) => {
-            answered.push(batch.filter((b) => b.update.length > 2).length);
-            abort.abort();
-            return request.onBatch(batch);
-          },
-        }),
-    };
-    const held = new HeldRecords({ store: new DeviceRecordStore(bytes), feed: observed, online: () => standIn.connection.online });
+    // How many answers carried something; the first fetch is stopped while its first batch is handed over.
+    const observed = await observedFeed({
+      batch: (batch) => {
+        answered.push(batch.filter((b) => b.update.length > 2).length);
+        abort.abort();
+        return batch;
+      },
+    });
+    const held = new HeldRecords({ store: new DeviceRecordStore(bytes), feed: observed.feed, online: observed.online });
     await held.whenLoaded;
 
     const partial = await held.fetch(ids, { signal: abort.signal });
@@ -321,24 +323,16 @@ describe('Workspace: one device store, records opened on demand', () => {
 
   it('takes the relay\'s summaries of records fetched whole, the same as the device would make; one that does not read is made on the device', async () => {
     const ids = await seed(12);
-    const standIn = createSyncClient({ url: fixture.url, token: ana.token, device: 'phone-1', persistence: 'none', ...syncOptions() });
-    feeds.push(standIn);
-    expect(await waitFor(standIn.connection, (c) => c.online, 5_000)).toBe(true);
     let relaySummaries = 0;
-    // The sync client's feed, observed: the relay's summary of one record is spoilt on the way.
-    const observed: StateFeed = {
-      watchChanges: (docs, onChanged) => standIn.watchChanges(docs, onChanged),
-      fetchStates: (request: FetchStatesRequest) =>
-        standIn.fetchStates({
-          ...request,
-          onBatch: (batch) => {
-            relaySummaries += batch.filter((b) => b.summary).length;
-            return request.onBatch(batch.map((b) => (b.name === `record:${ids[3]}` ? { ...b, summary: '{"id":"someone else"}' } : b)));
-          },
-        }),
-    };
+    // The relay's summary of one record is spoilt on the way.
+    const observed = await observedFeed({
+      batch: (batch) => {
+        relaySummaries += batch.filter((b) => b.summary).length;
+        return batch.map((b) => (b.name === `record:${ids[3]}` ? { ...b, summary: '{"id":"someone else"}' } : b));
+      },
+    });
     const ownBytes = new MemoryByteStore();
-    const held = new HeldRecords({ store: new DeviceRecordStore(ownBytes), feed: observed, online: () => standIn.connection.online });
+    const held = new HeldRecords({ store: new DeviceRecordStore(ownBytes), feed: observed.feed, online: observed.online });
     await held.whenLoaded;
     expect((await held.fetch(ids)).complete).toBe(true);
     expect(relaySummaries).toBe(12);
