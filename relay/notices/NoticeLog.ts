@@ -10,6 +10,7 @@
  * the last is corruption and refuses the open.
  */
 import { open, type FileHandle } from 'node:fs/promises';
+import { parseJsonObject } from '../../shared/jsonObject';
 import { validateNotice, type NoticeBody } from '../../shared/model/notice';
 
 /** Who did something, from which device. */
@@ -202,14 +203,8 @@ export class NoticeLog {
 
 /** A line of the file, or null when it is not a whole, well-formed one. */
 function parseLine(text: string): NoticeLine | AckLine | null {
-  let line: unknown;
-  try {
-    line = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof line !== 'object' || line === null) return null;
-  const l = line as Record<string, unknown>;
+  const l = parseJsonObject(text);
+  if (!l) return null;
   const actorOk = typeof l.user === 'string' && (l.device === null || typeof l.device === 'string') && typeof l.at === 'number' && typeof l.seq === 'number';
   if (!actorOk) return null;
   if (l.t === 'ack') return l as unknown as AckLine;

@@ -6,6 +6,7 @@
  * builds a Y.Doc: summaries are made when a record changes and stored.
  */
 import type * as Y from 'yjs';
+import { parseJsonObject } from '../jsonObject';
 import {
   currentCounts,
   liveLines,
@@ -145,14 +146,8 @@ function proposalsOf(record: RecordSnapshot, review: ReviewState | null): Summar
  * then summarizes the state itself).
  */
 export function readSummaryJson(json: string, id: string): RecordSummary | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    return null;
-  }
-  if (typeof value !== 'object' || value === null) return null;
-  const s = value as Record<string, unknown>;
+  const s = parseJsonObject(json);
+  if (!s) return null;
   const numbers = ['createdAt', 'openConflicts', 'pending', 'lines', 'qty', 'lastChangeAt'];
   const ok =
     s.id === id &&
