@@ -73,7 +73,7 @@ export async function writeBackup(sources: BackupSources, out: Writable, options
   const entries: ManifestEntry[] = [];
   const addBuffer = async (name: string, data: Buffer): Promise<void> => {
     entries.push({ name, bytes: data.byteLength, sha256: createHash('sha256').update(data).digest('hex') });
-    await entry(pack, name, data);
+    await entryOfParts(pack, name, [data]);
   };
 
   const pace = backupPacer(options.pace ?? BACKUP_PACE);
@@ -92,11 +92,11 @@ export async function writeBackup(sources: BackupSources, out: Writable, options
     chunkBytes = 0;
     chunkHash = createHash('sha256');
     // Written part by part as read, not joined first: a backup copies no gigabyte on the relay's heap.
-    await entryOfParts(pack, name, parts, bytes);
+    await entryOfParts(pack, name, parts);
     await pace(bytes);
   };
   const documentEntries = await sources.exportSnapshot(async (key, value) => {
-    // The value is copied once, into the chunk, not first into a record of its own.
+    // The value goes into the archive as it was read (never copied); only its head is new bytes.
     const head = recordHead(key, value.byteLength);
     chunk.push(head, value);
     chunkHash.update(head).update(value);
@@ -131,24 +131,22 @@ export async function writeBackup(sources: BackupSources, out: Writable, options
   }
 
   const manifest: BackupManifest = { format: BACKUP_FORMAT, version: 1, site: sources.site, createdAt: new Date().toISOString(), documentEntries, entries };
-  await entry(pack, MANIFEST, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
+  await entryOfParts(pack, MANIFEST, [Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)]);
   pack.finalize();
   await piped;
   return manifest;
 }
 
-/** A tar entry of `parts`, `bytes` long in all, written as they are. */
-function entryOfParts(pack: Pack, name: string, parts: readonly Uint8Array[], bytes: number): Promise<void> {
+/** A tar entry of `parts`, written as they are (not joined first). */
+function entryOfParts(pack: Pack, name: string, parts: readonly Uint8Array[]): Promise<void> {
+  const size = parts.reduce((sum, part) => sum + part.byteLength, 0);
   return new Promise((resolve, reject) => {
-    const stream = pack.entry({ name, size: bytes }, (err) => (err ? reject(err) : resolve()));
+    const stream = pack.entry({ name, size }, (err) => (err ? reject(err) : resolve()));
     for (const part of parts) stream.write(part);
     (stream as unknown as Writable).end();
   });
 }
 
-function entry(pack: Pack, name: string, data: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => pack.entry({ name, size: data.byteLength }, data, (err) => (err ? reject(err) : resolve())));
-}
 
 /**
  * A record's bytes before its value. One key and value as stored in a chunk:

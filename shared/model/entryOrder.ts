@@ -41,19 +41,14 @@ export function duplicateIds(entries: readonly Entry[]): EntryId[] {
   return [...dup].sort(compareStrings);
 }
 
-/** `uniqueEntries` results by input array (entry arrays are never changed once made; the length guards a push). */
-const uniqueByArray = new WeakMap<readonly Entry[], { length: number; unique: readonly Entry[] }>();
-
 /**
  * One entry per id, at the position of the id's first occurrence. Ids are
  * unique by construction; should a buggy or hostile client repeat one, the
  * copy with the smallest canonical JSON wins, so every replica picks the
- * same one and nothing is counted twice. Computed once per array: every
- * derivation of a record starts here, several times per scan into a long receipt.
+ * same one and nothing is counted twice. Without a repeat, `entries` itself
+ * (no copy: every derivation of a record starts here, several per scan).
  */
 export function uniqueEntries(entries: readonly Entry[]): readonly Entry[] {
-  const known = uniqueByArray.get(entries);
-  if (known && known.length === entries.length) return known.unique;
   const chosen = new Map<EntryId, Entry>();
   let repeated = false;
   for (const entry of entries) {
@@ -64,7 +59,5 @@ export function uniqueEntries(entries: readonly Entry[]): readonly Entry[] {
       if (held !== entry && canonical(entry) < canonical(held)) chosen.set(entry.id, entry);
     }
   }
-  const unique = repeated ? [...chosen.values()] : entries;
-  uniqueByArray.set(entries, { length: entries.length, unique });
-  return unique;
+  return repeated ? [...chosen.values()] : entries;
 }
