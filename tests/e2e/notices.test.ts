@@ -157,7 +157,9 @@ describe('notices: a quality hold reaches every device, acts on the work and is 
     await expect
       .poll(
         async () => {
-          await item.getByRole('button', { name: 'Refresh' }).click();
+          await item.getByRole('button', { name: 'Refresh', exact: true }).click();
+          // The list shown stays up while it is refreshed; read it once the new one is in.
+          await item.locator('[data-testid="reads"][aria-busy="false"]').waitFor();
           return (await item.getByTestId('read-by').allTextContents()).map((t) => t.split(' on ')[0]).sort();
         },
         { timeout: 20_000 },
