@@ -1,6 +1,7 @@
 /**
  * The relay as users run it: relay/main.ts (`npm start`) and the users CLI
- * (`npm run users`) bundled by esbuild into dist/relay/main.mjs and users.mjs,
+ * (`npm run users`) bundled by esbuild into dist/relay/main.mjs and users.mjs
+ * (with backupWorker.mjs, the thread backups run on),
  * run with `node --enable-source-maps`. Starting a prebuilt file skips tsx's
  * compile on every start, and leaves out the `__name(...)` wrapper tsx's
  * keepNames puts around every closure (a few % of the relay's CPU).
@@ -22,7 +23,7 @@ export const USERS_CLI_ARGS: readonly string[] = ['--enable-source-maps', `${OUT
 export const relayBundle: BuildTarget = {
   name: 'the relay bundle (dist/relay)',
   root: ROOT,
-  outputs: ['main.mjs', 'main.mjs.map', 'users.mjs', 'users.mjs.map'].map((f) => `${OUT_DIR}/${f}`),
+  outputs: ['main', 'users', 'backupWorker'].flatMap((f) => [`${OUT_DIR}/${f}.mjs`, `${OUT_DIR}/${f}.mjs.map`]),
   sources: ['relay', 'shared', 'build/relayBundle.ts', 'build/ensureFresh.ts', 'tsconfig.json', 'package-lock.json'],
   build: bundleRelay,
 };
@@ -35,7 +36,8 @@ export function ensureRelayBuilt(): number {
 function bundleRelay(): void {
   const result = buildSync({
     absWorkingDir: ROOT,
-    entryPoints: { main: 'relay/main.ts', users: 'relay/cli/users.ts' },
+    // backupWorker: the thread a running relay takes its backups on (relay/backup/workerBackups.ts finds it beside main.mjs).
+    entryPoints: { main: 'relay/main.ts', users: 'relay/cli/users.ts', backupWorker: 'relay/backup/backupWorker.ts' },
     outdir: OUT_DIR,
     outExtension: { '.js': '.mjs' },
     bundle: true,

@@ -6,7 +6,7 @@
  * run many relays in one process on port 0.
  */
 import type { RelayMetrics } from './metrics/RelayMetrics';
-import type { BackupSources } from './backup/backupArchive';
+import type { BackupTaker } from './backup/backupArchive';
 import { backupRoute } from './http/backupRoute';
 import path from 'node:path';
 import { NoticeLog } from './notices/NoticeLog';
@@ -95,8 +95,8 @@ export interface RelayOptions {
    * (`<data>/files`); only with users, since every request needs a token.
    */
   photos?: { dir: string; maxPhotoBytes?: number };
-  /** Backups at `GET /api/admin/backup` (admins), from these sources; only with users. */
-  backup?: BackupSources;
+  /** Backups at `GET /api/admin/backup` (admins), taken by this; only with users. */
+  backup?: BackupTaker;
   /**
    * The priority channel (safety alerts, quality holds): its log in `file`
    * (`<data>/notices.log`), served at `/api/notices` and sent to every `/mux`
@@ -182,7 +182,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
 
   const api = users && devices ? apiHandler({ users, devices, site, log }) : undefined;
   const app = options.appDir ? serveApp(options.appDir) : undefined;
-  const backup = users && options.backup ? backupRoute({ sources: options.backup, users, log }) : undefined;
+  const backup = users && options.backup ? backupRoute({ backups: options.backup, users, log }) : undefined;
   // The health page: devices' reports live on their connections; refusals and pulls here.
   const startedAt = Date.now();
   const refusalLog = new RecentRefusals();

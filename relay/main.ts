@@ -12,7 +12,8 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import pino from 'pino';
 import { readConfig } from './config';
-import { writeBackup } from './backup/backupArchive';
+import { inProcessBackups } from './backup/backupArchive';
+import { workerBackups } from './backup/workerBackups';
 import { BackupSchedule } from './backup/BackupSchedule';
 import { DATA_FORMAT, prepareDataFolder } from './storage/dataFormat';
 import { ensureStoreIdentity } from './storage/storeIdentity';
@@ -33,12 +34,15 @@ async function main(): Promise<void> {
   const tls = await loadSiteCertificate(process.env, config.dataDir);
   const diagnostics = config.diagnostics ? new RelayDiagnostics() : undefined;
   const metrics = new RelayMetrics();
-  const store = await LevelDocStore.open(path.join(config.dataDir, 'docs'), { log, stages: diagnostics?.stages, onBatch: (b) => metrics.batch(b) });
-  const backupSources = { exportSnapshot: store.exportSnapshot.bind(store), dataDir: config.dataDir, photosDir: path.join(config.dataDir, 'files', 'photos'), site: config.site };
+  const store = await LevelDocStore.open(path.join(config.dataDir, 'docs'), { log, stages: diagnostics?.stages, onBatch: (b) => metrics.batch(b), sharedWithWorkers: true });
+  const backupFiles = { dataDir: config.dataDir, photosDir: path.join(config.dataDir, 'files', 'photos'), site: config.site };
+  // While the relay serves devices, a backup runs on its own thread, beside the acks.
+  const backups = workerBackups({ store, ...backupFiles });
   let storeId: string;
   try {
     // Before the relay serves anyone: nothing to give way to, so at full speed.
-    const format = await prepareDataFolder({ dataDir: config.dataDir, backup: (out) => writeBackup(backupSources, out as Writable, { pace: false }) });
+    const beforeMigration = inProcessBackups({ exportSnapshot: store.exportSnapshot.bind(store), ...backupFiles }, { pace: false });
+    const format = await prepareDataFolder({ dataDir: config.dataDir, backup: (out) => beforeMigration.take(out as Writable) });
     if (format.kind === 'migrate') log.warn({ from: format.from, to: DATA_FORMAT }, 'data folder migrated after a backup was written beside it');
     const identity = await ensureStoreIdentity(config.dataDir);
     if (identity.made) log.info({ storeId: identity.id }, 'data folder given its identity');
@@ -54,13 +58,13 @@ async function main(): Promise<void> {
   const appDir = existsSync(path.join(config.appDir, 'index.html')) ? config.appDir : undefined;
   if (!appDir) log.warn({ appDir: config.appDir }, 'the app is not built (npm run build): serving the relay only');
 
-  const schedule = config.backups ? new BackupSchedule({ sources: backupSources, ...config.backups, log }) : null;
+  const schedule = config.backups ? new BackupSchedule({ backups, ...config.backups, log }) : null;
   if (schedule && config.backups) {
     mkdirSync(config.backups.dir, { recursive: true });
     await schedule.start();
     log.info({ dir: config.backups.dir, everyMs: config.backups.everyMs, keep: config.backups.keep }, 'scheduled backups on');
   }
-  const relay = await createRelay({ store, users, devices, appDir, site: config.site, tls: tls ?? undefined, host: config.host, port: config.port, limits: config.limits, photos: { dir: path.join(config.dataDir, 'files'), maxPhotoBytes: config.maxPhotoBytes }, notices: { file: path.join(config.dataDir, 'notices.log') }, backup: backupSources, storeId, lastBackupAt: schedule ? () => schedule.lastGoodAt : undefined, dataDir: config.dataDir, log, diagnostics, metrics: { registry: metrics, token: config.metricsToken } });
+  const relay = await createRelay({ store, users, devices, appDir, site: config.site, tls: tls ?? undefined, host: config.host, port: config.port, limits: config.limits, photos: { dir: path.join(config.dataDir, 'files'), maxPhotoBytes: config.maxPhotoBytes }, notices: { file: path.join(config.dataDir, 'notices.log') }, backup: backups, storeId, lastBackupAt: schedule ? () => schedule.lastGoodAt : undefined, dataDir: config.dataDir, log, diagnostics, metrics: { registry: metrics, token: config.metricsToken } });
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;

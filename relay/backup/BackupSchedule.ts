@@ -7,12 +7,12 @@
 import { open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { RelayLog } from '../log';
-import { writeBackup, type BackupSources } from './backupArchive';
+import type { BackupTaker } from './backupArchive';
 import { syncedWriteStream } from './syncedWriteStream';
 
 /** Options of a BackupSchedule. */
 export interface BackupScheduleOptions {
-  sources: BackupSources;
+  backups: BackupTaker;
   dir: string;
   everyMs: number;
   /** Generations kept (the oldest beyond are deleted after a good backup). */
@@ -73,15 +73,15 @@ export class BackupSchedule {
   }
 
   private async backup(): Promise<void> {
-    const { dir, sources, log, keep } = this.options;
+    const { dir, backups, log, keep } = this.options;
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-    const file = path.join(dir, `tally-${sources.site}-${stamp}.tar`);
+    const file = path.join(dir, `tally-${backups.site}-${stamp}.tar`);
     const partial = `${file}.partial`;
     const started = Date.now();
     try {
       // Created first, so a missing or unwritable folder fails before anything is read.
       await (await open(partial, 'w')).close();
-      const manifest = await writeBackup(sources, syncedWriteStream(partial));
+      const manifest = await backups.take(syncedWriteStream(partial));
       const handle = await open(partial, 'r+');
       try {
         await handle.sync();

@@ -66,6 +66,21 @@ export interface WriteBackupOptions {
   pace?: BackupPace | false;
 }
 
+/** What takes the relay's backups: one archive written to `out`, resolving with its manifest once `out` has it all. */
+export interface BackupTaker {
+  readonly site: string;
+  take(out: Writable): Promise<BackupManifest>;
+}
+
+/**
+ * Backups written on the calling thread: before the relay serves anyone (a
+ * migration), and in tests. A running relay takes them on a worker thread
+ * (workerBackups.ts).
+ */
+export function inProcessBackups(sources: BackupSources, options: WriteBackupOptions = {}): BackupTaker {
+  return { site: sources.site, take: (out) => writeBackup(sources, out, options) };
+}
+
 /** Writes the archive of `sources` to `out`; resolves with its manifest once `out` has it all. */
 export async function writeBackup(sources: BackupSources, out: Writable, options: WriteBackupOptions = {}): Promise<BackupManifest> {
   const pack = tarPack();

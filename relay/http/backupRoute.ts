@@ -5,7 +5,7 @@
  */
 import type http from 'node:http';
 import { can, Permission } from '../../shared/auth/roles';
-import { writeBackup, type BackupSources } from '../backup/backupArchive';
+import type { BackupTaker } from '../backup/backupArchive';
 import type { UserStore } from '../auth/UserStore';
 import type { RelayLog } from '../log';
 
@@ -13,7 +13,7 @@ export const BACKUP_PATH = '/api/admin/backup';
 
 /** Options of `backupRoute`. */
 export interface BackupRouteOptions {
-  sources: BackupSources;
+  backups: BackupTaker;
   users: UserStore;
   log: RelayLog;
 }
@@ -43,11 +43,11 @@ export function backupRoute(options: BackupRouteOptions): (req: http.IncomingMes
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     res.writeHead(200, {
       'content-type': 'application/x-tar',
-      'content-disposition': `attachment; filename="tally-${options.sources.site}-${stamp}.tar"`,
+      'content-disposition': `attachment; filename="tally-${options.backups.site}-${stamp}.tar"`,
       'cache-control': 'no-store',
     });
     const started = Date.now();
-    writeBackup(options.sources, res).then(
+    options.backups.take(res).then(
       (manifest) => options.log.info({ by: user.id, ms: Date.now() - started, entries: manifest.entries.length, documentEntries: manifest.documentEntries }, 'backup streamed'),
       (err: unknown) => {
         options.log.error({ err: String(err) }, 'backup failed');

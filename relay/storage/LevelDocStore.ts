@@ -15,6 +15,7 @@ import { GroupCommitQueue } from './GroupCommitQueue';
 import type { StageTimings } from '../diag/StageTimings';
 import { RecoveringLevel, type DocDb, type LevelOp } from './RecoveringLevel';
 import { readRange } from './readRange';
+import { asPlainBytes, readSnapshotEntries } from './snapshotEntries';
 import { silentStorageLog, type StorageLog } from './StorageLog';
 import { applyPending, type StoreWrite } from './StoreWrite';
 
@@ -32,6 +33,16 @@ export interface LevelDocStoreOptions {
   stages?: StageTimings;
   /** Told of every fsynced batch: how many writes it carried and how long the write took (/metrics). */
   onBatch?: (batch: { writes: number; writeMs: number }) => void;
+  /** Lets a worker thread open the database beside this store (`shareWithWorker`: the relay's backups); default false. */
+  sharedWithWorkers?: boolean;
+}
+
+/** What a thread sharing the database (LevelDocStore.shareWithWorker) is given. */
+export interface SharedDocStore {
+  /** The database's folder. */
+  readonly path: string;
+  /** Resolves once no write waits for its fsync (or after a short while): a bulk read goes after the ack path. */
+  whenWritesIdle(): Promise<void>;
 }
 
 /** What the store knows about one document's log. Seqs of live updates are contiguous. */
@@ -44,14 +55,6 @@ interface DocMeta {
 
 /** How many document names `listDocs` reads per database read. */
 const LIST_PAGE = 256;
-/**
- * Bytes per read of `exportSnapshot`. classic-level's default (16 KiB) meant
- * one thread-pool round trip per two records of a backup; in 256 KiB batches
- * reading a snapshot took half the CPU (README, Benchmark: backup).
- */
-const EXPORT_BATCH_BYTES = 256 * 1024;
-/** Records per read of `exportSnapshot` at most (small records: the bytes bound comes first for large ones). */
-const EXPORT_BATCH_ENTRIES = 1000;
 /** The longest an export waits for the write queue to empty before reading on (a store written nonstop still gets backed up). */
 const EXPORT_GIVE_WAY_MS = 50;
 
@@ -67,6 +70,7 @@ export class LevelDocStore implements DocStore {
   private readonly describing = new Map<string, Promise<DocMeta>>();
   private readonly queue: GroupCommitQueue<LevelOp, StoreWrite<LevelOp>>;
   private readonly closeTimeoutMs: number;
+  private readonly sharedWithWorkers: boolean;
   private closing: Promise<void> | null = null;
 
   private constructor(
@@ -74,6 +78,7 @@ export class LevelDocStore implements DocStore {
     options: LevelDocStoreOptions,
   ) {
     this.closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
+    this.sharedWithWorkers = options.sharedWithWorkers ?? false;
     this.queue = new GroupCommitQueue<LevelOp, StoreWrite<LevelOp>>({
       writeBatch: (ops) => this.level.write(ops),
       retryDelayMs: options.retryDelayMs,
@@ -94,7 +99,7 @@ export class LevelDocStore implements DocStore {
 
   /** Opens (creating if needed) the store in directory `path`. */
   static async open(path: string, options: LevelDocStoreOptions = {}): Promise<LevelDocStore> {
-    const level = await RecoveringLevel.open(path, options.log ?? silentStorageLog);
+    const level = await RecoveringLevel.open(path, options.log ?? silentStorageLog, { shared: options.sharedWithWorkers ?? false });
     return new LevelDocStore(level, options);
   }
 
@@ -152,32 +157,27 @@ export class LevelDocStore implements DocStore {
    * every change acknowledged before the call and no unfinished write. Awaits
    * `onEntry` (backpressure).
    *
-   * The ack path goes first: the snapshot is read in batches of about
-   * EXPORT_BATCH_BYTES, and none starts while a write waits for its fsync (at
-   * most EXPORT_GIVE_WAY_MS), so an fsync's completion finds the loop free.
-   * Read without filling LevelDB's block cache, which would otherwise hold
-   * only the tail of the export.
+   * The ack path goes first: the snapshot is read in batches
+   * (snapshotEntries.ts), and none starts while a write waits for its fsync
+   * (at most EXPORT_GIVE_WAY_MS), so an fsync's completion finds the loop free.
    */
   async exportSnapshot(onEntry: (key: string, value: Uint8Array) => Promise<void> | void): Promise<number> {
-    return this.level.read(async (db) => {
-      const snapshot = db.snapshot();
-      const entries = db.iterator({ snapshot, fillCache: false, highWaterMarkBytes: EXPORT_BATCH_BYTES });
-      let count = 0;
-      try {
-        for (;;) {
-          await this.queue.whenIdle(EXPORT_GIVE_WAY_MS);
-          const batch = await entries.nextv(EXPORT_BATCH_ENTRIES);
-          if (batch.length === 0) return count;
-          for (const [key, value] of batch) {
-            count += 1;
-            await onEntry(key, asPlainBytes(value));
-          }
-        }
-      } finally {
-        await entries.close();
-        await snapshot.close();
-      }
-    });
+    return this.level.read((db) => readSnapshotEntries(db, onEntry, { beforeBatch: () => this.whenWritesIdle() }));
+  }
+
+  /**
+   * Runs `fn` while another thread may open the database by its folder (a
+   * backup worker, with classic-level's multithreading): the store does not
+   * reopen it (after a failed write) until `fn` has ended.
+   */
+  shareWithWorker<T>(fn: (shared: SharedDocStore) => Promise<T>): Promise<T> {
+    if (!this.sharedWithWorkers) return Promise.reject(new Error('this document store was not opened to be shared with worker threads (sharedWithWorkers)'));
+    return this.level.read(() => fn({ path: this.level.path, whenWritesIdle: () => this.whenWritesIdle() }));
+  }
+
+  /** Resolves once no write waits for its fsync, or after EXPORT_GIVE_WAY_MS. */
+  private async whenWritesIdle(): Promise<void> {
+    await this.queue.whenIdle(EXPORT_GIVE_WAY_MS);
   }
 
   /** Writes raw `entries` as they were exported (a restore into an empty store), in one fsynced batch. */
@@ -267,11 +267,6 @@ export class LevelDocStore implements DocStore {
     }
     return describing;
   }
-}
-
-/** classic-level hands out Buffers; callers get plain Uint8Arrays over the same memory. */
-function asPlainBytes(value: Uint8Array): Uint8Array {
-  return value.constructor === Uint8Array ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
 }
 
 function appendOps(doc: string, meta: DocMeta, update: Uint8Array): LevelOp[] {

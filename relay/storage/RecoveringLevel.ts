@@ -11,6 +11,17 @@ export type LevelOp = { type: 'put'; key: string; value: Uint8Array } | { type: 
 /** Free space wanted beyond a batch and LevelDB's memtable before reopening (a new log, a manifest, a table). */
 const REOPEN_HEADROOM_BYTES = 64 * 1024;
 
+/**
+ * The document store's database in `path`, not opened yet. `shared`: other
+ * threads of this process may open it too (a backup worker), each handle
+ * asking for that (classic-level's multithreading); an unshared handle is
+ * refused while any other is open, as another process always is (LevelDB's
+ * lock): two stores keeping their own seqs over one database would clash.
+ */
+export function openDocDb(path: string, options: { shared: boolean }): DocDb {
+  return new Level<string, Uint8Array>(path, { keyEncoding: 'utf8', valueEncoding: 'view', multithreading: options.shared } as { keyEncoding: 'utf8'; valueEncoding: 'view' });
+}
+
 /** A classic-level method that the `level` typings do not declare. */
 interface ClassicLevelExtras {
   getProperty?(property: string): string;
@@ -33,13 +44,14 @@ export class RecoveringLevel {
 
   private constructor(
     private readonly db: DocDb,
-    private readonly path: string,
+    /** The database's folder. */
+    readonly path: string,
     private readonly log: StorageLog,
   ) {}
 
-  /** Opens (creating if needed) the database in directory `path`. */
-  static async open(path: string, log: StorageLog): Promise<RecoveringLevel> {
-    const db = new Level<string, Uint8Array>(path, { keyEncoding: 'utf8', valueEncoding: 'view' });
+  /** Opens (creating if needed) the database in directory `path`; `shared` as in `openDocDb`. */
+  static async open(path: string, log: StorageLog, options: { shared: boolean }): Promise<RecoveringLevel> {
+    const db = openDocDb(path, options);
     await db.open();
     return new RecoveringLevel(db, path, log);
   }

@@ -33,7 +33,7 @@ export function decideFormat(found: number | null, holdsData: boolean, current: 
 /** Options of `prepareDataFolder`. */
 export interface PrepareOptions {
   dataDir: string;
-  /** Writes a backup archive of the folder to `out` (BackupSchedule's writeBackup over the open store). */
+  /** Writes a backup archive of the folder to `out` (inProcessBackups over the open store). */
   backup: (out: NodeJS.WritableStream) => Promise<unknown>;
   /** Steps that bring format n to n + 1, by n. */
   migrations?: Readonly<Record<number, () => Promise<void>>>;

@@ -7,6 +7,7 @@ import { mkdtemp, mkdir, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { workerBackups } from '../../relay/backup/workerBackups';
 import { BackupSchedule, generationsToDrop, parseDuration } from '../../relay/backup/BackupSchedule';
 import { createRelay, type Relay } from '../../relay/createRelay';
 import { readConfig } from '../../relay/config';
@@ -45,7 +46,7 @@ describe('BackupSchedule', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'tally-schedule-'));
     await mkdir(path.join(dir, 'data'));
     await mkdir(path.join(dir, 'backups'));
-    store = await LevelDocStore.open(path.join(dir, 'data', 'docs'));
+    store = await LevelDocStore.open(path.join(dir, 'data', 'docs'), { sharedWithWorkers: true });
     await store.append('record:R-1', new Uint8Array([1, 2, 3]));
   });
   afterEach(async () => {
@@ -55,7 +56,7 @@ describe('BackupSchedule', () => {
 
   it('writes archives into its folder, keeps the newest two, and reports when the last good one finished', async () => {
     const schedule = new BackupSchedule({
-      sources: { exportSnapshot: store.exportSnapshot.bind(store), dataDir: path.join(dir, 'data'), site: 'main' },
+      backups: workerBackups({ store, dataDir: path.join(dir, 'data'), site: 'main' }),
       dir: path.join(dir, 'backups'),
       everyMs: 3_600_000,
       keep: 2,
@@ -89,7 +90,7 @@ describe('BackupSchedule', () => {
     const warnings: string[] = [];
     const log = { ...silentLog, error: (_o: object, msg: string) => void warnings.push(msg) };
     const schedule = new BackupSchedule({
-      sources: { exportSnapshot: store.exportSnapshot.bind(store), dataDir: path.join(dir, 'data'), site: 'main' },
+      backups: workerBackups({ store, dataDir: path.join(dir, 'data'), site: 'main' }),
       dir: path.join(dir, 'missing-folder'),
       everyMs: 3_600_000,
       keep: 2,

@@ -129,10 +129,13 @@ describe('orphan photos in a data folder', () => {
     expect(again.removed).toEqual([]);
   });
 
-  it('refuses while the relay has the store open, and removes nothing', async () => {
+  it.each([
+    ['for itself alone', false],
+    ['shared with its backup worker', true],
+  ])('refuses while the relay has the store open (%s), and removes nothing', async (_how, sharedWithWorkers) => {
     await storePhoto('u1');
     await writeRecords({ R1: [] });
-    const relayStore = await LevelDocStore.open(path.join(dataDir, 'docs'));
+    const relayStore = await LevelDocStore.open(path.join(dataDir, 'docs'), { sharedWithWorkers });
     try {
       await expect(scanOrphanPhotos({ dataDir, olderThanMs: 0, now: later })).rejects.toThrow(/stop the relay first/);
       await expect(removeOrphanPhotos({ dataDir, olderThanMs: 0, now: later })).rejects.toBeInstanceOf(OrphanScanRefused);
