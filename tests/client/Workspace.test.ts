@@ -221,6 +221,26 @@ describe('Workspace: one device store, records opened on demand', () => {
     expect(summary.get(target)?.qty).toBe(17);
   });
 
+  it('a change on an open record reaches the lists after the frame that shows it, pending', async () => {
+    const ids = await seed(3);
+    const ws = workspace();
+    expect((await startShift(ws, () => undefined, { store: local })).phase).toBe('ready');
+    const target = ids[1] as string;
+    ws.client.connection.disconnect();
+    const release = ws.retain(target);
+    const source = ws.record(target);
+    await until(source, (v) => v.sync.loaded && v.meta !== null, 'the record built from the store');
+    const before = await until(ws.summariesSource, (s) => s.get(target)?.lines === 3, 'its summary');
+    expect(before.get(target)).toMatchObject({ pending: 0, qty: 6 });
+
+    addReceiveLine(source.doc, ws.author, { item: 'SKU-NEW', qty: 11 });
+    // The record's own screen has the line at once; the lists summarize it a moment later (never stuck on the last summary).
+    expect(lines(ws, target)).toBe(4);
+    const after = await until(ws.summariesSource, (s) => s.get(target)?.lines === 4, 'the summary of the change');
+    expect(after.get(target)).toMatchObject({ qty: 17, pending: 1 });
+    release();
+  });
+
   it('a recent record kept open with every change acknowledged is not reopened at the next start; one written again is', async () => {
     const ids = await seed(3);
     const first = workspace();

@@ -53,7 +53,7 @@ describe('the crew app with a real relay', () => {
   /** Waits until every change made on `device` is acknowledged by the relay. */
   async function allOnRelay(device: Device): Promise<void> {
     await device.waitOnline(true);
-    await device.byTestId('pending-count').waitFor({ state: 'detached', timeout: 30_000 });
+    await device.byTestId('pending-count').waitFor({ state: 'hidden', timeout: 30_000 });
   }
 
   it('signs devices in by link; a supervisor sets up items and bins; crews fetch the working set', async () => {
@@ -221,7 +221,7 @@ describe('the crew app with a real relay', () => {
     const mine = crewB.byTestId('my-proposal');
     await expect.poll(() => mine.getByTestId('outcome').textContent()).toMatch(/^Resolved by Sam Supervisor: set to received/);
     await mine.getByTestId('new-badge').waitFor();
-    await crewB.byTestId('badge-proposals').waitFor({ state: 'detached' });
+    await crewB.byTestId('badge-proposals').waitFor({ state: 'hidden' });
     await crewB.snap('my-proposals');
     await crewA.go('/proposals');
     await expect.poll(() => crewA.byTestId('my-proposal').getByTestId('outcome').textContent()).toMatch(/your value was chosen|Applied/);

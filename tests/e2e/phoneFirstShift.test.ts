@@ -140,7 +140,7 @@ describe('a first shift on a phone', () => {
     await crew.page.waitForURL(`${relay.url}/sync`);
     await crew.setOffline(false);
     await crew.waitOnline(true);
-    await crew.byTestId('pending-count').waitFor({ state: 'detached', timeout: 30_000 });
+    await crew.byTestId('pending-count').waitFor({ state: 'hidden', timeout: 30_000 });
   });
 
   it("names the crew member on the supervisor's device offline, also before the site document is back, and once it arrives", async () => {

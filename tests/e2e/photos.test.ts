@@ -155,7 +155,7 @@ describe('photos on records, end to end', () => {
     receiptId = (await crew.byTestId('record-id').textContent()) ?? '';
     expect(receiptId).toMatch(/^R-/);
     await crew.waitOnline(true);
-    await crew.byTestId('pending-count').waitFor({ state: 'detached', timeout: 30_000 });
+    await crew.byTestId('pending-count').waitFor({ state: 'hidden', timeout: 30_000 });
     const jpegs = await cameraJpegs(crew, 3);
     firstJpeg = jpegs[0]!;
 
@@ -239,7 +239,7 @@ describe('photos on records, end to end', () => {
     }
     await crew.go('/sync');
     expect(await crew.byTestId('photos-pending-count').textContent()).toBe('0');
-    await crew.byTestId('pending-count').waitFor({ state: 'detached', timeout: 30_000 });
+    await crew.byTestId('pending-count').waitFor({ state: 'hidden', timeout: 30_000 });
   });
 
   it('a second crew device and an auditor see the photos, and the handover says nothing is left', async () => {

@@ -55,7 +55,7 @@ describe('a supervisor settles conflicts for good', () => {
 
   async function allOnRelay(device: Device): Promise<void> {
     await device.waitOnline(true);
-    await device.byTestId('pending-count').waitFor({ state: 'detached', timeout: 30_000 });
+    await device.byTestId('pending-count').waitFor({ state: 'hidden', timeout: 30_000 });
   }
 
   /** Changes a header field on the open record the way a person does: type, then Enter. */

@@ -64,7 +64,7 @@ describe('site health', () => {
     await crew.byTestId('create-record').click();
     await crew.byTestId('record-id').waitFor();
     await crew.waitOnline(true);
-    await crew.byTestId('pending-count').waitFor({ state: 'detached', timeout: 30_000 });
+    await crew.byTestId('pending-count').waitFor({ state: 'hidden', timeout: 30_000 });
 
     admin = await Device.enrol(browser, relay.url, adminUser, 'admin');
     await admin.go('/more');
@@ -95,7 +95,7 @@ describe('site health', () => {
     await admin.snap('site-health-waiting');
     holdAcks = false;
     for (const release of heldAcks.splice(0)) release();
-    await crew.byTestId('pending-count').waitFor({ state: 'detached', timeout: 30_000 });
+    await crew.byTestId('pending-count').waitFor({ state: 'hidden', timeout: 30_000 });
     await expect.poll(() => row.getByTestId('device-pending').textContent(), { timeout: 30_000 }).toBe('Work: nothing waiting: all on the relay.');
 
     await row.getByTestId('pull-send-log').click();

@@ -155,6 +155,8 @@ export class Workspace {
   private readonly offStore: () => void;
   private readonly contactKey: string;
   private readonly liveSummaries = new WeakMap<RecordView, RecordSummary>();
+  /** Each open record's last summary made, what lists read until the frame showing a change is painted. */
+  private readonly lastLiveSummaries = new Map<string, RecordSummary>();
   private wasOnline = false;
   private destroyed = false;
   private rows: RecordRow[] | null = null;
@@ -705,6 +707,7 @@ export class Workspace {
     // Opened again, or written, while being stored: keep it.
     if (this.destroyed || this.sources.get(id) !== source || this.keptOpen(id, source)) return;
     this.sources.delete(id);
+    this.lastLiveSummaries.delete(id);
     this.recordOffs.get(id)?.();
     this.recordOffs.delete(id);
     this.refusals.unwatch(source.synced.name);
@@ -742,8 +745,14 @@ export class Workspace {
     if (!view.sync.loaded || view.meta === null) return null;
     let summary = this.liveSummaries.get(view);
     if (!summary) {
+      // A change is shown on its record's screen first; lists and badges summarize it after that frame
+      // (see open(): summarizing a 500-line receipt was the longest part of a scan's first frame).
+      // Until then, the last summary, with the count of pending changes as it is now.
+      const last = this.upkeepDue.has(source.id) ? this.lastLiveSummaries.get(source.id) : undefined;
+      if (last) return last.pending === view.sync.pending ? last : { ...last, pending: view.sync.pending };
       summary = recordSummary({ id: source.id, record: view, review: view.review, sync: view.sync });
       this.liveSummaries.set(view, summary);
+      this.lastLiveSummaries.set(source.id, summary);
     }
     return summary;
   }
