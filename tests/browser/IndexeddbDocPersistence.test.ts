@@ -83,6 +83,30 @@ describe('IndexeddbDocPersistence', () => {
     expect(reloaded.get()).toMatchObject({ changeNo: 600, pending: 600 });
   });
 
+  it('merges what was written since a big stored state, leaving that state as it is, and reloads every line', async () => {
+    const name = uniqueName();
+    const first = offlineDevice();
+    const doc = first.open(name);
+    await doc.whenLoaded;
+    // A big state stored first (the site document as a shift start brings it), larger than one merge decodes.
+    doc.doc.transact(() => addLines(doc.doc, `index-${'x'.repeat(100)}`, 3_000));
+    await untilState(doc, (s) => s.savedOnDevice && s.changeNo === 1, 'the big state saved');
+    const before = await storedUpdates(name);
+    const base = before.reduce((a, b) => (b.byteLength > a.byteLength ? b : a));
+    // Then 600 small changes, one update each: past the trim size.
+    addLines(doc.doc, 'scan', 600);
+    await untilState(doc, (s) => s.savedOnDevice && s.changeNo === 601, 'all saved');
+    await eventually(async () => (await storedUpdates(name)).length <= before.length + 1, 10_000, 'the small updates merged');
+    const after = await storedUpdates(name);
+    // The big state is still stored byte for byte: the merge did not decode it again.
+    expect(after.some((u) => u.byteLength === base.byteLength && u.every((b, i) => b === base[i]))).toBe(true);
+    await first.destroy();
+
+    const raw = await readRaw(name);
+    expect(raw.lines).toHaveLength(3_600);
+    expect(raw.changeNo).toBe(601);
+  });
+
   it('discard deletes the database, open or not; the document opens again empty', async () => {
     const [open, closed] = [uniqueName(), uniqueName()];
     const client = offlineDevice();
@@ -125,6 +149,24 @@ describe('IndexeddbDocPersistence', () => {
 });
 
 /** Bounded poll of the number of stored update rows (compaction runs on y-indexeddb's own timer). */
+/** The updates stored for document `name`, oldest first, read straight from IndexedDB. */
+async function storedUpdates(name: string): Promise<Uint8Array[]> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const open = indexedDB.open(name);
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error);
+  });
+  try {
+    return await new Promise<Uint8Array[]>((resolve, reject) => {
+      const request = db.transaction('updates', 'readonly').objectStore('updates').getAll();
+      request.onsuccess = () => resolve(request.result as Uint8Array[]);
+      request.onerror = () => reject(request.error);
+    });
+  } finally {
+    db.close();
+  }
+}
+
 async function untilStored(idb: IndexeddbPersistence, check: (rows: number) => boolean, timeoutMs = 10_000): Promise<void> {
   let rows = -1;
   const count = (): Promise<number> =>
