@@ -2,7 +2,8 @@
  * A document's storage in the browser's IndexedDB, built on y-indexeddb.
  *
  * y-indexeddb opens the database (one per document, stores `updates` and
- * `custom`), loads and compacts it. Storing each update is done here instead of
+ * `custom`) and loads it. Storing each update, and merging stored updates
+ * (mergeStoredUpdates), are done here instead of
  * by y-indexeddb's own listener, for two reasons the crew sees: a local change
  * and its `changeNo` are written in one transaction (so a killed tab can never
  * hold a change it has not counted as pending), and each write is awaited (so
