@@ -221,7 +221,7 @@ describe('Workspace: one device store, records opened on demand', () => {
     expect(summary.get(target)?.qty).toBe(17);
   });
 
-  it('a change on an open record reaches the lists after the frame that shows it, pending', async () => {
+  it('a change on an open record is pending in the lists at once, and summarized there after the frame that shows it', async () => {
     const ids = await seed(3);
     const ws = workspace();
     expect((await startShift(ws, () => undefined, { store: local })).phase).toBe('ready');
@@ -234,8 +234,11 @@ describe('Workspace: one device store, records opened on demand', () => {
     expect(before.get(target)).toMatchObject({ pending: 0, qty: 6 });
 
     addReceiveLine(source.doc, ws.author, { item: 'SKU-NEW', qty: 11 });
-    // The record's own screen has the line at once; the lists summarize it a moment later (never stuck on the last summary).
+    // The record's own screen has the line at once; the lists count it as pending at once, never as on the relay,
+    // and summarize it a moment later (never stuck on the last summary).
     expect(lines(ws, target)).toBe(4);
+    expect(ws.summaries().get(target)).toMatchObject({ pending: 1 });
+    expect(ws.recordRows().find((r) => r.id === target)).toMatchObject({ pending: 1 });
     const after = await until(ws.summariesSource, (s) => s.get(target)?.lines === 4, 'the summary of the change');
     expect(after.get(target)).toMatchObject({ qty: 17, pending: 1 });
     release();

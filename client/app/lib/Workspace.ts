@@ -522,9 +522,18 @@ export class Workspace {
     const synced = this.client.open(recordDocName(toRecordId(id)));
     const source = new RecordSource(synced);
     this.sources.set(id, source);
+    let pending = synced.get().pending;
     this.recordOffs.set(
       id,
       source.subscribe(() => {
+        // A list never shows a change as on the relay: cached rows and summaries with another pending
+        // count go at once (rebuilt when next read, the open record's from its last summary).
+        const nowPending = synced.get().pending;
+        if (nowPending !== pending) {
+          pending = nowPending;
+          this.summaryMap = null;
+          this.rows = null;
+        }
         // The record's own screen reads the source itself; lists, counts and badges over every record
         // hear of it after the frame that shows the change, so a scan into a long receipt is painted first.
         if (this.upkeepDue.has(id)) return;
