@@ -20,7 +20,7 @@ const CUSTOM = 'custom';
 const CHANGE_NO = 'tally:changeNo';
 const ACKED_CHANGE_NO = 'tally:ackedChangeNo';
 const ACKED_BY = 'tally:ackedBy';
-/** Merge stored updates into one this long after the store grows past y-indexeddb's trim size. */
+/** The newest stored updates are merged (mergeStoredUpdates) this long after y-indexeddb's trim size more were written. */
 const TRIM_DELAY_MS = 1000;
 
 /** IndexedDB storage of one document; see the module comment. */
