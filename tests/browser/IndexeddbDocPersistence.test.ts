@@ -107,6 +107,22 @@ describe('IndexeddbDocPersistence', () => {
     expect(raw.changeNo).toBe(601);
   });
 
+  it('merges small updates beyond one merge\'s budget too, a merge at a time, and reloads every line', async () => {
+    const name = uniqueName();
+    const first = offlineDevice();
+    const doc = first.open(name);
+    await doc.whenLoaded;
+    // 600 changes of about 1 KB each: more than one merge takes.
+    addLines(doc.doc, `long-${'y'.repeat(1_000)}`, 600);
+    await untilState(doc, (s) => s.savedOnDevice && s.changeNo === 600, 'all saved');
+    await eventually(async () => (await storedUpdates(name)).length <= 5, 20_000, 'the small updates merged');
+    await first.destroy();
+
+    const raw = await readRaw(name);
+    expect(raw.lines).toHaveLength(600);
+    expect(raw.changeNo).toBe(600);
+  });
+
   it('discard deletes the database, open or not; the document opens again empty', async () => {
     const [open, closed] = [uniqueName(), uniqueName()];
     const client = offlineDevice();
