@@ -154,9 +154,8 @@ export class Workspace {
   private readonly offOnline: () => void;
   private readonly offStore: () => void;
   private readonly contactKey: string;
-  private readonly liveSummaries = new WeakMap<RecordView, RecordSummary>();
-  /** Each open record's last summary made, what lists read until the frame showing a change is painted. */
-  private readonly lastLiveSummaries = new Map<string, RecordSummary>();
+  /** Each open record's last summary and the view it was made from (lists read it until the frame showing a change is painted). */
+  private readonly liveSummaries = new Map<string, { view: RecordView; summary: RecordSummary }>();
   private wasOnline = false;
   private destroyed = false;
   private rows: RecordRow[] | null = null;
@@ -716,7 +715,7 @@ export class Workspace {
     // Opened again, or written, while being stored: keep it.
     if (this.destroyed || this.sources.get(id) !== source || this.keptOpen(id, source)) return;
     this.sources.delete(id);
-    this.lastLiveSummaries.delete(id);
+    this.liveSummaries.delete(id);
     this.recordOffs.get(id)?.();
     this.recordOffs.delete(id);
     this.refusals.unwatch(source.synced.name);
@@ -752,17 +751,16 @@ export class Workspace {
   private liveSummary(source: RecordSource): RecordSummary | null {
     const view = source.get();
     if (!view.sync.loaded || view.meta === null) return null;
-    let summary = this.liveSummaries.get(view);
-    if (!summary) {
-      // A change is shown on its record's screen first; lists and badges summarize it after that frame
-      // (see open(): summarizing a 500-line receipt was the longest part of a scan's first frame).
-      // Until then, the last summary, with the count of pending changes as it is now.
-      const last = this.upkeepDue.has(source.id) ? this.lastLiveSummaries.get(source.id) : undefined;
-      if (last) return last.pending === view.sync.pending ? last : { ...last, pending: view.sync.pending };
-      summary = recordSummary({ id: source.id, record: view, review: view.review, sync: view.sync });
-      this.liveSummaries.set(view, summary);
-      this.lastLiveSummaries.set(source.id, summary);
+    const last = this.liveSummaries.get(source.id);
+    if (last?.view === view) return last.summary;
+    // A change is shown on its record's screen first; lists and badges summarize it after that frame
+    // (see open(): summarizing a 500-line receipt was the longest part of a scan's first frame).
+    // Until then, the last summary, with the count of pending changes as it is now.
+    if (last && this.upkeepDue.has(source.id)) {
+      return last.summary.pending === view.sync.pending ? last.summary : { ...last.summary, pending: view.sync.pending };
     }
+    const summary = recordSummary({ id: source.id, record: view, review: view.review, sync: view.sync });
+    this.liveSummaries.set(source.id, { view, summary });
     return summary;
   }
 
