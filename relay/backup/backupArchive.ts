@@ -162,7 +162,6 @@ function entryOfParts(pack: Pack, name: string, parts: readonly Uint8Array[]): P
   });
 }
 
-
 /**
  * A record's bytes before its value. One key and value as stored in a chunk:
  * u32 key length, key (UTF-8), u32 value length, value.

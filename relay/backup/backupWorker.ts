@@ -7,7 +7,7 @@
  * to the writes it acknowledges.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openDocDb } from '../storage/RecoveringLevel';
+import { docDbAt } from '../storage/RecoveringLevel';
 import { readSnapshotEntries } from '../storage/snapshotEntries';
 import { writeBackup, type BackupSources } from './backupArchive';
 import type { BackupPace } from './backupPacer';
@@ -25,7 +25,7 @@ export interface BackupWorkerData {
 }
 
 async function run(port: NonNullable<typeof parentPort>, data: BackupWorkerData): Promise<void> {
-  const db = openDocDb(data.dbPath, { shared: true });
+  const db = docDbAt(data.dbPath, { shared: true });
   await db.open();
   try {
     const mayRead = askToRead(port);

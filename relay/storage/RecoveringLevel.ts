@@ -18,7 +18,7 @@ const REOPEN_HEADROOM_BYTES = 64 * 1024;
  * refused while any other is open, as another process always is (LevelDB's
  * lock): two stores keeping their own seqs over one database would clash.
  */
-export function openDocDb(path: string, options: { shared: boolean }): DocDb {
+export function docDbAt(path: string, options: { shared: boolean }): DocDb {
   return new Level<string, Uint8Array>(path, { keyEncoding: 'utf8', valueEncoding: 'view', multithreading: options.shared } as { keyEncoding: 'utf8'; valueEncoding: 'view' });
 }
 
@@ -49,9 +49,9 @@ export class RecoveringLevel {
     private readonly log: StorageLog,
   ) {}
 
-  /** Opens (creating if needed) the database in directory `path`; `shared` as in `openDocDb`. */
+  /** Opens (creating if needed) the database in directory `path`; `shared` as in `docDbAt`. */
   static async open(path: string, log: StorageLog, options: { shared: boolean }): Promise<RecoveringLevel> {
-    const db = openDocDb(path, options);
+    const db = docDbAt(path, options);
     await db.open();
     return new RecoveringLevel(db, path, log);
   }
