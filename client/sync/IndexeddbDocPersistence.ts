@@ -137,6 +137,8 @@ export class IndexeddbDocPersistence implements DocPersistence {
 
 /** The most bytes of stored updates one merge decodes (about 60 ms at 4x on the bench's phone). */
 const MERGE_BUDGET_BYTES = 256 * 1024;
+/** The most updates one merge takes: Y.mergeUpdates costs about half a millisecond per small update at 4x (2,000 took 440 ms). */
+const MERGE_MAX_UPDATES = 100;
 /** A stored update at least this large is left as it is: the state a sync brought, or a merged piece. */
 const PIECE_BYTES = MERGE_BUDGET_BYTES / 4;
 
@@ -146,7 +148,8 @@ const PIECE_BYTES = MERGE_BUDGET_BYTES / 4;
  * document, whose changes not yet stored (and not yet counted as pending)
  * must not reach the device's storage ahead of their counter. Updates of
  * PIECE_BYTES or more stay as they are, and the smaller ones are merged
- * newest first up to MERGE_BUDGET_BYTES (updates merge in any order), so a
+ * newest first up to MERGE_BUDGET_BYTES and MERGE_MAX_UPDATES (updates merge
+ * in any order), so a
  * merge is one short task however large the document: y-indexeddb's own
  * storeState re-applied every stored update to the document and encoded the
  * whole of it, for the site document of 5,000 records two tasks of 150 to 190
@@ -171,7 +174,7 @@ export function mergeStoredUpdates(store: IDBObjectStore, done: (more: boolean) 
     if (!cursor) return finish(false);
     const update = cursor.value as Uint8Array;
     if (update.byteLength < PIECE_BYTES) {
-      if (bytes + update.byteLength > MERGE_BUDGET_BYTES) return finish(true);
+      if (bytes + update.byteLength > MERGE_BUDGET_BYTES || updates.length === MERGE_MAX_UPDATES) return finish(true);
       keys.push(cursor.primaryKey);
       updates.push(update);
       bytes += update.byteLength;
