@@ -16,7 +16,7 @@ export type StepSample = { ok: true; value: number; extra?: Record<string, numbe
 /** The steps of a run, by id. */
 export type RunSamples = Partial<Record<StepId, StepSample[]>>;
 
-export const STEP_IDS = ['shiftStart', 'shiftLongTask', 'coldStart', 'coldLongTask', 'storage', 'openBig', 'scan', 'heap'] as const;
+export const STEP_IDS = ['shiftStart', 'shiftLongTask', 'coldStart', 'coldLongTask', 'storage', 'openBig', 'scan', 'firstScan', 'heap'] as const;
 export type StepId = (typeof STEP_IDS)[number];
 
 /** Time caps of the steps. */
@@ -185,7 +185,9 @@ export async function measureRun(options: RunOptions): Promise<RunSamples> {
       const line = until(page, { selector: '[data-testid="line"]', text: code }, options.caps.scanMs);
       if (traceDir) await options.browser.startTracing(page, { path: `${traceDir}/scan-${options.label}-${i}.json`, categories: TRACE_CATEGORIES });
       await page.getByTestId('scan-field').press('Enter');
-      add('scan', outcomeSample(await line, await inputAt(page, 'enter'), options.caps.scanMs));
+      const scan = outcomeSample(await line, await inputAt(page, 'enter'), options.caps.scanMs);
+      add('scan', scan);
+      if (i === 0) (samples.firstScan ??= []).push(scan);
       if (traceDir) await options.browser.stopTracing();
     }
 

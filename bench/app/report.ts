@@ -32,6 +32,8 @@ export interface AppBenchReport {
   records: number;
   bigLines: number;
   runsAsked: number;
+  /** Scans into the big receipt per run (older reports: 3). */
+  scansPerRun?: number;
   seed: { ms: number; updateBytes: number; relayDocsBytes: number; relayBytesMeaning: string };
   figures: FigureSummary[];
   /** Every sample, by figure. */
@@ -44,8 +46,8 @@ interface FigureSpec {
   label: string;
   target: string;
   unit: 'ms' | 'bytes';
-  /** True when the figure's p95 meets the target. */
-  meets: (p95: number) => boolean;
+  /** True when the figure's p95 meets the target; none for a figure shown beside another. */
+  meets?: (p95: number) => boolean;
 }
 
 /** The issue's targets; `relayBytes` is the relay's size for the same records. */
@@ -58,6 +60,7 @@ export function figureSpecs(relayBytes: number): FigureSpec[] {
     { id: 'storage', label: 'Device storage after shift start (IndexedDB)', target: `≤ 2× relay (${bytes(2 * relayBytes)})`, unit: 'bytes', meets: (v) => v <= 2 * relayBytes },
     { id: 'openBig', label: 'Open the 500-line receipt: tap to lines visible', target: '≤ 300 ms', unit: 'ms', meets: (v) => v <= 300 },
     { id: 'scan', label: 'Scan to line visible, big receipt open', target: '≤ 50 ms', unit: 'ms', meets: (v) => v <= 50 },
+    { id: 'firstScan', label: 'Of those, the first scan after opening', target: '(shown, in the scans above)', unit: 'ms' },
     { id: 'heap', label: 'JS heap, records held + big receipt open (after GC)', target: '≤ 100 MB', unit: 'bytes', meets: (v) => v <= 100 * 2 ** 20 },
   ];
 }
@@ -69,10 +72,11 @@ export function summarize(samples: RunSamples, relayBytes: number): FigureSummar
     const values = all.flatMap((s) => (s.ok ? [s.value] : [])).sort((a, b) => a - b);
     const failures = [...new Set(all.flatMap((s) => (s.ok ? [] : [s.reason])))];
     const summary: FigureSummary = { id: spec.id, label: spec.label, target: spec.target, unit: spec.unit, runs: all.length, finished: values.length, failures };
-    if (values.length === 0) return { ...summary, met: all.length > 0 ? false : undefined };
+    if (values.length === 0) return { ...summary, met: all.length > 0 && spec.meets ? false : undefined };
     const p95 = quantile(values, 0.95);
     // A run that did not finish fails the target whatever the others did.
-    return { ...summary, median: quantile(values, 0.5), p95, max: values.at(-1), met: spec.meets(p95) && failures.length === 0 };
+    const met = spec.meets ? spec.meets(p95) && failures.length === 0 : undefined;
+    return { ...summary, median: quantile(values, 0.5), p95, max: values.at(-1), met };
   });
 }
 
@@ -105,7 +109,7 @@ export function renderMarkdown(report: AppBenchReport): string {
     ...rows,
     '',
     'The ✅/❌ is for the p95 (a run that did not finish is a ❌). When a shift start gave up, "Fetch again" was tapped (untimed, up to 3 times within one cap) until the device was ready, so the later figures are for a device holding every record.',
-    `Scans: several per run, each a sample. "runs" counts samples that finished of those tried; the cold start and the scans are not tried again once they did not finish twice.`,
+    `Scans: ${report.scansPerRun ?? 'several'} per run, each a sample, so the scans' p95 is a 95th percentile and not just the slowest scan of the set; the first scan after opening (the scan path's code runs for the first time) is also shown on its own. "runs" counts samples that finished of those tried; the cold start and the scans are not tried again once they did not finish twice.`,
     '',
     `- Relay bytes for the same records: ${bytes(report.seed.relayDocsBytes)} (${report.seed.relayBytesMeaning}); the updates the seeder sent add up to ${bytes(report.seed.updateBytes)}.`,
     idbKnown
