@@ -35,6 +35,8 @@ interface Device {
   posts: string[];
   /** While set, a POST waits for it before it goes out. */
   gate: Promise<void> | null;
+  /** While set, the relay's answer to a POST waits for it before the device sees it. */
+  answerGate: Promise<void> | null;
   goOffline(): void;
   goOnline(): void;
 }
@@ -92,6 +94,9 @@ describe('DeviceNotices against a real relay', () => {
         if (init?.method === 'POST') {
           posts.push(String((init.headers as Record<string, string>)['idempotency-key']));
           await d.gate;
+          const answer = await fetch(input, init);
+          await d.answerGate;
+          return answer;
         }
         return fetch(input, init);
       },
@@ -103,6 +108,7 @@ describe('DeviceNotices against a real relay', () => {
       kv,
       posts,
       gate: null,
+      answerGate: null,
       goOffline() {
         offline = true;
         client.connection.disconnect();
@@ -197,6 +203,23 @@ describe('DeviceNotices against a real relay', () => {
     expect(stored[0]).toMatchObject({ user: users.supervisor.id, device: 'sue-laptop' });
     // Its own notice asks nothing of its issuer on this device.
     expect(sue.notices.get().banner.some((n) => n.seq === stored[0]!.seq)).toBe(false);
+  });
+
+  it('shows a hold it placed once when the notice comes back over the socket before the answer to its POST', async () => {
+    const sue = open(users.supervisor, 'sue-tablet');
+    await online(sue);
+    let letGo!: () => void;
+    sue.answerGate = new Promise((resolve) => (letGo = resolve));
+    const holdsOn = (item: string) => sue.notices.get().holds.filter((h) => h.item === item);
+    expect((await sue.notices.issue({ kind: 'hold', item: 'Q-1', lot: 'L-1', text: 'leaking drums' })).ok).toBe(true);
+    await eventually(() => sue.notices.get().notices.some((n) => n.body.kind === 'hold' && n.body.item === 'Q-1'), 10_000, 'the hold back over the socket');
+    expect(sue.notices.get().outgoing).toHaveLength(1);
+    expect(holdsOn('Q-1')).toHaveLength(1);
+    expect(holdsOn('Q-1')[0]!.seq).not.toBeNull();
+    letGo();
+    await eventually(() => sue.notices.get().outgoing.length === 0, 10_000, 'the answer in');
+    expect(holdsOn('Q-1')).toHaveLength(1);
+    expect(sue.posts).toHaveLength(1);
   });
 
   it('posts notices issued while an earlier post is under way, each once', async () => {

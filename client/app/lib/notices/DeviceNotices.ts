@@ -15,6 +15,7 @@ import type { Role } from '../../../../shared/auth/roles';
 import { writeNoticeSeenFrame, writeNoticesHeldFrame, type NoticeFrame } from '../../../../shared/protocol/muxMessages';
 import type { KeyValueStore } from '../device';
 import { Emitter } from '../Emitter';
+import { arrivedBeforeAnswer } from './arrivedBeforeAnswer';
 import { activeHolds, type ActiveHold } from './holds';
 import { bannerNotices } from './noticeText';
 import { NoticesApi } from './NoticesApi';
@@ -173,7 +174,9 @@ export class DeviceNotices {
     const verdict = validateNotice(body, { activeHolds: known });
     if (!verdict.ok) return verdict;
     if (!this.mayIssue(verdict.notice.kind)) return { ok: false, reason: `a ${this.options.user.role} may not issue a ${String(kind)} notice` };
-    const outgoing: OutgoingNotice = { key: this.newKey(), body: verdict.notice, user: this.options.user.id, at: this.now() };
+    let after = this.lastSeq;
+    for (const seq of this.notices.keys()) after = Math.max(after, seq);
+    const outgoing: OutgoingNotice = { key: this.newKey(), body: verdict.notice, user: this.options.user.id, at: this.now(), after };
     this.outgoing.set(outgoing.key, outgoing);
     this.changed();
     await this.write(() => this.options.store.putOutgoing(outgoing));
@@ -344,7 +347,8 @@ export class DeviceNotices {
   private build(): NoticesSnapshot {
     const notices = [...this.notices.values()].sort((a, b) => b.seq - a.seq);
     const outgoing = [...this.outgoing.values()].sort((a, b) => a.at - b.at);
-    const waiting = outgoing.filter((o) => o.refused === undefined && (o.seq === undefined || !this.notices.has(o.seq)));
+    const arrived = arrivedBeforeAnswer(outgoing, notices, { user: this.options.user.id, device: this.options.device });
+    const waiting = outgoing.filter((o) => o.refused === undefined && (o.seq === undefined || !this.notices.has(o.seq)) && !arrived.has(o.key));
     const holds = activeHolds([...notices].reverse(), waiting);
     const activeHoldSeqs = new Set(holds.flatMap((h) => (h.seq === null ? [] : [h.seq])));
     const banner = bannerNotices(notices, this.reads, { user: this.options.user.id, device: this.options.device, now: this.now(), activeHoldSeqs });

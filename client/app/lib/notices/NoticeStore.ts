@@ -34,6 +34,11 @@ export interface OutgoingNotice {
   readonly body: NoticeBody;
   readonly user: string;
   readonly at: number;
+  /**
+   * The highest seq this device held when the notice was issued: the relay
+   * stores it after that one (absent in notices kept by older versions).
+   */
+  readonly after?: number;
   /** The relay's seq once it answered 201 (kept until the notice itself arrives). */
   readonly seq?: number;
   /** The relay's reason when it refused the notice (400/403): it will not be sent again. */
