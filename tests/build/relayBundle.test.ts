@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureRelayBuilt, relayBundle } from '../../build/relayBundle';
+import { ensureRelayBuilt, RELAY_ARGS, relayBundle } from '../../build/relayBundle';
 import { isStale } from '../../build/ensureFresh';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -11,6 +11,11 @@ describe('the relay bundle (dist/relay)', () => {
   beforeAll(() => {
     ensureRelayBuilt();
   }, 60_000);
+
+  it('is started by npm start with the same node arguments the tests and the bench use', () => {
+    const scripts = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.start).toBe(['node', ...RELAY_ARGS].join(' '));
+  });
 
   it('is fresh after ensureRelayBuilt', () => {
     expect(isStale(relayBundle)).toBe(false);

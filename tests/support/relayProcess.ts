@@ -1,6 +1,6 @@
 /**
- * Runs the relay as a real child process (`node --enable-source-maps
- * dist/relay/main.mjs`, what `npm start` runs), so SIGKILL and SIGTERM hit the
+ * Runs the relay as a real child process (`node` with `RELAY_ARGS`,
+ * what `npm start` runs), so SIGKILL and SIGTERM hit the
  * real thing. The bundle is rebuilt first when it is older than relay/ or
  * shared/, so the process runs the sources under test.
  */
