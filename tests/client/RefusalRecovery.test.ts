@@ -19,11 +19,7 @@ import { addComment, addReceiveLine, readRecord, toDeviceId, type Entry } from '
 import type { IssuedToken } from '../../relay/auth/UserStore';
 import { startRelayFixture, type RelayFixture } from './relayFixture';
 import { collectingLog } from './syncFixtures';
-
-function memoryStore(): KeyValueStore {
-  const data = new Map<string, string>();
-  return { getItem: (k) => data.get(k) ?? null, setItem: (k, v) => void data.set(k, v), removeItem: (k) => void data.delete(k) };
-}
+import { memoryKeyValueStore } from '../support/memoryKeyValueStore';
 
 const linesOf = (entries: readonly Entry[]) => entries.flatMap((e) => (e.kind === 'line' ? [e.qty] : []));
 
@@ -69,7 +65,7 @@ describe('RefusalRecovery with the real relay', () => {
     users = new MemoryUserStore();
     fixture = await startRelayFixture({ users });
     device = new MemoryDevice();
-    local = memoryStore();
+    local = memoryKeyValueStore();
     setAside = new MemorySetAsideStore();
   });
   afterEach(async () => {

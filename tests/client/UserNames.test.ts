@@ -2,17 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { mergeNames, parseNameCache, UserNames } from '../../client/app/lib/UserNames';
 import { setUserName } from '../../shared/model';
-
-/** A Map-backed `localStorage` stand-in. */
-function memoryStore(initial: Record<string, string> = {}) {
-  const map = new Map(Object.entries(initial));
-  return {
-    map,
-    getItem: (k: string) => map.get(k) ?? null,
-    setItem: (k: string, v: string) => void map.set(k, v),
-    removeItem: (k: string) => void map.delete(k),
-  };
-}
+import { memoryKeyValueStore } from '../support/memoryKeyValueStore';
 
 const self = { id: 'u-me', name: 'Mia' };
 const KEY = 'tally.names.s1';
@@ -46,7 +36,7 @@ describe('parseNameCache', () => {
 
 describe('UserNames', () => {
   it('names users from the cache before the site document has any names', () => {
-    const names = new UserNames({ doc: new Y.Doc(), store: memoryStore({ [KEY]: '{"u-a":"Ana"}' }), key: KEY, self });
+    const names = new UserNames({ doc: new Y.Doc(), store: memoryKeyValueStore({ [KEY]: '{"u-a":"Ana"}' }), key: KEY, self });
     expect(names.nameOf('u-a')).toBe('Ana');
     expect(names.nameOf('u-unknown')).toBe('u-unknown');
     expect(names.nameOf('u-me')).toBe('Mia (you)');
@@ -55,7 +45,7 @@ describe('UserNames', () => {
 
   it('takes names that arrive later, tells its subscribers, and keeps them in the cache', () => {
     const doc = new Y.Doc();
-    const store = memoryStore();
+    const store = memoryKeyValueStore();
     const names = new UserNames({ doc, store, key: KEY, self });
     const before = names.get();
     let calls = 0;
@@ -66,7 +56,7 @@ describe('UserNames', () => {
     expect(calls).toBe(1);
     expect(names.get()).not.toBe(before);
     expect(names.nameOf('u-a')).toBe('Ana');
-    expect(JSON.parse(store.map.get(KEY) ?? '{}')).toEqual({ 'u-a': 'Ana' });
+    expect(JSON.parse(store.data.get(KEY) ?? '{}')).toEqual({ 'u-a': 'Ana' });
 
     // A fresh start on the same device names the user before the document loads.
     const again = new UserNames({ doc: new Y.Doc(), store, key: KEY, self });
@@ -77,7 +67,7 @@ describe('UserNames', () => {
 
   it('stays quiet for changes that are not names, and after destroy', () => {
     const doc = new Y.Doc();
-    const names = new UserNames({ doc, store: memoryStore(), key: KEY, self });
+    const names = new UserNames({ doc, store: memoryKeyValueStore(), key: KEY, self });
     let calls = 0;
     names.subscribe(() => calls++);
     setUserName(doc, 'u-a', 'Ana');

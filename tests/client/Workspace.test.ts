@@ -12,7 +12,7 @@ import * as Y from 'yjs';
 import { WebSocket } from 'ws';
 import { createSyncClient, type SyncClient } from '../../client/sync';
 import { MemoryDevice } from '../../client/sync/MemoryDocPersistence';
-import { waitFor, type Subscribable } from '../../client/sync/waitFor';
+import { waitFor } from '../../client/sync/waitFor';
 import { SeqCounter, type KeyValueStore } from '../../client/app/lib/device';
 import { DeviceRecordStore, MemoryByteStore } from '../../client/app/lib/DeviceRecordStore';
 import { HeldRecords, summarizeState } from '../../client/app/lib/HeldRecords';
@@ -25,17 +25,8 @@ import { addReceiveLine, createAuthor, createReceipt, readRecord, recordDocName,
 import type { IssuedToken } from '../../relay/auth/UserStore';
 import { startRelayFixture, type RelayFixture } from './relayFixture';
 import { collectingLog } from './syncFixtures';
-
-function memoryStore(): KeyValueStore {
-  const data = new Map<string, string>();
-  return { getItem: (k) => data.get(k) ?? null, setItem: (k, v) => void data.set(k, v), removeItem: (k) => void data.delete(k) };
-}
-
-async function until<T>(source: Subscribable<T>, check: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const ok = await waitFor(source, check, timeoutMs);
-  expect(ok, `timed out waiting for ${what}`).toBe(true);
-  return source.get();
-}
+import { memoryKeyValueStore } from '../support/memoryKeyValueStore';
+import { untilValue } from '../support/eventually';
 
 const lines = (ws: Workspace, id: string) => ws.record(id).get().entries.filter((e) => e.kind === 'line').length;
 
@@ -116,7 +107,7 @@ describe('Workspace: one device store, records opened on demand', () => {
     writer = createSyncClient({ url: fixture.url, token: ben.token, device: 'dock-9', persistence: 'none', ...syncOptions() });
     device = new MemoryDevice();
     bytes = new MemoryByteStore();
-    local = memoryStore();
+    local = memoryKeyValueStore();
   });
   afterEach(async () => {
     for (const ws of workspaces.splice(0)) await ws.destroy();
@@ -178,11 +169,11 @@ describe('Workspace: one device store, records opened on demand', () => {
     for (const id of ids) {
       const release = ws.retain(id);
       const source = ws.record(id);
-      await until(source, (v) => v.meta !== null, `${id} built from the store`);
+      await untilValue(source, (v) => v.meta !== null, `${id} built from the store`);
       expect(lines(ws, id)).toBe(3);
       release();
     }
-    await until(ws.viewsSource, (views) => views.length === 5, 'only the 5 most recent records open');
+    await untilValue(ws.viewsSource, (views) => views.length === 5, 'only the 5 most recent records open');
     expect(ws.heldRecords().map((s) => s.id)).toEqual(ids.slice(3));
     // Nothing was written, so nothing is pending, and the list still shows every record.
     expect(ws.recordRows().every((r) => r.pending === 0)).toBe(true);
@@ -198,7 +189,7 @@ describe('Workspace: one device store, records opened on demand', () => {
     first.client.connection.disconnect();
     const release = first.retain(target);
     const source = first.record(target);
-    await until(source, (v) => v.meta !== null, 'the record built from the store');
+    await untilValue(source, (v) => v.meta !== null, 'the record built from the store');
     addReceiveLine(source.doc, first.author, { item: 'SKU-NEW', qty: 11 });
     release();
     expect(first.heldRecord(target)).toBe(source);
@@ -209,15 +200,15 @@ describe('Workspace: one device store, records opened on demand', () => {
     const second = workspace({ keepOpen: 0 });
     const reopened = second.heldRecord(target);
     expect(reopened).toBeDefined();
-    await until(reopened!, (v) => v.sync.loaded && v.meta !== null, 'the working copy read and the record built from the store');
+    await untilValue(reopened!, (v) => v.sync.loaded && v.meta !== null, 'the working copy read and the record built from the store');
     expect(reopened!.get().sync.pending).toBe(1);
     expect(lines(second, target)).toBe(4);
     await second.held.whenLoaded;
     expect(second.recordRows()).toHaveLength(7);
 
     second.client.connection.reconnectNow();
-    await until(second.viewsSource, (views) => views.length === 0, 'the acknowledged record released');
-    const summary = await until(second.summariesSource, (s) => s.get(target)?.lines === 4 && s.get(target)?.pending === 0, 'its summary in the store');
+    await untilValue(second.viewsSource, (views) => views.length === 0, 'the acknowledged record released');
+    const summary = await untilValue(second.summariesSource, (s) => s.get(target)?.lines === 4 && s.get(target)?.pending === 0, 'its summary in the store');
     expect(summary.get(target)?.qty).toBe(17);
   });
 
@@ -229,8 +220,8 @@ describe('Workspace: one device store, records opened on demand', () => {
     ws.client.connection.disconnect();
     const release = ws.retain(target);
     const source = ws.record(target);
-    await until(source, (v) => v.sync.loaded && v.meta !== null, 'the record built from the store');
-    const before = await until(ws.summariesSource, (s) => s.get(target)?.lines === 3, 'its summary');
+    await untilValue(source, (v) => v.sync.loaded && v.meta !== null, 'the record built from the store');
+    const before = await untilValue(ws.summariesSource, (s) => s.get(target)?.lines === 3, 'its summary');
     expect(before.get(target)).toMatchObject({ pending: 0, qty: 6 });
 
     addReceiveLine(source.doc, ws.author, { item: 'SKU-NEW', qty: 11 });
@@ -239,7 +230,7 @@ describe('Workspace: one device store, records opened on demand', () => {
     expect(lines(ws, target)).toBe(4);
     expect(ws.summaries().get(target)).toMatchObject({ pending: 1 });
     expect(ws.recordRows().find((r) => r.id === target)).toMatchObject({ pending: 1 });
-    const after = await until(ws.summariesSource, (s) => s.get(target)?.lines === 4, 'the summary of the change');
+    const after = await untilValue(ws.summariesSource, (s) => s.get(target)?.lines === 4, 'the summary of the change');
     expect(after.get(target)).toMatchObject({ qty: 17, pending: 1 });
     release();
   });
@@ -252,13 +243,13 @@ describe('Workspace: one device store, records opened on demand', () => {
     for (const id of [kept, written]) {
       const release = first.retain(id);
       const source = first.record(id);
-      await until(source, (v) => v.meta !== null, `${id} built from the store`);
+      await untilValue(source, (v) => v.meta !== null, `${id} built from the store`);
       addReceiveLine(source.doc, first.author, { item: 'SKU-NEW', qty: 5 });
-      await until(source, (v) => v.sync.pending === 0 && v.sync.loaded, `${id} acknowledged`);
+      await untilValue(source, (v) => v.sync.pending === 0 && v.sync.loaded, `${id} acknowledged`);
       release();
     }
     // Both stay open (the 5 most recent), acknowledged; the store catches up a moment later.
-    await until(first.summariesSource, (s) => s.get(kept)?.lines === 4 && s.get(written)?.lines === 4, 'both stored with their new line');
+    await untilValue(first.summariesSource, (s) => s.get(kept)?.lines === 4 && s.get(written)?.lines === 4, 'both stored with their new line');
     expect(first.heldRecords().map((s) => s.id).sort()).toEqual([kept, written].sort());
 
     // One more line on `written`, made offline: it must be open after the reload, `kept` need not be.
@@ -270,14 +261,14 @@ describe('Workspace: one device store, records opened on demand', () => {
     expect(second.heldRecord(kept)).toBeUndefined();
     const reopened = second.heldRecord(written);
     expect(reopened).toBeDefined();
-    await until(reopened!, (v) => v.sync.loaded && v.meta !== null, 'the working copy read and the record built from the store');
+    await untilValue(reopened!, (v) => v.sync.loaded && v.meta !== null, 'the working copy read and the record built from the store');
     expect(reopened!.get().sync.pending).toBe(1);
     expect(lines(second, written)).toBe(5);
     await second.held.whenLoaded;
     expect(second.summaries().get(kept)).toMatchObject({ lines: 4, qty: 11, pending: 0 });
     // And it still opens, from the store, with the line it was given.
     const release = second.retain(kept);
-    await until(second.record(kept), (v) => v.meta !== null, 'the clean record built from the store');
+    await untilValue(second.record(kept), (v) => v.meta !== null, 'the clean record built from the store');
     expect(lines(second, kept)).toBe(4);
     release();
   });
@@ -289,11 +280,11 @@ describe('Workspace: one device store, records opened on demand', () => {
     const target = ids[4] as string;
 
     const other = writer.open(recordDocName(toRecordId(target)));
-    await until(other, (s) => s.relaySynced, 'the writer has the record');
+    await untilValue(other, (s) => s.relaySynced, 'the writer has the record');
     addReceiveLine(other.doc, createAuthor({ user: ben.user.id, device: 'dock-9', firstSeq: 100 }), { item: 'SKU-X', qty: 40 });
     expect((await writer.flushAndWait(10_000)).ok).toBe(true);
 
-    await until(ws.summariesSource, (s) => s.get(target)?.lines === 4, 'the changed record in the list');
+    await untilValue(ws.summariesSource, (s) => s.get(target)?.lines === 4, 'the changed record in the list');
     expect(ws.summaries().get(target)?.qty).toBe(46);
     expect(ws.heldRecord(target)).toBeUndefined();
   });

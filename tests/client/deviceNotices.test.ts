@@ -12,26 +12,14 @@ import type { NoticeReads } from '../../shared/model/noticeReads';
 import { eventually } from '../support/eventually';
 import { createSiteUsers, type SiteUser, type SiteUsers } from '../support/siteUsers';
 import { startTestRelay, type TestRelay } from '../support/testRelay';
-
-class MemoryKv implements KeyValueStore {
-  private readonly map = new Map<string, string>();
-  getItem(key: string): string | null {
-    return this.map.get(key) ?? null;
-  }
-  setItem(key: string, value: string): void {
-    this.map.set(key, value);
-  }
-  removeItem(key: string): void {
-    this.map.delete(key);
-  }
-}
+import { memoryKeyValueStore } from '../support/memoryKeyValueStore';
 
 /** One device: its sync client, its notices, and a switch for its network (socket and HTTP alike). */
 interface Device {
   client: SyncClient;
   notices: DeviceNotices;
   store: MemoryNoticeStore;
-  kv: MemoryKv;
+  kv: KeyValueStore;
   posts: string[];
   /** While set, a POST waits for it before it goes out. */
   gate: Promise<void> | null;
@@ -64,8 +52,8 @@ describe('DeviceNotices against a real relay', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const open = (who: SiteUser, name: string, kept?: { store: MemoryNoticeStore; kv: MemoryKv }): Device => {
-    const kv = kept?.kv ?? new MemoryKv();
+  const open = (who: SiteUser, name: string, kept?: { store: MemoryNoticeStore; kv: KeyValueStore }): Device => {
+    const kv = kept?.kv ?? memoryKeyValueStore();
     const store = kept?.store ?? new MemoryNoticeStore();
     let offline = false;
     const posts: string[] = [];

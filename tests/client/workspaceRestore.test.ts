@@ -11,8 +11,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { MemoryDevice } from '../../client/sync/MemoryDocPersistence';
-import { waitFor, type Subscribable } from '../../client/sync/waitFor';
-import { SeqCounter, type KeyValueStore } from '../../client/app/lib/device';
+import { SeqCounter } from '../../client/app/lib/device';
 import { DeviceRecordStore, MemoryByteStore } from '../../client/app/lib/DeviceRecordStore';
 import { MemorySetAsideStore } from '../../client/app/lib/SetAsideStore';
 import { Workspace } from '../../client/app/lib/Workspace';
@@ -20,17 +19,8 @@ import { MemoryUserStore } from '../../relay/auth/MemoryUserStore';
 import { addReceiveLine, readRecord, recordDocName, toDeviceId, toRecordId } from '../../shared/model';
 import { startRelayFixture, type RelayFixture } from './relayFixture';
 import { collectingLog } from './syncFixtures';
-
-function memoryStore(): KeyValueStore {
-  const data = new Map<string, string>();
-  return { getItem: (k) => data.get(k) ?? null, setItem: (k, v) => void data.set(k, v), removeItem: (k) => void data.delete(k) };
-}
-
-async function until<T>(source: Subscribable<T>, check: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const ok = await waitFor(source, check, timeoutMs);
-  expect(ok, `timed out waiting for ${what}`).toBe(true);
-  return source.get();
-}
+import { memoryKeyValueStore } from '../support/memoryKeyValueStore';
+import { untilValue } from '../support/eventually';
 
 describe('Workspace after a relay restore', () => {
   let fixture: RelayFixture | null = null;
@@ -44,7 +34,7 @@ describe('Workspace after a relay restore', () => {
     const users = new MemoryUserStore();
     const ana = await users.add({ name: 'ana', role: 'crew' });
     const f = (fixture = await startRelayFixture({ users, storeId: 'store-A' }));
-    const local = memoryStore();
+    const local = memoryKeyValueStore();
     const workspace = (ws = new Workspace({
       session: { token: ana.token, user: { id: ana.user.id, name: ana.user.name, role: ana.user.role }, site: 'main', relayUrl: f.url, signedInAt: 0 },
       device: toDeviceId('phone-1'),
@@ -61,8 +51,8 @@ describe('Workspace after a relay restore', () => {
     const release = workspace.retain(id);
     const source = workspace.record(id);
     addReceiveLine(source.doc, workspace.author, { item: 'SKU-1', qty: 50 });
-    await until(source.synced, (s) => s.onRelay && s.savedOnDevice, 'the first line on the relay');
-    await until(workspace.client.connection, (c) => c.relayStore === 'store-A', 'store A told');
+    await untilValue(source.synced, (s) => s.onRelay && s.savedOnDevice, 'the first line on the relay');
+    await untilValue(workspace.client.connection, (c) => c.relayStore === 'store-A', 'store A told');
 
     // The backup: the relay's documents as they are now.
     const docs = path.join(f.dir, 'docs');
@@ -71,11 +61,11 @@ describe('Workspace after a relay restore', () => {
     await f.start();
 
     // A later line, acknowledged by store A; then the record leaves the screen and is released into the record store.
-    await until(source.synced, (s) => s.live, 'live again');
+    await untilValue(source.synced, (s) => s.live, 'live again');
     addReceiveLine(source.doc, workspace.author, { item: 'SKU-1', qty: 30 });
-    await until(source.synced, (s) => s.onRelay && s.savedOnDevice, 'the later line on the relay');
+    await untilValue(source.synced, (s) => s.onRelay && s.savedOnDevice, 'the later line on the relay');
     release();
-    await until(rowsOf, () => workspace.heldRecord(id) === undefined && workspace.summaries().get(id)?.lines === 2, 'released into the record store');
+    await untilValue(rowsOf, () => workspace.heldRecord(id) === undefined && workspace.summaries().get(id)?.lines === 2, 'released into the record store');
     expect(workspace.summaries().get(id)?.pending).toBe(0);
 
     // The restore: store B, which lacks the later line.
@@ -90,8 +80,8 @@ describe('Workspace after a relay restore', () => {
     const offStatus = workspace.client.status.subscribe(note);
     await f.start();
 
-    await until(workspace.client.connection, (c) => c.relayStore === 'store-B', 'store B told');
-    await until(rowsOf, (s) => s.get(id)?.pending === 0 && workspace.client.status.get().allOnRelay, 'on the restored relay', 20_000);
+    await untilValue(workspace.client.connection, (c) => c.relayStore === 'store-B', 'store B told');
+    await untilValue(rowsOf, (s) => s.get(id)?.pending === 0 && workspace.client.status.get().allOnRelay, 'on the restored relay', 20_000);
     offRows();
     offConnection();
     offStatus();

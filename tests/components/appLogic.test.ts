@@ -18,27 +18,18 @@ import {
   type RecordIndexEntry,
 } from '../../shared/model';
 import { applyReviewEvent, emptyReviewState, type ReviewState } from '../../shared/review';
-import { deviceAuthor, deviceIdFor, randomId, SeqCounter, type KeyValueStore } from '../../client/app/lib/device';
+import { deviceAuthor, deviceIdFor, randomId, SeqCounter } from '../../client/app/lib/device';
 import { recordHistory } from '../../client/app/lib/history';
 import { myProposals, outcomeText, SeenOutcomes } from '../../client/app/lib/proposals';
 import { statusActions, syncLabels } from '../../client/app/lib/recordState';
 import { parseSignInLink } from '../../client/app/lib/session';
 import { recordRows } from '../../client/app/lib/recordRows';
 import { recordSummary, type RecordSummary } from '../../shared/summary/recordSummary';
-
-function memoryStore(): KeyValueStore & { data: Map<string, string> } {
-  const data = new Map<string, string>();
-  return {
-    data,
-    getItem: (k) => data.get(k) ?? null,
-    setItem: (k, v) => void data.set(k, v),
-    removeItem: (k) => void data.delete(k),
-  };
-}
+import { memoryKeyValueStore } from '../support/memoryKeyValueStore';
 
 describe('device identity and sequence', () => {
   it('hands out each sequence number once, also across a reload', () => {
-    const store = memoryStore();
+    const store = memoryKeyValueStore();
     const first = new SeqCounter('dev-1', store);
     expect([first.next(), first.next(), first.next()]).toEqual([1, 2, 3]);
     const afterReload = new SeqCounter('dev-1', store);
@@ -57,7 +48,7 @@ describe('device identity and sequence', () => {
   });
 
   it('gives each user of a shared handheld a device id of their own, kept across reloads', () => {
-    const store = memoryStore();
+    const store = memoryKeyValueStore();
     store.setItem('tally.device', 'old-id'); // made before ids were per user
     const ana = deviceIdFor('u-ana', store);
     const ben = deviceIdFor('u-ben', store);
@@ -65,11 +56,11 @@ describe('device identity and sequence', () => {
     expect(ben).not.toBe(ana);
     expect(deviceIdFor('u-ben', store)).toBe(ben);
     expect(deviceIdFor('u-ana', store)).toBe(ana);
-    expect(deviceIdFor('u-cy', memoryStore())).toMatch(/^[0-9a-f-]{36}$/);
+    expect(deviceIdFor('u-cy', memoryKeyValueStore())).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('stamps entries with the persisted sequence', () => {
-    const store = memoryStore();
+    const store = memoryKeyValueStore();
     const doc = new Y.Doc();
     const author = deviceAuthor('u-ana', 'dev-1' as never, new SeqCounter('dev-1', store));
     createReceipt(doc, author, { id: 'R-1', site: 'main', supplier: 'ACME' });
@@ -220,7 +211,7 @@ describe('history and proposals', () => {
     const [ana] = myProposals([view], 'ana');
     expect(outcomeText(ana!)).toBe('Resolved by sam: your value was chosen');
 
-    const seen = new SeenOutcomes('ben', memoryStore());
+    const seen = new SeenOutcomes('ben', memoryKeyValueStore());
     expect(seen.unseen([ben!])).toHaveLength(1);
     seen.markSeen([ben!]);
     expect(seen.unseen([ben!])).toHaveLength(0);

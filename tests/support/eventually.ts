@@ -5,6 +5,8 @@
  * Subscribable).
  */
 
+import { waitFor, type Subscribable } from '../../client/sync/waitFor';
+
 /** How often `eventually` looks again, ms. */
 const EVERY_MS = 5;
 
@@ -19,4 +21,13 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((resolve) => setTimeout(resolve, EVERY_MS));
   }
+}
+
+/**
+ * Waits on `source`'s own change events (client `waitFor`) until `check`
+ * holds, and returns the value then; fails after `timeoutMs` naming `what`.
+ */
+export async function untilValue<T>(source: Subscribable<T>, check: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
+  if (!(await waitFor(source, check, timeoutMs))) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+  return source.get();
 }
