@@ -37,6 +37,11 @@ export class DeviceCopy {
     return this.persistence?.origin;
   }
 
+  /** True when there is device storage at all (not memory only). */
+  get persistent(): boolean {
+    return this.persistence !== null;
+  }
+
   /** True when the storage holds everything written so far. */
   get saved(): boolean {
     return this.persistence !== null && this.writes.size === 0 && !this.failed;

@@ -21,6 +21,7 @@
  * document again from the relay (see client/app/lib/RefusalRecovery.ts).
  */
 import * as Y from 'yjs';
+import type { UnloadRescue } from './UnloadRescue';
 import { writeChangeFrame, writeCloseDocFrame, writeDocFrame } from '../../shared/protocol/muxMessages';
 import type { AckFrame, DocFrame, ErrorFrame } from '../../shared/protocol/muxMessages';
 import { AckWatchdog } from './AckWatchdog';
@@ -100,7 +101,12 @@ export interface SyncedDocOptions {
    * one. Default: at once, in the change's transaction.
    */
   scheduleLocalWrites?: (write: () => void) => void;
+  /** Where the state of a document not yet saved on the device is kept as the page leaves (UnloadRescue). */
+  rescue?: UnloadRescue;
 }
+
+/** Transaction origin of a state kept as the page left, applied at load (a local change). */
+const RESCUED = Symbol('kept as the page left');
 
 /**
  * Where the document stands with the relay on the current connection:
@@ -146,6 +152,9 @@ export class SyncedDoc {
   private readonly scheduleLocalWrites: ((write: () => void) => void) | null;
   /** Local changes counted but not yet stored or sent (see `scheduleLocalWrites`). */
   private unwritten: Uint8Array[] = [];
+  private readonly rescue: UnloadRescue | null;
+  /** The rescue holds a state of this document that its device copy may not have yet. */
+  private rescueKept = false;
 
   constructor(options: SyncedDocOptions) {
     this.name = options.name;
@@ -154,6 +163,7 @@ export class SyncedDoc {
     this.log = options.log ?? consoleLog;
     this.sendLog = options.sendLog;
     this.scheduleLocalWrites = options.scheduleLocalWrites ?? null;
+    this.rescue = options.rescue ?? null;
     this.watchdog = new AckWatchdog(options.watchdogMs, () => this.onWatchdog(), this.now);
     // Registered before the persistence exists, so no local change is missed. Until device
     // storage is read, local changes are caught after their transaction instead of by an
@@ -162,7 +172,7 @@ export class SyncedDoc {
     this.device = new DeviceCopy({
       persistence: options.persistence ? options.persistence(this.name, this.doc) : null,
       fullState: () => ({ update: Y.encodeStateAsUpdate(this.doc), changeNo: this.loaded ? this.changeNo : undefined }),
-      onChange: () => this.publish(),
+      onChange: () => this.onDeviceCopyChange(),
       onError: (message) => this.recordError(SyncErrorSource.device, message),
     });
     this.state = this.computeState();
@@ -207,6 +217,17 @@ export class SyncedDoc {
       this.doc.on('update', this.onUpdate);
     }
     this.publish();
+  }
+
+  /**
+   * The page is being hidden or leaving: when the device copy does not hold
+   * everything yet (changes not written, writes in flight, a failed write),
+   * keeps the whole state in the rescue for the next load (UnloadRescue).
+   */
+  keepUnsaved(): void {
+    if (!this.rescue || this.destroyed || !this.device.persistent) return;
+    if (this.unwritten.length === 0 && this.device.saved) return;
+    this.rescueKept = this.rescue.keep(this.name, Y.encodeStateAsUpdate(this.doc)) || this.rescueKept;
   }
 
   /** Where the document stands with the relay (see RelayPhase). */
@@ -256,8 +277,28 @@ export class SyncedDoc {
     this.ackedBy = stored.ackedBy;
     this.loaded = true;
     if (preloadChanges > 0) this.device.saveCounters({ changeNo: this.changeNo });
+    this.applyRescued();
     this.trustAcks(this.connection.get().relayStore);
     if (this.connection.online) this.sendSubscription();
+    this.publish();
+  }
+
+  /** A state kept as the page last left goes in as a local change (nothing, when the copy already had it). */
+  private applyRescued(): void {
+    const rescued = this.rescue?.take(this.name);
+    if (!rescued) return;
+    try {
+      Y.applyUpdate(this.doc, rescued, RESCUED);
+    } catch (err) {
+      this.log.warn(`${this.name}: the state kept as the page left could not be read: dropped`, err);
+    }
+  }
+
+  private onDeviceCopyChange(): void {
+    if (this.rescueKept && this.unwritten.length === 0 && this.device.saved) {
+      this.rescueKept = false;
+      this.rescue?.forget(this.name);
+    }
     this.publish();
   }
 

@@ -18,6 +18,7 @@ import { SyncedDoc } from './SyncedDoc';
 import { deferredPersistence } from './deferredPersistence';
 import { StatesFetcher, type FetchStatesRequest, type FetchStatesResult } from './StatesFetcher';
 import { StateOffers, type OfferOutcome } from './StateOffers';
+import type { UnloadRescue } from './UnloadRescue';
 import { SyncStatus } from './SyncStatus';
 import { waitFor } from './waitFor';
 
@@ -61,6 +62,8 @@ export interface SyncClientOptions {
   now?: () => number;
   /** When documents store and send their local changes (SyncedDocOptions.scheduleLocalWrites; default at once). */
   scheduleLocalWrites?: (write: () => void) => void;
+  /** Where open documents keep what their device copy lacks as the page leaves (`keepUnsaved`; UnloadRescue). */
+  rescue?: UnloadRescue;
 }
 
 /** What a shift-handover check learns: everything acknowledged, or exactly what is not. */
@@ -86,6 +89,11 @@ export interface SyncClient {
   open(docName: string): SyncedDoc;
   /** The open document `docName`, if any. */
   get(docName: string): SyncedDoc | undefined;
+  /**
+   * The page is being hidden or leaving: every open document whose device
+   * copy is not saved yet keeps its state in `rescue` for its next load.
+   */
+  keepUnsaved(): void;
   /** Stops syncing `docName` and releases it; its device copy stays. */
   close(docName: string): Promise<void>;
   /**
@@ -184,6 +192,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
         sendLog,
         now,
         ...(options.scheduleLocalWrites && { scheduleLocalWrites: options.scheduleLocalWrites }),
+        ...(options.rescue && { rescue: options.rescue }),
         ...(options.log && { log: options.log }),
       });
       docs.set(docName, doc);
@@ -191,6 +200,9 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       return doc;
     },
     get: (docName) => docs.get(docName),
+    keepUnsaved() {
+      for (const doc of docs.values()) doc.keepUnsaved();
+    },
     async close(docName) {
       const doc = docs.get(docName);
       if (!doc) return;

@@ -10,12 +10,14 @@ import { WebSocket } from 'ws';
 import { createSyncClient, type SyncClient, type SyncClientOptions } from '../../client/sync/createSyncClient';
 import type { DocPersistenceFactory } from '../../client/sync/DocPersistence';
 import { MemoryDevice } from '../../client/sync/MemoryDocPersistence';
+import { UnloadRescue } from '../../client/sync/UnloadRescue';
 import { waitFor } from '../../client/sync/waitFor';
 import { addReceiveLine, createAuthor, createReceipt, readRecord } from '../../shared/model';
 import { readMuxFrame, writeAckFrame, writeDocFrame, writeErrorFrame, writeStatusFrame, type ChangeFrame, type MuxFrame } from '../../shared/protocol/muxMessages';
 import { startRelayFixture, type RelayFixture } from './relayFixture';
 import { startSilentRelay, type SilentRelay } from './silentRelay';
 import { addLines, collectingLog, lineIds, syncStep1, syncStep2, untilState } from './syncFixtures';
+import { memoryKeyValueStore } from '../support/memoryKeyValueStore';
 
 const DOC = 'record:r1';
 
@@ -472,6 +474,68 @@ describe('SyncedDoc', () => {
       await relay.waitForFrame((f) => (f.type === 'closeDoc' && f.doc === DOC ? f : undefined));
       expect(client.get(DOC)).toBeUndefined();
       expect(client.status.get().openDocs).toBe(0);
+    });
+  });
+
+  describe('as the page leaves (UnloadRescue)', () => {
+    /** The device store, but every write aborted (as IndexedDB aborts a leaving page's transactions). */
+    const abortedWrites: DocPersistenceFactory = (name, ydoc) => {
+      const stored = device.persistence(name, ydoc);
+      const aborted = () => Promise.reject(new Error('AbortError: the page left'));
+      return { origin: stored.origin, load: () => stored.load(), storeUpdate: aborted, storeCounters: aborted, destroy: () => stored.destroy(), clear: () => stored.clear() };
+    };
+
+    it('keeps changes whose device write did not finish, and the next load counts, stores and sends them', async () => {
+      const kept = memoryKeyValueStore();
+      const leaving = start({ persistence: abortedWrites, rescue: new UnloadRescue(kept) });
+      const before = await openSubscribed(leaving);
+      addLines(before.doc, 'a', 2);
+      await untilState(before, (s) => s.lastError?.source === 'device', 'the write aborted');
+      leaving.keepUnsaved();
+      expect(device.record(DOC).updates).toHaveLength(0);
+      expect(kept.data.size).toBe(1);
+
+      const reloaded = start({ rescue: new UnloadRescue(kept) });
+      const after = await openLive(reloaded, new Y.Doc(), 1);
+      expect(lineIds(after.doc)).toEqual(['a:0', 'a:1']);
+      const sent = await changeFrame(1, 1);
+      const relayDoc = new Y.Doc();
+      Y.applyUpdate(relayDoc, sent.update);
+      expect(lineIds(relayDoc)).toEqual(['a:0', 'a:1']);
+      await untilState(after, (s) => s.savedOnDevice && s.pending === 1, 'stored and pending');
+      expect(device.record(DOC).changeNo).toBe(1);
+      expect(kept.data.size).toBe(0);
+    });
+
+    it('keeps nothing when the device copy holds everything, and forgets what it kept once the copy does', async () => {
+      const kept = memoryKeyValueStore();
+      const client = start({ rescue: new UnloadRescue(kept) });
+      const doc = await openSubscribed(client);
+      addLines(doc.doc, 'a', 1);
+      client.keepUnsaved();
+      expect(kept.data.size).toBe(1);
+      await untilState(doc, (s) => s.savedOnDevice, 'saved on the device');
+      expect(kept.data.size).toBe(0);
+      client.keepUnsaved();
+      expect(kept.data.size).toBe(0);
+    });
+
+    it('counts nothing when what was kept is already on the device', async () => {
+      const kept = memoryKeyValueStore();
+      const first = start();
+      const doc = await openSubscribed(first);
+      addLines(doc.doc, 'a', 3);
+      await untilState(doc, (s) => s.savedOnDevice, 'saved on the device');
+      new UnloadRescue(kept).keep(DOC, Y.encodeStateAsUpdate(doc.doc));
+      const changeNo = device.record(DOC).changeNo;
+
+      const reloaded = start({ rescue: new UnloadRescue(kept) });
+      const again = reloaded.open(DOC);
+      await again.whenLoaded;
+      expect(lineIds(again.doc)).toEqual(['a:0', 'a:1', 'a:2']);
+      expect(again.get().pending).toBe(changeNo);
+      expect(device.record(DOC).changeNo).toBe(changeNo);
+      expect(kept.data.size).toBe(0);
     });
   });
 });

@@ -68,6 +68,48 @@ describe('a device across browser restarts, with its camera, in one tab', () => 
     await relay.start();
   });
 
+  it('keeps a record created and a line scanned a moment before the page reloads offline', async () => {
+    const browser = await launchChromium();
+    try {
+      const device = await Device.enrol(browser, relay.url, crew, 'crew reloading at once');
+      await device.byTestId('start-shift').click();
+      await device.byTestId('shift-ready').waitFor({ timeout: 30_000 });
+      // A slow phone: the change's IndexedDB write is still on its way when the page goes.
+      const cdp = await device.context.newCDPSession(device.page);
+      await cdp.send('Emulation.setCPUThrottlingRate', { rate: 6 });
+      const lost: string[] = [];
+      /** Reloads offline at once, then reads what the record screen shows. */
+      const reloadOffline = async (id: string, total: string | null): Promise<void> => {
+        await device.setOffline(true);
+        await device.page.reload();
+        const kept = await device.byTestId('scan-field').waitFor({ timeout: 20_000 }).then(
+          async () =>
+            (await device.byTestId('record-id').textContent()) === id &&
+            (await expect.poll(() => device.totalOf('SKU-1'), { timeout: 5_000 }).toBe(total).then(() => true, () => false)),
+          () => false,
+        );
+        if (!kept) lost.push(`${id} (total ${total}): ${((await device.page.locator('main').textContent()) ?? '').trim().slice(0, 120)}`);
+        await device.setOffline(false);
+      };
+      for (let i = 0; i < 4; i++) {
+        await device.go('/new/receipt');
+        await device.page.getByLabel('Supplier').fill(`Supplier ${i}`);
+        await device.byTestId('create-record').click();
+        const id = (await device.byTestId('record-id').textContent()) ?? '';
+        await reloadOffline(id, null);
+        await device.byTestId('qty').fill('2');
+        await device.byTestId('scan-field').fill(BARCODE);
+        // The line is made as Enter is handled; the page goes right after.
+        await device.byTestId('scan-field').press('Enter');
+        await reloadOffline(id, '2');
+      }
+      expect(lost).toEqual([]);
+      expect(device.errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+
   it('reads a barcode with the camera offline and finds the item in the local item master', async () => {
     const video = path.join(dir, 'barcode.y4m');
     writeBarcodeVideo(video, BARCODE);

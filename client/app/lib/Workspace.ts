@@ -5,7 +5,8 @@
  * the sources it hands out and never touch a socket.
  */
 import * as Y from 'yjs';
-import { createSyncClient, transactionWrote, type SyncClient, type SyncClientOptions } from '../../../client/sync';
+import { createSyncClient, transactionWrote, UnloadRescue, type SyncClient, type SyncClientOptions } from '../../../client/sync';
+import { onPageLeaving } from './pageLeaving';
 import { canWrite, type Role } from '../../../shared/auth/roles';
 import {
   createCountSheet,
@@ -151,6 +152,7 @@ export class Workspace {
   private readonly offSite: () => void;
   private readonly offHeld: () => void;
   private readonly offContact: () => void;
+  private readonly offLeaving: () => void;
   private readonly offOnline: () => void;
   private readonly offStore: () => void;
   private readonly contactKey: string;
@@ -192,8 +194,11 @@ export class Workspace {
       query: () => noticesQuery(options.session.site, this.store),
       // A scan's line is painted before its change is stored and sent (in the same frame it would wait for both).
       scheduleLocalWrites: afterNextPaint,
+      // A write still on its way to IndexedDB dies with the page: what is not saved is kept in localStorage as it leaves.
+      rescue: new UnloadRescue(this.store),
       ...options.sync,
     });
+    this.offLeaving = onPageLeaving(() => this.client.keepUnsaved());
     this.notices = new DeviceNotices({
       site: options.session.site,
       relayUrl: options.session.relayUrl,
@@ -490,6 +495,7 @@ export class Workspace {
     this.offOnline();
     this.offStore();
     this.offContact();
+    this.offLeaving();
     this.upkeep.destroy();
     for (const off of this.recordOffs.values()) off();
     this.recordOffs.clear();
