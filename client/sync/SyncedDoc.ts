@@ -254,6 +254,8 @@ export class SyncedDoc {
     this.listeners.clear();
     await this.whenLoaded;
     await this.device.destroy(options.deleteDeviceCopy === true);
+    // A discarded copy must not come back from what the page kept; a saved one needs it no more.
+    if (options.deleteDeviceCopy === true || (this.rescueKept && this.device.saved)) this.rescue?.forget(this.name);
     this.doc.destroy();
   }
 

@@ -213,7 +213,10 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     },
     async discard(docName) {
       const doc = docs.get(docName);
-      if (!doc) return discardClosed(persistence, docName);
+      if (!doc) {
+        options.rescue?.forget(docName);
+        return discardClosed(persistence, docName);
+      }
       docs.delete(docName);
       status.untrack(doc);
       // Loaded first, so the storage is open and its deletion cannot race the initial read.

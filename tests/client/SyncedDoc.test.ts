@@ -520,6 +520,23 @@ describe('SyncedDoc', () => {
       expect(kept.data.size).toBe(0);
     });
 
+    it('does not bring back a discarded copy from what the page kept', async () => {
+      const kept = memoryKeyValueStore();
+      const leaving = start({ persistence: abortedWrites, rescue: new UnloadRescue(kept) });
+      const before = await openSubscribed(leaving);
+      addLines(before.doc, 'a', 2);
+      leaving.keepUnsaved();
+      expect(kept.data.size).toBe(1);
+      await leaving.discard(DOC);
+      expect(kept.data.size).toBe(0);
+
+      const reloaded = start({ rescue: new UnloadRescue(kept) });
+      const again = reloaded.open(DOC);
+      await again.whenLoaded;
+      expect(lineIds(again.doc)).toEqual([]);
+      expect(again.get().pending).toBe(0);
+    });
+
     it('counts nothing when what was kept is already on the device', async () => {
       const kept = memoryKeyValueStore();
       const first = start();
