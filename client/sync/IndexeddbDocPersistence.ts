@@ -149,8 +149,7 @@ const PIECE_BYTES = MERGE_BUDGET_BYTES / 4;
  * must not reach the device's storage ahead of their counter. Updates of
  * PIECE_BYTES or more stay as they are, and the smaller ones are merged
  * newest first up to MERGE_BUDGET_BYTES and MERGE_MAX_UPDATES (updates merge
- * in any order), so a
- * merge is one short task however large the document: y-indexeddb's own
+ * in any order), so a merge is one short task however large the document: y-indexeddb's own
  * storeState re-applied every stored update to the document and encoded the
  * whole of it, for the site document of 5,000 records two tasks of 150 to 190
  * ms at 4x, every 500 writes. `done(more)` says whether small updates were

@@ -9,6 +9,8 @@
  * not waited for; without frames at all (Node) the work runs on the next turn.
  */
 
+import { onPageLeaving } from './pageLeaving';
+
 /** Longest wait for a frame (a page hidden meanwhile runs no frame callbacks). */
 const MAX_WAIT_MS = 50;
 
@@ -23,10 +25,7 @@ function runWaiting(): void {
 function watchVisibility(): void {
   if (watchingVisibility) return;
   watchingVisibility = true;
-  document.addEventListener('visibilitychange', () => {
-    if (document.hidden) runWaiting();
-  });
-  addEventListener('pagehide', runWaiting);
+  onPageLeaving(runWaiting);
 }
 
 /** Calls `work` once, after the next frame (see the module comment). */

@@ -19,12 +19,15 @@ export interface Issuer {
 /** Keys of the waiting notices in `waiting` that a notice in `held` (not answered yet) stands for. */
 export function arrivedBeforeAnswer(waiting: readonly OutgoingNotice[], held: readonly DeviceNotice[], me: Issuer): Set<string> {
   const answered = new Set(waiting.flatMap((o) => (o.seq === undefined ? [] : [o.seq])));
-  const unanswered = waiting.filter((o) => o.seq === undefined && o.after !== undefined).sort((a, b) => a.at - b.at);
+  const unanswered = waiting
+    .filter((o) => o.seq === undefined && o.after !== undefined)
+    .sort((a, b) => a.at - b.at)
+    .map((o) => ({ key: o.key, user: o.user, after: o.after!, body: JSON.stringify(o.body) }));
   const arrived = new Set<string>();
   const mine = held.filter((n) => n.user === me.user && n.device === me.device && !answered.has(n.seq)).sort((a, b) => a.seq - b.seq);
   for (const notice of mine) {
     const body = JSON.stringify(notice.body);
-    const match = unanswered.find((o) => !arrived.has(o.key) && notice.seq > o.after! && o.user === notice.user && JSON.stringify(o.body) === body);
+    const match = unanswered.find((o) => !arrived.has(o.key) && notice.seq > o.after && o.user === notice.user && o.body === body);
     if (match) arrived.add(match.key);
   }
   return arrived;
