@@ -205,14 +205,14 @@ export function renderReport(report: BenchReport): string {
     },
     {
       workload: 'ack latency',
-      measure: "the server's pauses over the schedule (warm-up included): event-loop delay, GC",
+      measure: "the server's pauses over the measured schedule (after the warm-up): event-loop delay, GC",
       target: '',
       cell: (r) => (r.latency ? pausesCell(r.latency.diagnostics) : 'n/a'),
       errorOf: 'latency',
     },
     {
       workload: 'ack latency',
-      measure: 'where a change spent its time in the server, p50 / p99 (relay/diag/StageTimings.ts)',
+      measure: 'where a change spent its time in the server after the warm-up, p50 / p99 (relay/diag/StageTimings.ts)',
       target: '',
       cell: (r) => (r.latency ? stagesCell(r.latency.diagnostics) : 'n/a'),
       errorOf: 'latency',

@@ -97,14 +97,17 @@ export async function runAckLatency(server: ChildServer, o: AckLatencyOptions = 
   await sleep(500);
   const rssStart = server.rss();
   const cost = meter(server);
-  // Warm-up included: the relay's view of the whole schedule (its histograms cannot be cut at the warm-up).
   await server.diagnostics();
   const t0 = performance.now() + 5;
   for (let i = 0; i < total; i++) scheduled[i] = t0 + Math.floor(i / perTick) * o.tickMs;
+  const first = Math.ceil((o.warmupMs / o.tickMs) * perTick);
   let next = 0;
+  /** Reset when the warm-up ends: the relay's pauses and stages then cover the measured changes, as the latency does. */
+  let warmupReset: Promise<unknown> | null = null;
   await new Promise<void>((resolve) => {
     const tick = () => {
       const now = performance.now();
+      if (warmupReset === null && next >= first) warmupReset = server.diagnostics();
       while (next < total && scheduled[next]! <= now) {
         const c = next % nClients;
         const at = performance.now();
@@ -121,7 +124,7 @@ export async function runAckLatency(server: ChildServer, o: AckLatencyOptions = 
     };
     setTimeout(tick, Math.max(0, t0 - performance.now()));
   });
-  const first = Math.ceil((o.warmupMs / o.tickMs) * perTick);
+  await warmupReset;
   const drainStart = performance.now();
   const allAcked = () => {
     for (let i = first; i < total; i++) if (Number.isNaN(acked[i]!)) return false;
