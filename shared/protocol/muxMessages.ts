@@ -6,6 +6,7 @@
  */
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
+import { ExactFrame, utf8Length, varBytesLength, varStringLength, varUintLength } from './exactFrame';
 
 export const MuxType = {
   /** A standard y-websocket message (sync, awareness, auth) for one document. */
@@ -135,11 +136,12 @@ export const MuxErrorCode = {
 } as const;
 
 export function writeDocFrame(doc: string, message: Uint8Array): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, MuxType.doc);
-  encoding.writeVarString(e, doc);
-  encoding.writeVarUint8Array(e, message);
-  return encoding.toUint8Array(e);
+  const name = utf8Length(doc);
+  return new ExactFrame(1 + varStringLength(name) + varBytesLength(message))
+    .varUint(MuxType.doc)
+    .varString(doc, name)
+    .varBytes(message)
+    .done();
 }
 
 /**
@@ -148,42 +150,32 @@ export function writeDocFrame(doc: string, message: Uint8Array): Uint8Array {
  * one copy of the update (the relay forwards every change this way).
  */
 export function writeDocUpdateFrame(doc: string, update: Uint8Array): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, MuxType.doc);
-  encoding.writeVarString(e, doc);
+  const name = utf8Length(doc);
   // The y-websocket message: sync (0), update (2), then the update with its length.
-  encoding.writeVarUint(e, 2 + varUintLength(update.byteLength) + update.byteLength);
-  encoding.writeVarUint(e, 0);
-  encoding.writeVarUint(e, 2);
-  encoding.writeVarUint8Array(e, update);
-  return encoding.toUint8Array(e);
-}
-
-/** Bytes of `n` as a lib0 var uint. */
-function varUintLength(n: number): number {
-  let bytes = 1;
-  while (n > 0x7f) {
-    n = Math.floor(n / 128);
-    bytes++;
-  }
-  return bytes;
+  const message = 2 + varBytesLength(update);
+  return new ExactFrame(1 + varStringLength(name) + varUintLength(message) + message)
+    .varUint(MuxType.doc)
+    .varString(doc, name)
+    .varUint(message)
+    .varUint(0)
+    .varUint(2)
+    .varBytes(update)
+    .done();
 }
 
 export function writeChangeFrame(doc: string, changeNo: number, update: Uint8Array): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, MuxType.change);
-  encoding.writeVarString(e, doc);
-  encoding.writeVarUint(e, changeNo);
-  encoding.writeVarUint8Array(e, update);
-  return encoding.toUint8Array(e);
+  const name = utf8Length(doc);
+  return new ExactFrame(1 + varStringLength(name) + varUintLength(changeNo) + varBytesLength(update))
+    .varUint(MuxType.change)
+    .varString(doc, name)
+    .varUint(changeNo)
+    .varBytes(update)
+    .done();
 }
 
 export function writeAckFrame(doc: string, changeNo: number): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, MuxType.ack);
-  encoding.writeVarString(e, doc);
-  encoding.writeVarUint(e, changeNo);
-  return encoding.toUint8Array(e);
+  const name = utf8Length(doc);
+  return new ExactFrame(1 + varStringLength(name) + varUintLength(changeNo)).varUint(MuxType.ack).varString(doc, name).varUint(changeNo).done();
 }
 
 export function writeCloseDocFrame(doc: string): Uint8Array {
