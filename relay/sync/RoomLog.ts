@@ -89,11 +89,10 @@ export class RoomLog {
 
   /** Appends `received` (whose structs reach `until`); resolves once durable. */
   append(received: Uint8Array, until: StateVector, deletes: boolean): { update: Uint8Array; durable: Promise<void> } {
-    // The segments keep a copy of their own. What goes to the store and to
-    // the other peers is copied too when it is a view into the socket's read
-    // buffer (up to 64 KB), which the view would keep alive until durable.
-    this.segments.add(received, until, deletes);
-    const update = received.byteLength === received.buffer.byteLength ? received : received.slice();
+    // The segments keep a copy of their own, which is also what goes to the
+    // store and to the other peers: `received` may be a view into the
+    // socket's read buffer (up to 64 KB), which it would keep alive until durable.
+    const update = this.segments.add(received, until, deletes);
     this.storedUpdates++;
     this.storedBytes += update.byteLength;
     const durable = this.track(this.store.append(this.name, update));
