@@ -226,7 +226,8 @@ function contentRefusal(content: ChangeContent, context: JudgeContext, entries: 
       recordId: family.recordId,
       site: context.site,
       kind: meta?.kind ?? null,
-      metaEmpty: context.doc.getMap(RecordRoot.meta).size === 0,
+      // A record with its meta read is not empty; Y.Map's size walks every key, once per change.
+      metaEmpty: meta === null && context.doc.getMap(RecordRoot.meta).size === 0,
       entryIds: context.entryIds(),
     }, entries);
   }
