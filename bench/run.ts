@@ -25,10 +25,10 @@ import { floorSpec } from './servers/floorServer';
 import { selfCheck, setEntryUser } from './lib/yupdates';
 import { refusalsOf } from './lib/refusals';
 import { tallyCredentials } from './servers/tallyCredentials';
-import { type Cost, meter } from './lib/measure';
+import { type Cost, addCosts, meter } from './lib/measure';
 import { type CatchUpOptions, defaultCatchUp, prepareCatchUp, runCatchUp } from './workloads/catchUp';
 import { runHandover } from './workloads/handover';
-import { defaultAckLatency, runAckLatency } from './workloads/ackLatency';
+import { defaultAckLatency, poolRounds, runAckLatencyRound, type LatencyRound } from './workloads/ackLatency';
 import { defaultThroughput, runThroughput } from './workloads/throughput';
 import { SETTLE_MS, runIdleMemory } from './workloads/idleMemory';
 import { runBigDocument, runCatchUpStorage, runManyDocuments } from './workloads/storageStart';
@@ -63,7 +63,7 @@ const sizes = {
   idleConnections: quick ? 200 : 1_000,
   idleSettleMs: quick ? 10_000 : SETTLE_MS,
   catchUp: (quick ? { ...defaultCatchUp, devices: 5, lines: 100 } : defaultCatchUp) satisfies CatchUpOptions,
-  latency: quick ? { ...defaultAckLatency, docs: 100, rate: 1_000, warmupMs: 500, measureMs: 2_000 } : defaultAckLatency,
+  latency: quick ? { ...defaultAckLatency, docs: 100, rate: 1_000, warmupMs: 500, measureMs: 2_000, rounds: 1 } : defaultAckLatency,
   throughput: quick ? { ...defaultThroughput, connections: 20, warmupMs: 1_000, measureMs: 2_000 } : defaultThroughput,
   handoverRounds: quick ? 3 : 20,
   bigUpdates: quick ? 10_000 : 250_000,
@@ -121,36 +121,40 @@ async function main(): Promise<void> {
   // Workload-major: every server runs a workload before the next one starts, so
   // a change in the machine's load over the run hits all of them alike.
   for (const w of workloads) {
-    for (const server of servers) {
-      if (server.spec.workloads && !server.spec.workloads.includes(w)) continue;
-      if (tallyOnly.includes(w) && server.spec.id !== 'tally') continue;
-      if (w === 'fanout' && !fanoutServers.includes(server.spec.id)) continue;
-      const r = results.get(server.spec.id)!;
-      log(`${w} on ${server.spec.id}`);
-      const done = meter(server);
-      const refusals = refusalsOf(server);
-      refusals.reset();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      try {
-        // Every workload bounds its own waits; this is the backstop for a server that hangs.
-        const limit = new Promise<never>((_, reject) => {
-          const limitMs = w === 'backup' ? BACKUP_LIMIT_MS : WORKLOAD_LIMIT_MS;
-          timer = setTimeout(() => reject(new Error(`${w} took longer than ${limitMs / 1000} s`)), limitMs);
-        });
-        await Promise.race([runWorkload(w, server, r, catchUpData), limit]);
-      } catch (err) {
-        r.errors[w] = err instanceof Error ? err.message.split('\n')[0]! : String(err);
-        log(`${w} on ${server.spec.id} failed: ${r.errors[w]}\n${server.log()}`);
-      } finally {
-        clearTimeout(timer);
-        // A refused write is never acked: without this, refusals read as a slow or empty result.
-        if (refusals.count > 0) {
-          r.errors[w] = `${refusals.summary()}${r.errors[w] ? `; ${r.errors[w]}` : ''}`;
-          log(`${w} on ${server.spec.id} FAILED: ${r.errors[w]}`);
-          process.exitCode = 1;
+    // The latency workload runs in rounds, each server in turn within a round (AckLatencyOptions.rounds).
+    const rounds = w === 'latency' ? sizes.latency.rounds : 1;
+    for (let round = 1; round <= rounds; round++) {
+      for (const server of servers) {
+        if (server.spec.workloads && !server.spec.workloads.includes(w)) continue;
+        if (tallyOnly.includes(w) && server.spec.id !== 'tally') continue;
+        if (w === 'fanout' && !fanoutServers.includes(server.spec.id)) continue;
+        const r = results.get(server.spec.id)!;
+        log(`${w} on ${server.spec.id}${rounds > 1 ? ` (round ${round} of ${rounds})` : ''}`);
+        const done = meter(server);
+        const refusals = refusalsOf(server);
+        refusals.reset();
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        try {
+          // Every workload bounds its own waits; this is the backstop for a server that hangs.
+          const limit = new Promise<never>((_, reject) => {
+            const limitMs = w === 'backup' ? BACKUP_LIMIT_MS : WORKLOAD_LIMIT_MS;
+            timer = setTimeout(() => reject(new Error(`${w} took longer than ${limitMs / 1000} s`)), limitMs);
+          });
+          await Promise.race([runWorkload(w, server, r, catchUpData), limit]);
+        } catch (err) {
+          r.errors[w] = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+          log(`${w} on ${server.spec.id} failed: ${r.errors[w]}\n${server.log()}`);
+        } finally {
+          clearTimeout(timer);
+          // A refused write is never acked: without this, refusals read as a slow or empty result.
+          if (refusals.count > 0) {
+            r.errors[w] = `${refusals.summary()}${r.errors[w] ? `; ${r.errors[w]}` : ''}`;
+            log(`${w} on ${server.spec.id} FAILED: ${r.errors[w]}`);
+            process.exitCode = 1;
+          }
+          r.costs[w] = addCosts(r.costs[w], done());
+          await server.stop().catch(() => server.kill());
         }
-        r.costs[w] = done();
-        await server.stop().catch(() => server.kill());
       }
     }
   }
@@ -194,6 +198,9 @@ async function main(): Promise<void> {
   log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s; wrote bench/results/${name}.md and ${name}.json`);
 }
 
+/** Each server's latency rounds so far, pooled into its result after each one. */
+const latencyRounds = new Map<string, LatencyRound[]>();
+
 async function runWorkload(
   w: WorkloadId,
   server: ChildServer,
@@ -210,10 +217,14 @@ async function runWorkload(
       r.catchUp = await runCatchUp(server, catchUpData!);
       r.catchUpStorage = await runCatchUpStorage(server, catchUpData!);
       return;
-    case 'latency':
+    case 'latency': {
       await server.startFresh('latency');
-      r.latency = await runAckLatency(server, sizes.latency);
+      const rounds = latencyRounds.get(server.spec.id) ?? [];
+      latencyRounds.set(server.spec.id, rounds);
+      rounds.push(await runAckLatencyRound(server, sizes.latency));
+      r.latency = poolRounds(rounds);
       return;
+    }
     case 'throughput':
       server.nextEnv = server.spec.evictQuicklyEnv ?? {};
       await server.startFresh('throughput');

@@ -43,6 +43,17 @@ export function meter(server: ChildServer): () => Cost {
   };
 }
 
+/** Two costs together (a workload run in rounds); `a` may be absent (the first round). */
+export function addCosts(a: Cost | undefined, b: Cost): Cost {
+  if (!a) return b;
+  return {
+    wallMs: a.wallMs + b.wallMs,
+    generatorCpuMs: a.generatorCpuMs + b.generatorCpuMs,
+    serverCpuMs: a.serverCpuMs + b.serverCpuMs,
+    machineCpuMs: a.machineCpuMs + b.machineCpuMs,
+  };
+}
+
 /** The q-quantile (0..1) of an ascending-sorted array. */
 export function quantile(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) return NaN;

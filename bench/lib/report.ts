@@ -6,7 +6,7 @@
 import type { Cost } from './measure';
 import type { CatchUpResult } from '../workloads/catchUp';
 import type { HandoverResult } from '../workloads/handover';
-import type { AckLatencyOptions, AckLatencyResult } from '../workloads/ackLatency';
+import type { AckLatencyOptions, AckLatencyResult, LatencyRoundFigures } from '../workloads/ackLatency';
 import type { BenchDiagnostics } from '../servers/ChildServer';
 import type { ThroughputOptions, ThroughputResult } from '../workloads/throughput';
 import type { IdleMemoryResult } from '../workloads/idleMemory';
@@ -116,6 +116,11 @@ function vsFloor(all: Record<string, ServerResults>, id: string, pick: (r: Serve
   return mine !== undefined && floor !== undefined && floor > 0 ? ` (${num(mine / floor, 2)} x floor)` : '';
 }
 
+/** One latency round: p50 / p99 and, when the server reports it, its longest fsync. */
+function roundCell(r: LatencyRoundFigures): string {
+  return `${ms(r.p50)} / ${ms(r.p99)}${r.longestFsyncMs !== undefined ? ` (${ms(r.longestFsyncMs)})` : ''}`;
+}
+
 /** A server's pauses over a workload: event-loop delay and GC. */
 function pausesCell(d: BenchDiagnostics | undefined): string {
   if (!d) return '—';
@@ -198,6 +203,13 @@ export function renderReport(report: BenchReport): string {
     },
     {
       workload: 'ack latency',
+      measure: `each round on its own: p50 / p99 (longest fsync), in the order run (${lat.rounds} rounds, every server in turn; the figures above pool them)`,
+      target: '',
+      cell: (r) => (r.latency?.rounds ? r.latency.rounds.map(roundCell).join(' · ') : 'n/a'),
+      errorOf: 'latency',
+    },
+    {
+      workload: 'ack latency',
       measure: 'generator lag p50 / p99 (send moment - scheduled moment), included above',
       target: '',
       cell: (r) => (r.latency ? `${ms(r.latency.sendLagP50)} / ${ms(r.latency.sendLagP99)}` : 'n/a'),
@@ -205,14 +217,14 @@ export function renderReport(report: BenchReport): string {
     },
     {
       workload: 'ack latency',
-      measure: "the server's pauses over the measured schedule (after the warm-up): event-loop delay, GC",
+      measure: "the server's pauses over the measured schedule (after the warm-up) of its round with the highest p99: event-loop delay, GC",
       target: '',
       cell: (r) => (r.latency ? pausesCell(r.latency.diagnostics) : 'n/a'),
       errorOf: 'latency',
     },
     {
       workload: 'ack latency',
-      measure: 'where a change spent its time in the server after the warm-up, p50 / p99 (relay/diag/StageTimings.ts)',
+      measure: 'where a change spent its time in the server after the warm-up, same round, p50 / p99 (relay/diag/StageTimings.ts)',
       target: '',
       cell: (r) => (r.latency ? stagesCell(r.latency.diagnostics) : 'n/a'),
       errorOf: 'latency',

@@ -22,6 +22,13 @@ export interface AckLatencyOptions {
   measureMs: number;
   /** How long to wait for the last acks. */
   drainMs: number;
+  /**
+   * Rounds per server, run in turn with the other servers' (a fresh server
+   * each): the figures pool every round's samples. This machine's fsync
+   * sometimes stalls for 20 to 170 ms; in a single round such a stall lands
+   * on whichever server is running and decides its p99.
+   */
+  rounds: number;
 }
 
 export const defaultAckLatency: AckLatencyOptions = {
@@ -32,6 +39,7 @@ export const defaultAckLatency: AckLatencyOptions = {
   warmupMs: 2_000,
   measureMs: 10_000,
   drainMs: 5_000,
+  rounds: 3,
 };
 
 export interface AckLatencyResult {
@@ -57,9 +65,32 @@ export interface AckLatencyResult {
   diagnostics?: BenchDiagnostics;
   cost: Cost;
   error?: string;
+  /** Each round's own figures, in the order they ran (set when rounds are pooled). */
+  rounds?: LatencyRoundFigures[];
 }
 
-export async function runAckLatency(server: ChildServer, o: AckLatencyOptions = defaultAckLatency): Promise<AckLatencyResult> {
+/** One round's figures, beside the pooled ones. */
+export interface LatencyRoundFigures {
+  p50: number;
+  p99: number;
+  max: number;
+  missing: number;
+  sendLagP99: number;
+  /** The longest fsync of the round (store.write max, servers that report it), ms. */
+  longestFsyncMs?: number;
+}
+
+/** One round: its figures, and its samples for pooling. */
+export interface LatencyRound {
+  result: AckLatencyResult;
+  /** Latency from the scheduled moment of each acknowledged measured send, ascending. */
+  latencies: Float64Array;
+  fromSend: Float64Array;
+  lags: Float64Array;
+}
+
+/** Runs one round against a freshly started server. */
+export async function runAckLatencyRound(server: ChildServer, o: AckLatencyOptions = defaultAckLatency): Promise<LatencyRound> {
   const nClients = o.docs * o.clientsPerDoc;
   const perTick = Math.max(1, Math.round((o.rate * o.tickMs) / 1000));
   const total = Math.ceil(((o.warmupMs + o.measureMs) / o.tickMs) * perTick);
@@ -159,7 +190,7 @@ export async function runAckLatency(server: ChildServer, o: AckLatencyOptions = 
   const l = asc(lat);
   const s = asc(fromSend);
   const g = asc(lag);
-  return {
+  const result: AckLatencyResult = {
     p50: quantile(l, 0.5),
     p99: quantile(l, 0.99),
     p999: quantile(l, 0.999),
@@ -176,5 +207,57 @@ export async function runAckLatency(server: ChildServer, o: AckLatencyOptions = 
     diagnostics,
     cost: c,
     error,
+  };
+  return { result, latencies: l, fromSend: s, lags: g };
+}
+
+/**
+ * The figures of several rounds of one server together: percentiles over all
+ * their samples, costs summed, and each round's own figures beside them. The
+ * relay's pauses and stages shown are those of the round with the highest
+ * p99, the one a reader would want explained.
+ */
+export function poolRounds(rounds: readonly LatencyRound[]): AckLatencyResult {
+  if (rounds.length === 0) throw new Error('no rounds to pool');
+  const joined = (pick: (r: LatencyRound) => Float64Array): Float64Array => {
+    const all = new Float64Array(rounds.reduce((n, r) => n + pick(r).length, 0));
+    let at = 0;
+    for (const r of rounds) {
+      all.set(pick(r), at);
+      at += pick(r).length;
+    }
+    return all.sort();
+  };
+  const l = joined((r) => r.latencies);
+  const s = joined((r) => r.fromSend);
+  const g = joined((r) => r.lags);
+  const results = rounds.map((r) => r.result);
+  const worst = results.reduce((a, b) => (b.p99 > a.p99 ? b : a));
+  const sum = (pick: (c: Cost) => number): number => results.reduce((n, r) => n + pick(r.cost), 0);
+  return {
+    p50: quantile(l, 0.5),
+    p99: quantile(l, 0.99),
+    p999: quantile(l, 0.999),
+    max: l.length ? l[l.length - 1]! : NaN,
+    measured: results.reduce((n, r) => n + r.measured, 0),
+    missing: results.reduce((n, r) => n + r.missing, 0),
+    sendLagP50: quantile(g, 0.5),
+    sendLagP99: quantile(g, 0.99),
+    fromSendP50: quantile(s, 0.5),
+    fromSendP99: quantile(s, 0.99),
+    rssStart: worst.rssStart,
+    rssEnd: worst.rssEnd,
+    worstPerHalfSecond: results.flatMap((r) => r.worstPerHalfSecond),
+    diagnostics: worst.diagnostics,
+    cost: { wallMs: sum((c) => c.wallMs), generatorCpuMs: sum((c) => c.generatorCpuMs), serverCpuMs: sum((c) => c.serverCpuMs), machineCpuMs: sum((c) => c.machineCpuMs) },
+    error: results.find((r) => r.error !== undefined)?.error,
+    rounds: results.map((r) => ({
+      p50: r.p50,
+      p99: r.p99,
+      max: r.max,
+      missing: r.missing,
+      sendLagP99: r.sendLagP99,
+      longestFsyncMs: r.diagnostics?.stages['store.write']?.max,
+    })),
   };
 }
