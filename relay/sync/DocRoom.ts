@@ -45,6 +45,16 @@ function entryIdsOf(doc: Y.Doc): Set<string> {
   return ids;
 }
 
+/** Sends durable `updates` to every peer of `peers` but `from`, one frame per update for all of them. */
+function forwardDurable(peers: ReadonlySet<RoomPeer>, updates: readonly Uint8Array[], from: RoomPeer | null): void {
+  for (const update of updates) {
+    let shared: Broadcast | null = null;
+    for (const peer of peers) {
+      if (peer !== from) peer.sendUpdate(update, (shared ??= new Broadcast()));
+    }
+  }
+}
+
 /** How long to wait before retrying a reload that failed (disk trouble). */
 const RELOAD_RETRY_MS = 500;
 
@@ -462,13 +472,11 @@ export class DocRoom implements JudgedDoc {
     durable?.then(
       () => {
         this.onDurableChange(this);
-        // Made only when someone else is listening: most changes have no other reader.
-        for (const update of updates) {
-          let shared: Broadcast | null = null;
-          for (const peer of this.peers) {
-            if (peer !== from) peer.sendUpdate(update, (shared ??= new Broadcast()));
-          }
-        }
+        // Most changes have no other reader. Those that do are forwarded after
+        // the acks of the same fsync have gone out (the acks leave in this turn
+        // of the loop, `DurableAckBatcher`): a sender waits on its ack for
+        // "on the relay", while the other devices wait on nothing in particular.
+        if (this.peers.size > (from !== null && this.peers.has(from) ? 1 : 0)) setImmediate(forwardDurable, this.peers, updates, from);
       },
       () => {},
     );
