@@ -226,13 +226,21 @@ function contentRefusal(content: ChangeContent, context: JudgeContext, entries: 
       recordId: family.recordId,
       site: context.site,
       kind: meta?.kind ?? null,
-      // A record with its meta read is not empty; Y.Map's size walks every key, once per change.
-      metaEmpty: meta === null && context.doc.getMap(RecordRoot.meta).size === 0,
+      metaEmpty: meta === null && !hasLiveKey(context.doc.getMap(RecordRoot.meta)),
       entryIds: context.entryIds(),
     }, entries);
   }
   if (family?.kind === 'site') return siteRefusal(sender, content);
   return null; // only an open relay gets here
+}
+
+/**
+ * Whether `map` holds a key that is not deleted: what `size > 0` answers,
+ * without the iterator `size` builds over every key on every change.
+ */
+function hasLiveKey(map: Y.Map<unknown>): boolean {
+  for (const item of map._map.values()) if (!item.deleted) return true;
+  return false;
 }
 
 /** The update with the structs of `dropped` client ids, and deletions of their new clocks, left out. */
