@@ -176,8 +176,8 @@ export class RoomAwareness<Peer extends PresencePeer> {
   private awareness(): awarenessProtocol.Awareness {
     if (this.state === null) {
       // Awareness needs a Y.Doc only for its own client id; a separate one
-      // survives the room's document being reloaded.
-      this.state = new awarenessProtocol.Awareness(new Y.Doc());
+      // survives the room's document being reloaded. Named, so Yjs makes no random guid.
+      this.state = new awarenessProtocol.Awareness(new Y.Doc({ guid: this.options.doc }));
       this.state.setLocalState(null);
       this.state.on('update', this.onUpdate);
     }
