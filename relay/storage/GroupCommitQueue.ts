@@ -22,6 +22,12 @@ export interface GroupCommitQueueOptions<Op> {
   maxRetryDelayMs?: number;
   /** Most writes in one batch (default 4096), so one batch's latency stays bounded. */
   maxBatchWrites?: number;
+  /**
+   * After a batch of at least this many writes (default 64), the next one
+   * waits for the rest of the loop's turn, so the writes of the reads still
+   * waiting in it join the batch; after a smaller one it starts at once.
+   */
+  gatherAfterWrites?: number;
   log?: StorageLog;
   /** Called after each batch is durable: how many writes, how long its oldest waited to be written, how long the write took (ms). */
   onBatch?: (batch: { writes: number; waitedMs: number; writeMs: number }) => void;
@@ -67,6 +73,7 @@ export class GroupCommitQueue<Op, W extends QueuedWrite<Op> = QueuedWrite<Op>> {
   private readonly retryDelayMs: number;
   private readonly maxRetryDelayMs: number;
   private readonly maxBatchWrites: number;
+  private readonly gatherAfterWrites: number;
   private readonly log: StorageLog;
   private readonly onBatch: GroupCommitQueueOptions<Op>['onBatch'];
 
@@ -75,6 +82,7 @@ export class GroupCommitQueue<Op, W extends QueuedWrite<Op> = QueuedWrite<Op>> {
     this.retryDelayMs = options.retryDelayMs ?? 50;
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 2000;
     this.maxBatchWrites = options.maxBatchWrites ?? 4096;
+    this.gatherAfterWrites = options.gatherAfterWrites ?? 64;
     this.log = options.log ?? silentStorageLog;
     this.onBatch = options.onBatch;
   }
@@ -168,8 +176,18 @@ export class GroupCommitQueue<Op, W extends QueuedWrite<Op> = QueuedWrite<Op>> {
   }
 
   private async drain(): Promise<void> {
+    let lastBatch = 0;
     while (this.waiting.length > 0 && !this.abandoned) {
+      // A quiet store starts the next fsync as soon as the last one ends: it
+      // runs beside whatever the loop does next. A busy one (the last batch was
+      // large) lets the loop's turn finish first, so the changes of the reads
+      // still waiting in it share the fsync: at full load the relay's one
+      // thread, not the disk, runs out, and every batch costs it a LevelDB
+      // write, its callbacks and the resolutions of its writes.
+      if (lastBatch >= this.gatherAfterWrites) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.abandoned) break;
       this.inFlight = this.waiting.splice(0, this.maxBatchWrites);
+      lastBatch = this.inFlight.length;
       await this.commit(this.inFlight);
     }
     this.draining = false;

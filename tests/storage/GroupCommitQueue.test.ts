@@ -16,7 +16,7 @@ function op(value: string): QueuedWrite<string> {
 }
 
 /** A queue over a fake disk that records each batch and can be told to fail or hang. */
-function fakeDisk(options: { failures?: Error[]; hold?: Promise<void> } = {}) {
+function fakeDisk(options: { failures?: Error[]; hold?: Promise<void>; gatherAfterWrites?: number } = {}) {
   const batches: string[][] = [];
   const failures = [...(options.failures ?? [])];
   const log = new RecordingLog();
@@ -34,6 +34,7 @@ function fakeDisk(options: { failures?: Error[]; hold?: Promise<void> } = {}) {
     },
     retryDelayMs: 1,
     maxRetryDelayMs: 4,
+    gatherAfterWrites: options.gatherAfterWrites,
     log,
   });
   return { queue, batches, log };
@@ -57,6 +58,22 @@ describe('GroupCommitQueue', () => {
       disk.open();
       await Promise.all([first, ...later]);
       expect(batches).toEqual([['a'], ['b', 'c', 'd']]);
+    });
+
+    it.each([
+      ['after a batch as large as gatherAfterWrites, the next one waits for the rest of the turn of the loop', 2, [['a', 'b'], ['c', 'd']]],
+      ['after a smaller batch, the next one starts at once', 3, [['a', 'b'], ['c'], ['d']]],
+    ])('%s', async (_what, gatherAfterWrites, expected) => {
+      // One write waits behind the batch in flight; another arrives later in the turn of the loop that batch ends in.
+      const disk = gate();
+      const { queue, batches } = fakeDisk({ hold: disk.promise, gatherAfterWrites });
+      const written = [queue.push(op('a')), queue.push(op('b'))];
+      await Promise.resolve();
+      written.push(queue.push(op('c')));
+      disk.open();
+      const later = new Promise<void>((resolve, reject) => setImmediate(() => queue.push(op('d')).then(resolve, reject)));
+      await Promise.all([...written, later]);
+      expect(batches).toEqual(expected);
     });
 
     it('resolves writes only once their batch is written, in push order', async () => {
