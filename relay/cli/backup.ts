@@ -8,12 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { parseArgs } from 'node:util';
 import { unpackBackup } from '../backup/restoreBackup';
 import { syncedWriteStream } from '../backup/syncedWriteStream';
+import { readCliOptions } from './cliOptions';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { relay: { type: 'string' }, token: { type: 'string' }, out: { type: 'string' } } });
+  const values = readCliOptions(process.argv.slice(2), ['relay', 'token', 'out']);
   if (!values.relay || !values.token || !values.out) throw new Error('usage: npm run backup -- --relay <url> --token <admin token> --out <file>');
   const res = await fetch(new URL('/api/admin/backup', values.relay), { headers: { authorization: `Bearer ${values.token}` } });
   if (!res.ok || !res.body) throw new Error(`the relay answered ${res.status}: ${(await res.text()).trim()}`);

@@ -5,15 +5,15 @@
  * must be stopped (the command says so otherwise); to list while it runs,
  * restore a backup into a scratch folder and point `--data` there.
  */
-import { parseArgs } from 'node:util';
 import { parseDuration } from '../backup/BackupSchedule';
 import { scanOrphanPhotos, type OrphanScan } from '../photos/orphanPhotos';
 import { describePhoto, sizeOf } from './photoLines';
+import { readCliOptions } from './cliOptions';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { data: { type: 'string' }, 'older-than': { type: 'string', default: '7d' } } });
+  const values = readCliOptions(process.argv.slice(2), ['data', 'older-than']);
   if (!values.data) throw new Error('usage: npm run orphan-photos -- --data <relay data folder> [--older-than 7d]');
-  const olderThan = values['older-than'];
+  const olderThan = values['older-than'] ?? '7d';
   const found = await scanOrphanPhotos({ dataDir: values.data, olderThanMs: parseDuration(olderThan) });
   process.stdout.write(report(found, values.data, olderThan));
   if (found.unreadable.length > 0) process.exitCode = 2;

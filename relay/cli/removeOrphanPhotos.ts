@@ -4,22 +4,23 @@
  * as it goes (relay/photos/orphanPhotos.ts). It refuses, removing nothing,
  * while the relay runs or any record cannot be read.
  */
-import { parseArgs } from 'node:util';
 import { parseDuration } from '../backup/BackupSchedule';
 import { removeOrphanPhotos } from '../photos/orphanPhotos';
 import { describePhoto, sizeOf } from './photoLines';
+import { readCliOptions } from './cliOptions';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { data: { type: 'string' }, 'older-than': { type: 'string', default: '7d' } } });
+  const values = readCliOptions(process.argv.slice(2), ['data', 'older-than']);
+  const olderThan = values['older-than'] ?? '7d';
   if (!values.data) throw new Error('usage: npm run remove-orphan-photos -- --data <relay data folder> [--older-than 7d]');
   const result = await removeOrphanPhotos({
     dataDir: values.data,
-    olderThanMs: parseDuration(values['older-than']),
+    olderThanMs: parseDuration(olderThan),
     onRemoved: (photo) => process.stdout.write(`removed ${describePhoto(photo)}\n`),
   });
   const { scan, removed } = result;
   process.stdout.write(
-    `${removed.length} unreferenced photos removed (${sizeOf(removed)}, with ${result.uploadsRemoved} finished uploads of them); ${scan.records} records read, ${scan.photos - removed.length} photos kept${scan.recent.length > 0 ? `, of which ${scan.recent.length} unreferenced but changed within ${values['older-than']}` : ''}\n`,
+    `${removed.length} unreferenced photos removed (${sizeOf(removed)}, with ${result.uploadsRemoved} finished uploads of them); ${scan.records} records read, ${scan.photos - removed.length} photos kept${scan.recent.length > 0 ? `, of which ${scan.recent.length} unreferenced but changed within ${olderThan}` : ''}\n`,
   );
 }
 

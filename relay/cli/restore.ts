@@ -4,11 +4,11 @@
  * that holds data and a damaged archive, saying why. The restored folder has
  * a new store identity, so devices re-send what it lacks (storeIdentity.ts).
  */
-import { parseArgs } from 'node:util';
 import { restoreBackup } from '../backup/restoreBackup';
+import { readCliOptions } from './cliOptions';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { from: { type: 'string' }, data: { type: 'string' } } });
+  const values = readCliOptions(process.argv.slice(2), ['from', 'data']);
   if (!values.from || !values.data) throw new Error('usage: npm run restore -- --from <file> --data <dir>');
   const report = await restoreBackup({ archive: values.from, dataDir: values.data });
   process.stdout.write(
