@@ -10,18 +10,14 @@
  */
 import { fromBase64, toBase64 } from 'lib0/buffer';
 
-/** Synchronous key-value storage (`localStorage`). */
-export interface SyncKeyValues {
-  getItem(key: string): string | null;
-  setItem(key: string, value: string): void;
-  removeItem(key: string): void;
-}
+/** Synchronous key-value storage: the part of `Storage` (localStorage) the device keeps small state in. */
+export type KeyValueStore = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
 
 const PREFIX = 'tally.unsaved:';
 
 /** Documents' states kept while their device copy was not saved (see the module comment). */
 export class UnloadRescue {
-  constructor(private readonly store: SyncKeyValues) {}
+  constructor(private readonly store: KeyValueStore) {}
 
   /** Keeps `state` of `docName`; false when the storage refused it (full). */
   keep(docName: string, state: Uint8Array): boolean {

@@ -15,7 +15,7 @@ export { IndexeddbDocPersistence, indexeddbPersistence } from './IndexeddbDocPer
 export { MemoryDevice, MemoryDocPersistence } from './MemoryDocPersistence';
 export { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff';
 export { waitFor, type Subscribable } from './waitFor';
-export { UnloadRescue, type SyncKeyValues } from './UnloadRescue';
+export { UnloadRescue, type KeyValueStore } from './UnloadRescue';
 export { transactionWrote } from './transactionWrote';
 export type { SyncError, SyncLog } from './SyncError';
 export { SendLog, MemorySendLogStore, type SendLogSink, type SendLogStore, type SendLogOptions } from './SendLog';

@@ -6,9 +6,10 @@
  * inside the transaction that writes the entry.
  */
 import { isDeviceId, type Author, type DeviceId } from '../../../shared/model';
+import type { KeyValueStore } from '../../sync';
 
-/** The part of `Storage` this module uses (tests pass a Map-backed one). */
-export type KeyValueStore = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+// One type for the device's synchronous storage, defined beside the sync layer that uses it too (tests pass a Map-backed one).
+export type { KeyValueStore };
 
 const DEVICE_KEY = 'tally.device';
 
