@@ -11,6 +11,11 @@ function gate(): { promise: Promise<void>; open: () => void } {
   return { promise, open };
 }
 
+/** Resolves in the next turn of the event loop, after the queue started the batch of this one. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 function op(value: string): QueuedWrite<string> {
   return { prepare: () => [value] };
 }
@@ -49,11 +54,21 @@ describe('GroupCommitQueue', () => {
       expect(queue.batchesWritten).toBe(1);
     });
 
+    it('writes pushed in one turn of the loop share the first batch, also across microtask checkpoints', async () => {
+      // Each socket read of a poll phase is its own callback, with the microtasks it queued run after it.
+      const { queue, batches } = fakeDisk();
+      const first = queue.push(op('a'));
+      await Promise.resolve();
+      const second = queue.push(op('b'));
+      await Promise.all([first, second]);
+      expect(batches).toEqual([['a', 'b']]);
+    });
+
     it('groups writes that arrive while a batch is in flight into the next batch', async () => {
       const disk = gate();
       const { queue, batches } = fakeDisk({ hold: disk.promise });
       const first = queue.push(op('a'));
-      await Promise.resolve();
+      await nextTurn();
       const later = ['b', 'c', 'd'].map((v) => queue.push(op(v)));
       disk.open();
       await Promise.all([first, ...later]);
@@ -68,7 +83,7 @@ describe('GroupCommitQueue', () => {
       const disk = gate();
       const { queue, batches } = fakeDisk({ hold: disk.promise, gatherAfterWrites });
       const written = [queue.push(op('a')), queue.push(op('b'))];
-      await Promise.resolve();
+      await nextTurn();
       written.push(queue.push(op('c')));
       disk.open();
       const later = new Promise<void>((resolve, reject) => setImmediate(() => queue.push(op('d')).then(resolve, reject)));
@@ -191,7 +206,7 @@ describe('GroupCommitQueue', () => {
       const disk = gate();
       const { queue, batches } = fakeDisk({ hold: disk.promise });
       const first = queue.push(op('a'));
-      await Promise.resolve();
+      await nextTurn();
       const second = queue.push(op('b'));
       let idleWhen: string[][] | undefined;
       const idle = queue.whenIdle(10_000).then((value) => {
