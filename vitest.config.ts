@@ -26,7 +26,7 @@ const UNIT = [
   'tests/review/**/*.test.ts',
   'tests/auth/{MemoryDeviceStore,MemoryUserStore,roles,tokens}.test.ts',
   'tests/client/{backoff,clockPattern,deferredPersistence,entryDerivations,format,heldWindow,listWindow,recordActions}.test.ts',
-  'tests/relay/{absentDevices,applyJudged,backupPacer,config,docRegistry,durableAckBatcher,contentRules,docRoom,perUserLimits,presenceRefusal,readChange,repoRoot,roomAwareness,roomLog,storedSegments,throttledWarnings,tokenBucket}.test.ts',
+  'tests/relay/{absentDevices,applyJudged,backupPacer,config,decodeUpdate,docRegistry,durableAckBatcher,contentRules,docRoom,perUserLimits,presenceRefusal,readChange,repoRoot,roomAwareness,roomLog,storedSegments,throttledWarnings,tokenBucket}.test.ts',
   'tests/storage/{GroupCommitQueue,MemoryDocStore,docKeys}.test.ts',
 ];
 

@@ -12,6 +12,7 @@
  */
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
+import { decodeUpdate } from './decodeUpdate';
 
 type Struct = Y.Item | Y.GC | Y.Skip;
 /** A Yjs delete set as `decodeUpdate` gives it (Yjs exports no name for its type). */
@@ -100,7 +101,7 @@ function rootOfType(type: Y.AbstractType<unknown>): { root: string; topLevel: bo
  * Yjs update (the caller treats them as malformed).
  */
 export function readChange(doc: Y.Doc, update: Uint8Array): ChangeReading {
-  return readDecoded(doc, Y.decodeUpdate(update));
+  return readDecoded(doc, decodeUpdate(update));
 }
 
 /**
@@ -117,7 +118,7 @@ export function readChanges(doc: Y.Doc, updates: readonly Uint8Array[]): ChangeR
   /** Clock after the last struct read so far, per client. */
   const next = new Map<number, number>();
   for (const update of updates) {
-    const decoded = Y.decodeUpdate(update);
+    const decoded = decodeUpdate(update);
     for (const struct of decoded.structs as Struct[]) {
       const { client, clock } = struct.id;
       const end = next.get(client);
