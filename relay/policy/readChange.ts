@@ -12,7 +12,7 @@
  */
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
-import { decodeUpdate } from './decodeUpdate';
+import { decodeUpdate, type UpdateReader } from './decodeUpdate';
 
 type Struct = Y.Item | Y.GC | Y.Skip;
 /** A Yjs delete set as `decodeUpdate` gives it (Yjs exports no name for its type). */
@@ -97,11 +97,12 @@ function rootOfType(type: Y.AbstractType<unknown>): { root: string; topLevel: bo
 }
 
 /**
- * Reads `update` (format v1) against `doc`. Throws for bytes that are not a
- * Yjs update (the caller treats them as malformed).
+ * Reads `update` (format v1) against `doc`, decoded by `reader` (a relay's,
+ * which remembers keys; default one that does not). Throws for bytes that
+ * are not a Yjs update (the caller treats them as malformed).
  */
-export function readChange(doc: Y.Doc, update: Uint8Array): ChangeReading {
-  return readDecoded(doc, decodeUpdate(update));
+export function readChange(doc: Y.Doc, update: Uint8Array, reader?: UpdateReader): ChangeReading {
+  return readDecoded(doc, decodeUpdate(update, reader));
 }
 
 /**
@@ -111,14 +112,14 @@ export function readChange(doc: Y.Doc, update: Uint8Array): ChangeReading {
  * repeated or a gap between two of them): merge those and read the result.
  * Throws for bytes that are not a Yjs update.
  */
-export function readChanges(doc: Y.Doc, updates: readonly Uint8Array[]): ChangeReading | null {
-  if (updates.length === 1) return readChange(doc, updates[0]!);
+export function readChanges(doc: Y.Doc, updates: readonly Uint8Array[], reader?: UpdateReader): ChangeReading | null {
+  if (updates.length === 1) return readChange(doc, updates[0]!, reader);
   const structs: Struct[] = [];
   const deleteSets: DeleteSet[] = [];
   /** Clock after the last struct read so far, per client. */
   const next = new Map<number, number>();
   for (const update of updates) {
-    const decoded = decodeUpdate(update);
+    const decoded = decodeUpdate(update, reader);
     for (const struct of decoded.structs as Struct[]) {
       const { client, clock } = struct.id;
       const end = next.get(client);

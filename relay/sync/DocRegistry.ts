@@ -10,6 +10,7 @@ import type { RelayLog } from '../log';
 import type { StageTimings } from '../diag/StageTimings';
 import { realTime, type Scheduler } from '../scheduler';
 import { DocRoom, type RoomFollower } from './DocRoom';
+import { UpdateReader } from '../policy/decodeUpdate';
 
 export interface DocRegistryOptions {
   store: DocStore;
@@ -37,6 +38,8 @@ export class DocRegistry {
   private readonly follow: DocRegistryOptions['follow'];
   private readonly stages: StageTimings | undefined;
   private readonly scheduler: Scheduler;
+  /** One decoder of peers' changes for every room: the object keys it remembers are the same in all records. */
+  private readonly reader = new UpdateReader();
 
   constructor(options: DocRegistryOptions) {
     this.store = options.store;
@@ -63,7 +66,7 @@ export class DocRegistry {
       this.cancelEviction(room);
       return room;
     }
-    room = new DocRoom({ name, store: this.store, limits: this.limits, log: this.log, site: this.site, follow: this.follow, stages: this.stages });
+    room = new DocRoom({ name, store: this.store, limits: this.limits, log: this.log, site: this.site, follow: this.follow, stages: this.stages, reader: this.reader });
     room.onIdle = this.scheduleEvictionOf;
     room.onDurableChange = this.announceDurable;
     const created = room;

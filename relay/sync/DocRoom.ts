@@ -21,6 +21,7 @@ import { advancedClients } from './transactionClocks';
 import type { JudgedDoc } from '../policy/writeRefusal';
 import type { Verdict } from '../policy/judgeUpdate';
 import { readChange, readChanges, type ChangeReading } from '../policy/readChange';
+import type { UpdateReader } from '../policy/decodeUpdate';
 import { RecordRoot } from '../../shared/model/recordLayout';
 import { writeClaims } from '../../shared/model/writers';
 import { applyJudged, type AcceptedChange } from './applyJudged';
@@ -133,6 +134,8 @@ export interface DocRoomOptions {
   follow?: (room: DocRoom) => RoomFollower | undefined;
   /** Where compaction times go (diagnostics on). */
   stages?: StageTimings;
+  /** What decodes peers' changes (the registry's, shared by every room); default one that remembers no keys. */
+  reader?: UpdateReader;
 }
 
 // The room is what the write policy reads of it (JudgedDoc): thousands of
@@ -161,6 +164,7 @@ export class DocRoom implements JudgedDoc {
   private readonly limits: RelayLimits;
   private readonly log: RelayLog;
   private readonly follow: ((room: DocRoom) => RoomFollower | undefined) | undefined;
+  private readonly reader: UpdateReader | undefined;
   /** What follows the accepted changes of the document as built now. */
   private follower: RoomFollower | null = null;
   /** Called when the room has no peers and nothing pending (the registry may evict it). */
@@ -176,6 +180,7 @@ export class DocRoom implements JudgedDoc {
     this.limits = limits;
     this.log = log;
     this.follow = options.follow;
+    this.reader = options.reader;
     this.site = options.site ?? 'main';
     this.presence = new RoomAwareness<RoomPeer>({
       broadcast: (update) => {
@@ -334,7 +339,7 @@ export class DocRoom implements JudgedDoc {
     try {
       // A device streaming lines costs one judgement and one transaction per read instead of one per line.
       if (peer.writes.judgeReading) {
-        reading = readChanges(this.doc, updates) ?? readChange(this.doc, Y.mergeUpdates(updates as Uint8Array[]));
+        reading = readChanges(this.doc, updates, this.reader) ?? readChange(this.doc, Y.mergeUpdates(updates as Uint8Array[]), this.reader);
         verdict = peer.writes.judgeReading(reading, this);
       } else {
         judged = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates as Uint8Array[]);
