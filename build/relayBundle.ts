@@ -20,8 +20,12 @@ const OUT_DIR = 'dist/relay';
  * (Node's default lets it grow to 16 MB): a burst of device connections grew it
  * to its maximum and held it there, about 20 KB of resident memory per idle
  * connection; the smaller one also keeps each scavenge short (bench/README.md).
+ * V8 gets one background thread (`--v8-pool-size=1`, Node's default is 4): its
+ * collector's helpers otherwise compete for a small box's cores with the
+ * relay's own thread and LevelDB's fsyncs, which halved the ack p99 on the
+ * 2-core bench machine (bench/README.md).
  */
-export const RELAY_ARGS: readonly string[] = ['--enable-source-maps', '--max-semi-space-size=8', `${OUT_DIR}/main.mjs`];
+export const RELAY_ARGS: readonly string[] = ['--enable-source-maps', '--max-semi-space-size=8', '--v8-pool-size=1', `${OUT_DIR}/main.mjs`];
 /** Node arguments that run the users CLI, relative to the repository root (what `npm run users` runs). */
 export const USERS_CLI_ARGS: readonly string[] = ['--enable-source-maps', `${OUT_DIR}/users.mjs`];
 
