@@ -10,7 +10,7 @@ import type { BenchDiagnostics, ChildServer } from '../servers/ChildServer';
 import { makeDevice, pool } from '../clients/makeDevice';
 import type { BenchDevice } from '../clients/BenchDevice';
 import { AppendStream, DeviceEntries, recordDoc } from '../lib/yupdates';
-import { type Cost, meter, quantile, sleep } from '../lib/measure';
+import { type Cost, addCosts, meter, quantile, sleep } from '../lib/measure';
 
 export interface AckLatencyOptions {
   docs: number;
@@ -233,7 +233,6 @@ export function poolRounds(rounds: readonly LatencyRound[]): AckLatencyResult {
   const g = joined((r) => r.lags);
   const results = rounds.map((r) => r.result);
   const worst = results.reduce((a, b) => (b.p99 > a.p99 ? b : a));
-  const sum = (pick: (c: Cost) => number): number => results.reduce((n, r) => n + pick(r.cost), 0);
   return {
     p50: quantile(l, 0.5),
     p99: quantile(l, 0.99),
@@ -249,7 +248,7 @@ export function poolRounds(rounds: readonly LatencyRound[]): AckLatencyResult {
     rssEnd: worst.rssEnd,
     worstPerHalfSecond: results.flatMap((r) => r.worstPerHalfSecond),
     diagnostics: worst.diagnostics,
-    cost: { wallMs: sum((c) => c.wallMs), generatorCpuMs: sum((c) => c.generatorCpuMs), serverCpuMs: sum((c) => c.serverCpuMs), machineCpuMs: sum((c) => c.machineCpuMs) },
+    cost: results.reduce<Cost | undefined>((sum, r) => addCosts(sum, r.cost), undefined)!,
     error: results.find((r) => r.error !== undefined)?.error,
     rounds: results.map((r) => ({
       p50: r.p50,
