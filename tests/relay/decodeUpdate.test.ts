@@ -149,6 +149,10 @@ describe('decodeUpdate', () => {
           const expected = plain(Y.decodeUpdate(update));
           expect(plain(decodeUpdate(update))).toStrictEqual(expected);
           for (const reader of readers) expect(plain(decodeUpdate(update, reader))).toStrictEqual(expected);
+          // As a socket hands it over: a view into a larger buffer, not at its start.
+          const held = new Uint8Array(update.length + 7);
+          held.set(update, 3);
+          expect(plain(decodeUpdate(held.subarray(3, 3 + update.length), readers[0]))).toStrictEqual(expected);
         }
       }),
       { numRuns: 300 },
